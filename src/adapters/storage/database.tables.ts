@@ -1,0 +1,131 @@
+/** Row shapes of Shipgate's tables, as the database holds them (snake_case, JSON as text, booleans as 0/1). */
+export interface EnvironmentsTable {
+  name: string;
+  runtime: string;
+  target: string;
+  production: number;
+  approval: string;
+  preview_ttl_seconds: number;
+  apply_timeout_seconds: number;
+  freeze_windows: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ReleasesTable {
+  id: string;
+  application: string;
+  environment: string;
+  runtime: string;
+  kind: string;
+  rollback_of: string | null;
+  state: string;
+  spec: string;
+  parameters: string;
+  rendered_spec: string;
+  description: string | null;
+  draft_revision: number;
+  draft_digest: string;
+  channel: string;
+  conversation_id: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  ticket_id: string | null;
+  preview_id: string | null;
+  exec_stage: string;
+  exec_attempt: number;
+  exec_started_at: string | null;
+  exec_finished_at: string | null;
+  exec_message: string | null;
+  runtime_state: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+}
+
+export interface PreviewsTable {
+  id: string;
+  release_id: string;
+  draft_revision: number;
+  draft_digest: string;
+  live_digest: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+  summary: string;
+  changes: string;
+}
+
+export interface ApprovalTicketsTable {
+  id: string;
+  release_id: string;
+  application: string;
+  environment: string;
+  status: string;
+  min_approvers: number;
+  allow_self_approval: number;
+  draft_digest: string;
+  requested_by: string;
+  requested_at: string;
+  expires_at: string;
+  closed_at: string | null;
+}
+
+export interface ApprovalDecisionsTable {
+  ticket_id: string;
+  approver: string;
+  decision: string;
+  comment: string;
+  at: string;
+}
+
+export interface TimelineEventsTable {
+  seq: number;
+  id: string;
+  release_id: string;
+  type: string;
+  at: string;
+  actor_type: string;
+  actor_id: string;
+  channel: string;
+  release_meta: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface TokensTable {
+  id: string;
+  subject: string;
+  token_hash: string;
+  bindings: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface DiagnosticsTable {
+  release_id: string;
+  collected_at: string;
+  payload: string;
+}
+
+export interface Database {
+  environments: EnvironmentsTable;
+  releases: ReleasesTable;
+  previews: PreviewsTable;
+  approval_tickets: ApprovalTicketsTable;
+  approval_decisions: ApprovalDecisionsTable;
+  timeline_events: TimelineEventsTable;
+  audit_head: AuditHeadTable;
+  tokens: TokensTable;
+  diagnostics: DiagnosticsTable;
+}

@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.tables.js';
+import * as initial from './migrations/2026-11-25T1700-initial.migration.js';
+
+/** What differs between the SQL engines, declared once instead of tested for at each use. */
+export interface DialectCapabilities {
+  name: 'sqlite' | 'postgres';
+  /** `SELECT … FOR UPDATE` holds rows until commit (PostgreSQL); SQLite serializes whole transactions instead. */
+  rowLocks: boolean;
+}
+
+/** An open database with its capabilities. */
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  capabilities: DialectCapabilities;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…` or `postgresql://…` for PostgreSQL; `sqlite:<path>`, a file path or `:memory:` for SQLite. */
+  url: string;
+  /** PostgreSQL schema to use (created when missing); lets test runs share one database without colliding. */
+  schema?: string;
+  poolSize?: number;
+}
+
+const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-25T1700-initial': initial,
+};
+
+const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** True when the URL selects PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * Opens the database named by `url` and migrates it to the latest schema.
+ * @example const { db } = await openDatabase({ url: 'sqlite:./data/shipgate.db' })
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDatabase> {
+  const opened = isPostgresUrl(options.url) ? await openPostgres(options) : openSqlite(options.url);
+  try {
+    const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  return opened;
+}
+
+function openSqlite(url: string): OpenDatabase {
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new BetterSqlite3(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, capabilities: { name: 'sqlite', rowLocks: false }, close: () => db.destroy() };
+}
+
+async function openPostgres(options: OpenDatabaseOptions): Promise<OpenDatabase> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  if (schema) {
+    const setup = new pg.Client({ connectionString: options.url });
+    await setup.connect();
+    try {
+      await setup.query(`create schema if not exists ${schema}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, capabilities: { name: 'postgres', rowLocks: true }, close: () => db.destroy() };
+}

@@ -1,0 +1,86 @@
+import { ShipgateError } from '../errors.js';
+import type { ApprovalDecision, ApprovalStatus, ReleaseRecord } from '../release/release.js';
+import type { FreezeWindow } from '../environment/environment.js';
+
+/** A ticket's status; `void` when an edit of the draft cancelled it. */
+export type TicketStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'void';
+
+/** An approval request in the global queue, bound to the draft digest it was asked for. */
+export interface ApprovalTicket {
+  id: string;
+  releaseId: string;
+  application: string;
+  environment: string;
+  status: TicketStatus;
+  minApprovers: number;
+  allowSelfApproval: boolean;
+  draftDigest: string;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  closedAt: string | null;
+  decisions: ApprovalDecision[];
+}
+
+/** The outcome of recording one decision. */
+export interface DecisionOutcome {
+  decision: ApprovalDecision;
+  status: TicketStatus;
+  approvals: number;
+}
+
+/** True when a still-pending ticket is past its expiry. */
+export function isTicketExpired(ticket: ApprovalTicket, now: Date): boolean {
+  return ticket.status === 'pending' && Date.parse(ticket.expiresAt) <= now.getTime();
+}
+
+/**
+ * Applies one approver's decision to a ticket under its policy: distinct approvers, no self-approval unless allowed,
+ * any rejection closes the ticket, `minApprovers` approvals approve it.
+ */
+export function decide(
+  ticket: ApprovalTicket,
+  release: ReleaseRecord,
+  decision: ApprovalDecision,
+  now: Date,
+): DecisionOutcome {
+  if (ticket.status !== 'pending') {
+    throw new ShipgateError('ALREADY_DECIDED', `the approval ticket is ${ticket.status}`, { status: ticket.status });
+  }
+  if (isTicketExpired(ticket, now)) {
+    throw new ShipgateError('ALREADY_DECIDED', `the approval ticket expired at ${ticket.expiresAt}`, { status: 'expired' });
+  }
+  if (!ticket.allowSelfApproval && (decision.approver === ticket.requestedBy || decision.approver === release.createdBy)) {
+    throw new ShipgateError('SELF_APPROVAL_FORBIDDEN', 'the requester of a release cannot decide its approval');
+  }
+  if (ticket.decisions.some((d) => d.approver === decision.approver)) {
+    throw new ShipgateError('ALREADY_DECIDED', `${decision.approver} already decided on this ticket`);
+  }
+  if (ticket.draftDigest !== release.draftDigest) {
+    throw new ShipgateError('INVALID_STATE', 'the draft changed since approval was requested');
+  }
+  const approvals = ticket.decisions.filter((d) => d.decision === 'approve').length + (decision.decision === 'approve' ? 1 : 0);
+  const status: TicketStatus =
+    decision.decision === 'reject' ? 'rejected' : approvals >= ticket.minApprovers ? 'approved' : 'pending';
+  return { decision, status, approvals };
+}
+
+/** The approval status a release shows for its current ticket (or its absence). */
+export function releaseApprovalStatus(approvalRequired: boolean, ticket: ApprovalTicket | null, now: Date): ApprovalStatus {
+  if (!approvalRequired) return 'not_required';
+  if (!ticket || ticket.status === 'void') return 'pending';
+  if (isTicketExpired(ticket, now)) return 'expired';
+  return ticket.status;
+}
+
+/** True when the release may run: approval is not required, or its ticket is approved for its current digest. */
+export function isApprovalComplete(approvalRequired: boolean, release: ReleaseRecord, ticket: ApprovalTicket | null): boolean {
+  if (!approvalRequired) return true;
+  return ticket !== null && ticket.status === 'approved' && ticket.draftDigest === release.draftDigest;
+}
+
+/** The freeze window in force at `now`, if any. */
+export function activeFreezeWindow(windows: readonly FreezeWindow[], now: Date): FreezeWindow | null {
+  const t = now.getTime();
+  return windows.find((w) => Date.parse(w.start) <= t && t < Date.parse(w.end)) ?? null;
+}

@@ -1,0 +1,48 @@
+import type { Runtime } from '../release/release.js';
+
+/** Who must approve a release of an environment, and for how long a request stays open. */
+export interface ApprovalPolicy {
+  required: boolean;
+  minApprovers: number;
+  allowSelfApproval: boolean;
+  ticketTtlSeconds: number;
+}
+
+/** A window during which applies are refused with `FROZEN`. */
+export interface FreezeWindow {
+  start: string;
+  end: string;
+  reason: string;
+}
+
+/** Runtime-specific target: a Kubernetes namespace (and optional context) or a Compose project. */
+export type EnvironmentTarget = { namespace: string; context?: string } | { project: string };
+
+/** A place releases go to, with its governance policy. */
+export interface Environment {
+  name: string;
+  runtime: Runtime;
+  target: EnvironmentTarget;
+  production: boolean;
+  approval: ApprovalPolicy;
+  previewTtlSeconds: number;
+  applyTimeoutSeconds: number;
+  freezeWindows: FreezeWindow[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = Object.freeze({
+  required: false,
+  minApprovers: 1,
+  allowSelfApproval: false,
+  ticketTtlSeconds: 86_400,
+});
+
+/** The approval policy for a new environment: production environments require approval unless told otherwise. */
+export function defaultApprovalPolicy(production: boolean): ApprovalPolicy {
+  return { ...DEFAULT_APPROVAL_POLICY, required: production };
+}
+
+export const DEFAULT_PREVIEW_TTL_SECONDS = 900;
+export const DEFAULT_APPLY_TIMEOUT_SECONDS = 300;

@@ -1,0 +1,69 @@
+import { ShipgateError } from '../errors.js';
+import type { ReleaseState } from './release.js';
+
+/**
+ * Every command that moves a release, with the states it may start from and the state it leads to.
+ * Commands whose target depends on a policy (submit) name one command per outcome.
+ */
+export const TRANSITIONS = {
+  edit: { from: ['draft', 'previewed', 'pending_approval', 'approved'], to: 'draft' },
+  preview: { from: ['draft', 'previewed'], to: 'previewed' },
+  submitForApproval: { from: ['previewed'], to: 'pending_approval' },
+  submitWithoutApproval: { from: ['previewed'], to: 'approved' },
+  approve: { from: ['pending_approval'], to: 'approved' },
+  reject: { from: ['pending_approval'], to: 'rejected' },
+  expireApproval: { from: ['pending_approval'], to: 'rejected' },
+  apply: { from: ['approved'], to: 'applying' },
+  applyWithoutApproval: { from: ['previewed', 'approved'], to: 'applying' },
+  cancel: { from: ['draft', 'previewed', 'pending_approval', 'approved'], to: 'cancelled' },
+  succeed: { from: ['applying'], to: 'succeeded' },
+  fail: { from: ['applying'], to: 'failed' },
+  interrupt: { from: ['applying'], to: 'interrupted' },
+  markRolledBack: { from: ['succeeded', 'failed', 'interrupted'], to: 'rolled_back' },
+} as const satisfies Record<string, { from: readonly ReleaseState[]; to: ReleaseState }>;
+
+export type ReleaseCommand = keyof typeof TRANSITIONS;
+
+/** The result of a legal transition: the state to compare-and-set from, and the state to set. */
+export interface Transition {
+  command: ReleaseCommand;
+  from: ReleaseState;
+  to: ReleaseState;
+}
+
+/** True when `command` is allowed from `state`. */
+export function canTransition(state: ReleaseState, command: ReleaseCommand): boolean {
+  return (TRANSITIONS[command].from as readonly ReleaseState[]).includes(state);
+}
+
+/**
+ * Computes the transition of `command` from `state`, or throws `INVALID_STATE` naming the state.
+ * @example transition('draft', 'preview') // { command: 'preview', from: 'draft', to: 'previewed' }
+ */
+export function transition(state: ReleaseState, command: ReleaseCommand): Transition {
+  if (!canTransition(state, command)) {
+    throw new ShipgateError('INVALID_STATE', `release is in state "${state}"; ${describe(command)} is not allowed`, {
+      state,
+    });
+  }
+  return { command, from: state, to: TRANSITIONS[command].to };
+}
+
+/** Rollback can be asked of a release that reached a final outcome at the runtime. */
+export const ROLLBACK_SOURCE_STATES: readonly ReleaseState[] = ['succeeded', 'failed', 'interrupted'];
+
+function describe(command: ReleaseCommand): string {
+  switch (command) {
+    case 'submitForApproval':
+    case 'submitWithoutApproval':
+      return 'submit';
+    case 'applyWithoutApproval':
+      return 'apply';
+    case 'expireApproval':
+      return 'approval expiry';
+    case 'markRolledBack':
+      return 'rollback';
+    default:
+      return command;
+  }
+}

@@ -1,0 +1,141 @@
+/** The runtimes a release can target. */
+export const RUNTIMES = ['kubernetes', 'compose'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Normalized lifecycle states, the same for every runtime. */
+export const RELEASE_STATES = [
+  'draft',
+  'previewed',
+  'pending_approval',
+  'approved',
+  'rejected',
+  'applying',
+  'succeeded',
+  'failed',
+  'interrupted',
+  'cancelled',
+  'rolled_back',
+] as const;
+export type ReleaseState = (typeof RELEASE_STATES)[number];
+
+/** Stages of the execution of an applying release. */
+export const EXECUTION_STAGES = [
+  'not_started',
+  'queued',
+  'applying',
+  'waiting_for_rollout',
+  'verifying',
+  'completed',
+  'failed',
+  'interrupted',
+] as const;
+export type ExecutionStage = (typeof EXECUTION_STAGES)[number];
+
+/** Stages a runtime driver reports while it works. */
+export type DriverStage = 'applying' | 'waiting_for_rollout' | 'verifying';
+
+export const APPROVAL_STATUSES = ['not_required', 'pending', 'approved', 'rejected', 'expired'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+export const CHANNELS = ['ui', 'api', 'cli', 'ai'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type ReleaseKind = 'deploy' | 'rollback';
+
+/** A release's spec as submitted: Kubernetes manifests or a Compose file, both YAML text. */
+export type ReleaseSpec = { manifests: string } | { compose: string };
+
+/** Where the executor stands with a release. */
+export interface Execution {
+  stage: ExecutionStage;
+  attempt: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  message: string | null;
+}
+
+/** One approver's decision on a ticket. */
+export interface ApprovalDecision {
+  approver: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  at: string;
+}
+
+/** The approval facet of a release. */
+export interface ReleaseApproval {
+  status: ApprovalStatus;
+  ticketId: string | null;
+  minApprovers: number;
+  decisions: ApprovalDecision[];
+}
+
+/** The preview facet of a release: the latest preview made for it. */
+export interface ReleasePreviewRef {
+  id: string;
+  draftRevision: number;
+  expiresAt: string;
+  consumed: boolean;
+}
+
+/** The stored release record (what the store keeps, before approval and preview facets are joined). */
+export interface ReleaseRecord {
+  id: string;
+  application: string;
+  environment: string;
+  runtime: Runtime;
+  kind: ReleaseKind;
+  rollbackOf: string | null;
+  state: ReleaseState;
+  spec: ReleaseSpec;
+  parameters: Record<string, string>;
+  renderedSpec: string;
+  description: string | null;
+  draftRevision: number;
+  draftDigest: string;
+  channel: Channel;
+  conversationId: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  ticketId: string | null;
+  previewId: string | null;
+  execution: Execution;
+  /** Runtime facts recorded at apply (e.g. resolved image ids), used to restore this release exactly. */
+  runtimeState: Record<string, unknown> | null;
+}
+
+/** The normalized release the API returns. */
+export interface Release {
+  id: string;
+  application: string;
+  environment: string;
+  runtime: Runtime;
+  kind: ReleaseKind;
+  rollbackOf: string | null;
+  state: ReleaseState;
+  approval: ReleaseApproval;
+  execution: Execution;
+  preview: ReleasePreviewRef | null;
+  draftRevision: number;
+  draftDigest: string;
+  parameters: Record<string, string>;
+  description: string | null;
+  channel: Channel;
+  conversationId: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The execution of a release that has not started. */
+export const NOT_STARTED: Execution = Object.freeze({
+  stage: 'not_started',
+  attempt: 0,
+  startedAt: null,
+  finishedAt: null,
+  message: null,
+}) as Execution;
+
+/** States a release never leaves by itself. */
+export const TERMINAL_STATES: readonly ReleaseState[] = ['rejected', 'succeeded', 'failed', 'interrupted', 'cancelled', 'rolled_back'];

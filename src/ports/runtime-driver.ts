@@ -1,0 +1,62 @@
+import type { Change } from '../core/preview/preview.js';
+import type { DriverStage, ReleaseSpec, Runtime } from '../core/release/release.js';
+import type { EnvironmentTarget } from '../core/environment/environment.js';
+import type { RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
+
+/** What a driver is asked to act on: one application in one environment's target. */
+export interface DeployTarget {
+  environment: string;
+  application: string;
+  target: EnvironmentTarget;
+}
+
+/** A release as the driver sees it: the rendered spec, and the secrets to keep out of anything it reports. */
+export interface DeployUnit {
+  releaseId: string;
+  spec: ReleaseSpec;
+  rendered: string;
+  secrets: readonly string[];
+  /** Runtime facts recorded when the release being restored ran (a rollback pins them). */
+  restore: Record<string, unknown> | null;
+}
+
+/** What a preview found. */
+export interface DriverPreview {
+  changes: Change[];
+  liveDigest: string;
+}
+
+export interface ApplyOptions {
+  /** Called each time the driver moves to another stage. */
+  onStage(stage: DriverStage, message?: string): Promise<void>;
+  /** When the environment's time limit is reached. */
+  deadline: Date;
+  signal: AbortSignal;
+}
+
+/** The end of an apply: the workload is healthy, or it is not (the driver itself worked). */
+export type ApplyOutcome =
+  | { ok: true; message: string; runtimeState: Record<string, unknown> | null }
+  | { ok: false; message: string; runtimeState: Record<string, unknown> | null };
+
+/**
+ * One runtime (Kubernetes, Compose). Throws `RUNTIME_UNAVAILABLE` when the runtime cannot be reached and
+ * `VALIDATION_FAILED` when the runtime rejects the spec; any other throw during apply means the release was
+ * interrupted, not failed.
+ */
+export interface RuntimeDriver {
+  readonly runtime: Runtime;
+  /** What applying `unit` would change, and a digest of what runs now. */
+  preview(target: DeployTarget, unit: DeployUnit): Promise<DriverPreview>;
+  /** A digest of what runs now for the target; changes whenever the running application changes. */
+  liveDigest(target: DeployTarget): Promise<string>;
+  /** Applies and watches until healthy, failed or past the deadline. */
+  apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome>;
+  /** Structured, runtime-aware diagnostics of what runs now for the target. */
+  diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis>;
+  /** Resolves when the runtime is reachable. */
+  ping(): Promise<void>;
+}
+
+/** The drivers the server was configured with, by runtime. */
+export type RuntimeDrivers = Partial<Record<Runtime, RuntimeDriver>>;

@@ -1,0 +1,142 @@
+import type { ApprovalTicket, TicketStatus } from '../core/approval/approval.js';
+import type { Principal } from '../core/access/access.js';
+import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
+import type { Environment } from '../core/environment/environment.js';
+import type { PreviewRecord } from '../core/preview/preview.js';
+import type { ApprovalDecision, ReleaseRecord, ReleaseState } from '../core/release/release.js';
+import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
+
+/** The fields of a release a state change may set besides the state. */
+export type ReleasePatch = Partial<
+  Pick<
+    ReleaseRecord,
+    | 'state'
+    | 'spec'
+    | 'parameters'
+    | 'renderedSpec'
+    | 'description'
+    | 'draftRevision'
+    | 'draftDigest'
+    | 'ticketId'
+    | 'previewId'
+    | 'execution'
+    | 'runtimeState'
+    | 'updatedAt'
+  >
+>;
+
+export interface ReleaseQuery {
+  /** The environments the caller may read; `'all'` for no restriction. */
+  readable: 'all' | string[];
+  environment?: string;
+  application?: string;
+  state?: ReleaseState;
+  limit: number;
+  /** Only releases older than this id (ids are time-ordered). */
+  beforeId?: string;
+}
+
+export interface ReleaseRepository {
+  insert(release: ReleaseRecord): Promise<void>;
+  get(id: string): Promise<ReleaseRecord | null>;
+  /** Compare-and-set: applies `patch` only while the release is in `expected`. False when it was not. */
+  compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch): Promise<boolean>;
+  list(query: ReleaseQuery): Promise<ReleaseRecord[]>;
+  /** The newest `succeeded` release of an application in an environment created before `beforeId`. */
+  lastSucceeded(application: string, environment: string, beforeId: string | null): Promise<ReleaseRecord | null>;
+  /** Applying releases nobody holds a lease on, oldest first. */
+  unclaimed(limit: number): Promise<ReleaseRecord[]>;
+  /** Takes the execution lease of an applying, unclaimed release. False when another took it first. */
+  claim(id: string, owner: string, leaseUntil: string): Promise<boolean>;
+  /** Extends a lease this owner holds. False when the lease was lost. */
+  renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean>;
+  /** Drops the lease when execution ends. */
+  releaseLease(id: string, owner: string): Promise<void>;
+  /** Applying releases whose lease ran out (their executor died). */
+  expiredLeases(now: string, limit: number): Promise<ReleaseRecord[]>;
+}
+
+export interface PreviewRepository {
+  insert(preview: PreviewRecord): Promise<void>;
+  get(id: string): Promise<PreviewRecord | null>;
+  getByTokenHash(tokenHash: string): Promise<PreviewRecord | null>;
+  /** Marks a preview used; false when it already was (single use). */
+  consume(id: string, at: string): Promise<boolean>;
+}
+
+export interface TicketQuery {
+  readable: 'all' | string[];
+  status?: TicketStatus;
+  limit: number;
+}
+
+export interface ApprovalRepository {
+  insert(ticket: ApprovalTicket): Promise<void>;
+  /** Reads a ticket; `lock` holds its row until the transaction ends (so concurrent decisions queue up). */
+  get(id: string, options?: { lock?: boolean }): Promise<ApprovalTicket | null>;
+  addDecision(ticketId: string, decision: ApprovalDecision): Promise<void>;
+  /** Closes or changes a ticket only while it is `pending`. */
+  setStatus(id: string, status: TicketStatus, closedAt: string | null): Promise<boolean>;
+  list(query: TicketQuery): Promise<ApprovalTicket[]>;
+  /** Pending tickets past their expiry. */
+  expired(now: string, limit: number): Promise<ApprovalTicket[]>;
+}
+
+export interface TimelineRepository {
+  /** Appends events to the one global chain, in order, and returns them chained. */
+  append(events: NewTimelineEvent[]): Promise<TimelineEvent[]>;
+  listByRelease(releaseId: string, afterSeq: number, limit: number): Promise<TimelineEvent[]>;
+  /** Every event after `afterSeq`, in order (for chain verification). */
+  scan(afterSeq: number, limit: number): Promise<TimelineEvent[]>;
+  headSeq(): Promise<number>;
+}
+
+/** A stored API token (only its hash). */
+export interface TokenRecord extends Principal {
+  id: string;
+  tokenHash: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface TokenRepository {
+  insert(token: TokenRecord): Promise<void>;
+  get(id: string): Promise<TokenRecord | null>;
+  getByHash(tokenHash: string): Promise<TokenRecord | null>;
+  revoke(id: string, at: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface EnvironmentRepository {
+  insert(environment: Environment): Promise<void>;
+  get(name: string): Promise<Environment | null>;
+  list(): Promise<Environment[]>;
+  update(environment: Environment): Promise<void>;
+}
+
+export interface DiagnosticsRepository {
+  put(diagnostics: Diagnostics): Promise<void>;
+  get(releaseId: string): Promise<Diagnostics | null>;
+}
+
+/** Every repository, bound to one connection or transaction. */
+export interface StoreSession {
+  environments: EnvironmentRepository;
+  releases: ReleaseRepository;
+  previews: PreviewRepository;
+  approvals: ApprovalRepository;
+  timeline: TimelineRepository;
+  tokens: TokenRepository;
+  diagnostics: DiagnosticsRepository;
+}
+
+/** The persistent store: repositories for single reads, and transactions for everything that changes state. */
+export interface Store extends StoreSession {
+  /** Runs `work` in one transaction; everything it wrote is committed together or not at all. */
+  transaction<T>(work: (tx: StoreSession) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
