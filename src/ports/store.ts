@@ -75,8 +75,8 @@ export interface ApprovalRepository {
   /** Reads a ticket; `lock` holds its row until the transaction ends (so concurrent decisions queue up). */
   get(id: string, options?: { lock?: boolean }): Promise<ApprovalTicket | null>;
   addDecision(ticketId: string, decision: ApprovalDecision): Promise<void>;
-  /** Closes or changes a ticket only while it is `pending`. */
-  setStatus(id: string, status: TicketStatus, closedAt: string | null): Promise<boolean>;
+  /** Compare-and-set of a ticket's status: changes it only while it is `from`. */
+  setStatus(id: string, from: TicketStatus, to: TicketStatus, closedAt: string | null): Promise<boolean>;
   list(query: TicketQuery): Promise<ApprovalTicket[]>;
   /** Pending tickets past their expiry. */
   expired(now: string, limit: number): Promise<ApprovalTicket[]>;

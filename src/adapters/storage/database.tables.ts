@@ -19,6 +19,7 @@ export interface ReleasesTable {
   runtime: string;
   kind: string;
   rollback_of: string | null;
+  rollback_to: string | null;
   state: string;
   spec: string;
   parameters: string;

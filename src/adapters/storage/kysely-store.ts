@@ -228,12 +228,12 @@ class KyselyApprovalRepository implements ApprovalRepository {
       .execute();
   }
 
-  async setStatus(id: string, status: TicketStatus, closedAt: string | null): Promise<boolean> {
+  async setStatus(id: string, from: TicketStatus, to: TicketStatus, closedAt: string | null): Promise<boolean> {
     const result = await this.db
       .updateTable('approval_tickets')
-      .set({ status, closed_at: closedAt })
+      .set({ status: to, closed_at: closedAt })
       .where('id', '=', id)
-      .where('status', '=', 'pending')
+      .where('status', '=', from)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }

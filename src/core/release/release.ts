@@ -86,6 +86,8 @@ export interface ReleaseRecord {
   runtime: Runtime;
   kind: ReleaseKind;
   rollbackOf: string | null;
+  /** For a rollback: the release whose spec it restores. */
+  rollbackTo: string | null;
   state: ReleaseState;
   spec: ReleaseSpec;
   parameters: Record<string, string>;
@@ -113,6 +115,7 @@ export interface Release {
   runtime: Runtime;
   kind: ReleaseKind;
   rollbackOf: string | null;
+  rollbackTo: string | null;
   state: ReleaseState;
   approval: ReleaseApproval;
   execution: Execution;

@@ -25,6 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('runtime', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('rollback_of', 'text')
+    .addColumn('rollback_to', 'text')
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('spec', 'text', (c) => c.notNull())
     .addColumn('parameters', 'text', (c) => c.notNull())

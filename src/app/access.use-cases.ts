@@ -1,0 +1,99 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { permissionMap, type Permission, type Principal, type RoleBinding } from '../core/access/access.js';
+import { ShipgateError } from '../core/errors.js';
+import type { TokenRecord } from '../ports/store.js';
+import type { AppContext } from './app-context.js';
+import { requireGlobal, type Caller } from './caller.js';
+
+const TOKEN_PREFIX = 'sgt_';
+const ADMIN_BINDINGS: RoleBinding[] = [{ role: 'admin', environments: ['*'] }];
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface CreateTokenInput {
+  subject: string;
+  bindings: RoleBinding[];
+  expiresInSeconds?: number;
+}
+
+export interface CreatedToken {
+  id: string;
+  token: string;
+  subject: string;
+  bindings: RoleBinding[];
+  expiresAt: string | null;
+}
+
+/** Bearer tokens: issue (shown once, stored as a hash), authenticate, revoke. */
+export class AccessUseCases {
+  private readonly bootstrapHash: Buffer | null;
+
+  constructor(
+    private readonly ctx: AppContext,
+    options: { adminToken?: string | null } = {},
+  ) {
+    this.bootstrapHash = options.adminToken ? Buffer.from(hashToken(options.adminToken), 'hex') : null;
+  }
+
+  /** The principal a bearer token stands for, or `UNAUTHENTICATED` (unknown, expired or revoked). */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new ShipgateError('UNAUTHENTICATED', 'a bearer token is required');
+    const hash = hashToken(token);
+    if (this.bootstrapHash && timingSafeEqual(this.bootstrapHash, Buffer.from(hash, 'hex'))) {
+      return { subject: 'admin', bindings: ADMIN_BINDINGS };
+    }
+    const record = await this.ctx.store.tokens.getByHash(hash);
+    if (!record) throw new ShipgateError('UNAUTHENTICATED', 'unknown token');
+    if (record.revokedAt) throw new ShipgateError('UNAUTHENTICATED', 'the token was revoked');
+    if (record.expiresAt && Date.parse(record.expiresAt) <= this.ctx.clock.now().getTime()) {
+      throw new ShipgateError('UNAUTHENTICATED', 'the token expired');
+    }
+    return { subject: record.subject, bindings: record.bindings };
+  }
+
+  async createToken(caller: Caller, input: CreateTokenInput): Promise<CreatedToken> {
+    requireGlobal(caller, 'admin');
+    return this.issue(input, caller.principal.subject);
+  }
+
+  private async issue(input: CreateTokenInput, createdBy: string): Promise<CreatedToken> {
+    const token = TOKEN_PREFIX + Buffer.from(this.ctx.ids.randomBytes(32)).toString('base64url');
+    const now = this.ctx.clock.now();
+    const record: TokenRecord = {
+      id: this.ctx.ids.newId(),
+      subject: input.subject,
+      bindings: input.bindings,
+      tokenHash: hashToken(token),
+      createdAt: now.toISOString(),
+      createdBy,
+      expiresAt: input.expiresInSeconds ? new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString() : null,
+      revokedAt: null,
+    };
+    await this.ctx.store.tokens.insert(record);
+    return { id: record.id, token, subject: record.subject, bindings: record.bindings, expiresAt: record.expiresAt };
+  }
+
+  async revokeToken(caller: Caller, id: string): Promise<void> {
+    requireGlobal(caller, 'admin');
+    const record = await this.ctx.store.tokens.get(id);
+    if (!record) throw new ShipgateError('NOT_FOUND', `token ${id} not found`);
+    await this.ctx.store.tokens.revoke(id, this.ctx.nowIso());
+  }
+
+  me(caller: Caller): { subject: string; bindings: RoleBinding[]; permissions: Record<string, Permission[]> } {
+    return { subject: caller.principal.subject, bindings: caller.principal.bindings, permissions: permissionMap(caller.principal) };
+  }
+
+  /**
+   * On an empty store with no configured admin token, issues an admin token and returns it (to be printed once).
+   * Returns null when there is nothing to bootstrap.
+   */
+  async bootstrapAdmin(): Promise<string | null> {
+    if (this.bootstrapHash) return null;
+    if ((await this.ctx.store.tokens.count()) > 0) return null;
+    const created = await this.issue({ subject: 'admin', bindings: ADMIN_BINDINGS }, 'bootstrap');
+    return created.token;
+  }
+}

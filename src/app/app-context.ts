@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { Environment } from '../core/environment/environment.js';
+import { ShipgateError } from '../core/errors.js';
+import type { ReleaseRecord } from '../core/release/release.js';
+import { secretValuesOf } from '../core/secrets/secret-masking.js';
+import type { Clock } from '../ports/clock.js';
+import type { Ids } from '../ports/ids.js';
+import type { DeployTarget, DeployUnit, RuntimeDriver, RuntimeDrivers } from '../ports/runtime-driver.js';
+import type { Store, StoreSession } from '../ports/store.js';
+import { ReleaseEventBus, TimelineEvents } from './release-events.js';
+
+/** What every use case is built from; wired once in `main.ts`. */
+export interface AppContextOptions {
+  store: Store;
+  drivers: RuntimeDrivers;
+  clock: Clock;
+  ids: Ids;
+  logger: Logger;
+}
+
+/** The shared parts of the use cases: store, drivers, clock, ids, event builders and the in-process event bus. */
+export class AppContext {
+  readonly store: Store;
+  readonly drivers: RuntimeDrivers;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly logger: Logger;
+  readonly events: TimelineEvents;
+  readonly bus = new ReleaseEventBus();
+
+  constructor(options: AppContextOptions) {
+    this.store = options.store;
+    this.drivers = options.drivers;
+    this.clock = options.clock;
+    this.ids = options.ids;
+    this.logger = options.logger;
+    this.events = new TimelineEvents(options.clock, options.ids);
+  }
+
+  nowIso(): string {
+    return this.clock.now().toISOString();
+  }
+
+  /** The driver of a runtime, or `RUNTIME_UNAVAILABLE` when this server has none configured for it. */
+  driverFor(runtime: Environment['runtime']): RuntimeDriver {
+    const driver = this.drivers[runtime];
+    if (!driver) throw new ShipgateError('RUNTIME_UNAVAILABLE', `no ${runtime} runtime is configured on this server`, { runtime });
+    return driver;
+  }
+
+  async environmentOf(session: StoreSession, release: ReleaseRecord): Promise<Environment> {
+    const env = await session.environments.get(release.environment);
+    if (!env) throw new ShipgateError('NOT_FOUND', `environment "${release.environment}" not found`);
+    return env;
+  }
+
+  /** Runs a transaction and tells stream listeners of the releases it touched. */
+  async write<T>(releaseIds: string[], work: (tx: StoreSession) => Promise<T>): Promise<T> {
+    const result = await this.store.transaction(work);
+    for (const id of releaseIds) this.bus.notify(id);
+    return result;
+  }
+}
+
+/** The target and unit a driver needs for a release. */
+export function deployTargetOf(env: Environment, release: ReleaseRecord): DeployTarget {
+  return { environment: env.name, application: release.application, target: env.target };
+}
+
+export function deployUnitOf(release: ReleaseRecord, restore: Record<string, unknown> | null): DeployUnit {
+  return {
+    releaseId: release.id,
+    spec: release.spec,
+    rendered: release.renderedSpec,
+    secrets: secretValuesOf(release.renderedSpec, release.parameters),
+    restore,
+  };
+}

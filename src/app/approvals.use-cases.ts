@@ -1,0 +1,151 @@
+import { environmentsWith } from '../core/access/access.js';
+import { decide, isTicketExpired, type ApprovalTicket, type TicketStatus } from '../core/approval/approval.js';
+import { ShipgateError, isShipgateError } from '../core/errors.js';
+import type { ChangeSummary } from '../core/preview/preview.js';
+import { transition } from '../core/release/release-machine.js';
+import type { ReleaseRecord } from '../core/release/release.js';
+import type { StoreSession } from '../ports/store.js';
+import type { AppContext } from './app-context.js';
+import { requirePermission, type Caller } from './caller.js';
+
+/** A ticket of the global queue as the API shows it. */
+export interface ApprovalView extends Omit<ApprovalTicket, 'allowSelfApproval' | 'closedAt'> {
+  /** What the release would change, from the preview it was submitted with. */
+  summary: ChangeSummary | null;
+  releaseState: ReleaseRecord['state'];
+  description: string | null;
+}
+
+export interface DecisionInput {
+  decision: 'approve' | 'reject';
+  comment?: string;
+}
+
+/** The global approval queue and decisions on it. */
+export class ApprovalUseCases {
+  constructor(private readonly ctx: AppContext) {}
+
+  async list(caller: Caller, input: { status?: TicketStatus; limit?: number }): Promise<{ items: ApprovalView[] }> {
+    await this.expireDue();
+    const tickets = await this.ctx.store.approvals.list({
+      readable: environmentsWith(caller.principal, 'deployment:read'),
+      status: input.status,
+      limit: input.limit ?? 100,
+    });
+    return { items: await Promise.all(tickets.map((t) => this.view(this.ctx.store, t))) };
+  }
+
+  async get(caller: Caller, id: string): Promise<ApprovalView> {
+    const ticket = await this.ctx.store.approvals.get(id);
+    if (!ticket) throw new ShipgateError('NOT_FOUND', `approval ${id} not found`);
+    requirePermission(caller, 'deployment:read', ticket.environment);
+    return this.view(this.ctx.store, ticket);
+  }
+
+  private async view(session: StoreSession, ticket: ApprovalTicket): Promise<ApprovalView> {
+    const release = await session.releases.get(ticket.releaseId);
+    const preview = release?.previewId ? await session.previews.get(release.previewId) : null;
+    const { allowSelfApproval: _self, closedAt: _closed, ...rest } = ticket;
+    const status = isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status;
+    return { ...rest, status, summary: preview?.summary ?? null, releaseState: release?.state ?? 'draft', description: release?.description ?? null };
+  }
+
+  /**
+   * Records one approver's decision. Needs `deployment:approve` on the ticket's environment; refusals (no
+   * permission, self-approval, a second decision, a closed ticket) are written to the release's timeline.
+   */
+  async decide(caller: Caller, ticketId: string, input: DecisionInput): Promise<ApprovalView> {
+    const ticket = await this.ctx.store.approvals.get(ticketId);
+    if (!ticket) throw new ShipgateError('NOT_FOUND', `approval ${ticketId} not found`);
+    const release = await this.ctx.store.releases.get(ticket.releaseId);
+    if (!release) throw new ShipgateError('NOT_FOUND', `release ${ticket.releaseId} not found`);
+    try {
+      requirePermission(caller, 'deployment:approve', ticket.environment);
+      if (isTicketExpired(ticket, this.ctx.clock.now())) await this.expire(ticket.id);
+      return await this.ctx.write([release.id], async (tx) => {
+        // Locking the ticket row queues concurrent decisions, so each is counted exactly once.
+        const locked = await tx.approvals.get(ticketId, { lock: true });
+        const current = await tx.releases.get(ticket.releaseId);
+        if (!locked || !current) throw new ShipgateError('NOT_FOUND', `approval ${ticketId} not found`);
+        const at = this.ctx.nowIso();
+        const outcome = decide(
+          locked,
+          current,
+          { approver: caller.principal.subject, decision: input.decision, comment: input.comment ?? '', at },
+          this.ctx.clock.now(),
+        );
+        await tx.approvals.addDecision(locked.id, outcome.decision);
+        const ev = this.ctx.events.for(current, caller);
+        const events = [
+          ev.make(input.decision === 'approve' ? 'approval.approved' : 'approval.rejected', {
+            ticketId: locked.id,
+            approver: outcome.decision.approver,
+            comment: outcome.decision.comment,
+            approvals: outcome.approvals,
+            minApprovers: locked.minApprovers,
+            ticketStatus: outcome.status,
+          }),
+        ];
+        if (outcome.status !== 'pending') {
+          await tx.approvals.setStatus(locked.id, 'pending', outcome.status, at);
+          const t = transition(current.state, outcome.status === 'approved' ? 'approve' : 'reject');
+          const ok = await tx.releases.compareAndSet(current.id, t.from, { state: t.to, updatedAt: at });
+          if (!ok) throw new ShipgateError('INVALID_STATE', `release changed concurrently`);
+          events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+        }
+        await tx.timeline.append(events);
+        const after = await tx.approvals.get(locked.id);
+        return this.view(tx, after as ApprovalTicket);
+      });
+    } catch (error) {
+      if (isShipgateError(error) && error.code !== 'NOT_FOUND') await this.recordDenied(caller, release, ticketId, input, error);
+      throw error;
+    }
+  }
+
+  private async recordDenied(caller: Caller, release: ReleaseRecord, ticketId: string, input: DecisionInput, error: ShipgateError): Promise<void> {
+    try {
+      await this.ctx.write([release.id], async (tx) => {
+        await tx.timeline.append([
+          this.ctx.events.for(release, caller).make('approval.denied', {
+            ticketId,
+            decision: input.decision,
+            code: error.code,
+            detail: error.detail,
+          }),
+        ]);
+      });
+    } catch (recordError) {
+      this.ctx.logger.error({ err: recordError, ticketId }, 'could not record a denied decision');
+    }
+  }
+
+  /** Closes every pending ticket past its expiry; their releases become `rejected`. */
+  async expireDue(): Promise<number> {
+    const due = await this.ctx.store.approvals.expired(this.ctx.nowIso(), 100);
+    for (const ticket of due) await this.expire(ticket.id);
+    return due.length;
+  }
+
+  private async expire(ticketId: string): Promise<void> {
+    const releaseIds: string[] = [];
+    await this.ctx.write(releaseIds, async (tx) => {
+      const ticket = await tx.approvals.get(ticketId, { lock: true });
+      if (!ticket || !isTicketExpired(ticket, this.ctx.clock.now())) return;
+      const release = await tx.releases.get(ticket.releaseId);
+      if (!release) return;
+      releaseIds.push(release.id);
+      const at = this.ctx.nowIso();
+      if (!(await tx.approvals.setStatus(ticket.id, 'pending', 'expired', at))) return;
+      const ev = this.ctx.events.for(release, null);
+      const events = [ev.make('approval.expired', { ticketId: ticket.id, expiresAt: ticket.expiresAt })];
+      if (release.ticketId === ticket.id && release.state === 'pending_approval') {
+        const t = transition(release.state, 'expireApproval');
+        if (await tx.releases.compareAndSet(release.id, t.from, { state: t.to, updatedAt: at })) {
+          events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+        }
+      }
+      await tx.timeline.append(events);
+    });
+  }
+}

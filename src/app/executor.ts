@@ -1,0 +1,301 @@
+import type { RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
+import { sortFindings } from '../core/diagnostics/diagnostics.js';
+import type { Environment } from '../core/environment/environment.js';
+import { isShipgateError } from '../core/errors.js';
+import { canTransition, transition } from '../core/release/release-machine.js';
+import type { DriverStage, Execution, ReleaseRecord } from '../core/release/release.js';
+import { redactDeep } from '../core/secrets/secret-masking.js';
+import type { NewTimelineEvent } from '../core/audit/timeline-event.js';
+import type { ApplyOutcome } from '../ports/runtime-driver.js';
+import type { StoreSession } from '../ports/store.js';
+import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
+import type { ApprovalUseCases } from './approvals.use-cases.js';
+
+export interface ExecutorOptions {
+  /** This process's name in leases. */
+  instanceId: string;
+  /** How long a lease lasts without renewal; a dead executor's releases are interrupted after this. */
+  leaseMs?: number;
+  /** How often to look for work written by other processes. */
+  pollMs?: number;
+  /** How many releases this process drives at once. */
+  concurrency?: number;
+  approvals?: ApprovalUseCases;
+}
+
+/**
+ * Carries out applies recorded by the API: claims each `applying` release with a lease (so that several processes
+ * sharing one PostgreSQL run each release exactly once), drives the runtime through its stages, and writes
+ * `succeeded`, `failed` (the workload is unhealthy) or `interrupted` (we could not drive it).
+ */
+export class Executor {
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly concurrency: number;
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: ExecutorOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 1_000;
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  /** Starts polling; the first tick reports releases a dead process left `applying`. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.ctx.bus.onWork(() => this.wake());
+    this.wake();
+  }
+
+  /** Looks for work now (called after an apply is recorded). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.ticking = this.tick()
+      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'executor tick failed'))
+      .finally(() => {
+        this.ticking = null;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        } else {
+          this.timer = setTimeout(() => this.wake(), this.pollMs);
+          this.timer.unref();
+        }
+      });
+  }
+
+  /** Stops claiming work and interrupts what is running (it is reported `interrupted`). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+    for (const run of this.running.values()) run.controller.abort(new Error('the server is shutting down'));
+    await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Resolves when nothing is running (for tests and graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.ticking) {
+      await Promise.all([...this.running.values()].map((r) => r.done));
+      await this.ticking;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    await this.options.approvals?.expireDue();
+    await this.recoverExpiredLeases();
+    const free = this.concurrency - this.running.size;
+    if (free <= 0) return;
+    const candidates = await this.ctx.store.releases.unclaimed(free);
+    for (const release of candidates) {
+      if (this.running.has(release.id)) continue;
+      const leaseUntil = new Date(this.ctx.clock.now().getTime() + this.leaseMs).toISOString();
+      if (!(await this.ctx.store.releases.claim(release.id, this.options.instanceId, leaseUntil))) continue;
+      const controller = new AbortController();
+      const done = this.execute(release.id, controller)
+        .catch((error: unknown) => this.ctx.logger.error({ err: error, releaseId: release.id }, 'execution failed unexpectedly'))
+        .finally(() => this.running.delete(release.id));
+      this.running.set(release.id, { controller, done });
+    }
+  }
+
+  /** Releases whose executor stopped renewing its lease become `interrupted`, with diagnostics. */
+  private async recoverExpiredLeases(): Promise<void> {
+    const expired = await this.ctx.store.releases.expiredLeases(this.ctx.nowIso(), 20);
+    for (const release of expired) {
+      if (this.running.has(release.id)) continue;
+      this.ctx.logger.warn({ releaseId: release.id }, 'execution lease expired; marking the release interrupted');
+      await this.finish(release, 'interrupt', {
+        message: 'the process driving this release stopped before it finished',
+        runtimeState: null,
+      });
+    }
+  }
+
+  private async execute(releaseId: string, controller: AbortController): Promise<void> {
+    const release = await this.ctx.store.releases.get(releaseId);
+    if (!release || release.state !== 'applying') return;
+    const env = await this.ctx.environmentOf(this.ctx.store, release);
+    const heartbeat = setInterval(() => {
+      const until = new Date(this.ctx.clock.now().getTime() + this.leaseMs).toISOString();
+      this.ctx.store.releases
+        .renewLease(releaseId, this.options.instanceId, until)
+        .then((ok) => {
+          if (!ok) controller.abort(new Error('the execution lease was lost'));
+        })
+        .catch((error: unknown) => this.ctx.logger.warn({ err: error, releaseId }, 'lease renewal failed'));
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    heartbeat.unref();
+    try {
+      let execution: Execution = {
+        stage: 'applying',
+        attempt: release.execution.attempt + 1,
+        startedAt: this.ctx.nowIso(),
+        finishedAt: null,
+        message: null,
+      };
+      await this.record(release, execution, (ev) => [
+        ev('execution.started', { attempt: execution.attempt, instance: this.options.instanceId }),
+        ev('execution.stage_changed', { from: release.execution.stage, to: 'applying' }),
+      ]);
+      const outcome = await this.runDriver(env, release, controller, async (stage, message) => {
+        if (stage === execution.stage) return;
+        const from = execution.stage;
+        execution = { ...execution, stage, message: message ?? null };
+        await this.record(release, execution, (ev) => [ev('execution.stage_changed', { from, to: stage, message: message ?? null })]);
+      });
+      await this.finish(release, outcome.kind, outcome, execution);
+    } finally {
+      clearInterval(heartbeat);
+      await this.ctx.store.releases.releaseLease(releaseId, this.options.instanceId).catch(() => undefined);
+    }
+  }
+
+  private async runDriver(
+    env: Environment,
+    release: ReleaseRecord,
+    controller: AbortController,
+    onStage: (stage: DriverStage, message?: string) => Promise<void>,
+  ): Promise<{ kind: 'succeed' | 'fail' | 'interrupt'; message: string; runtimeState: Record<string, unknown> | null }> {
+    const restore = release.rollbackTo ? ((await this.ctx.store.releases.get(release.rollbackTo))?.runtimeState ?? null) : null;
+    const deadline = new Date(this.ctx.clock.now().getTime() + env.applyTimeoutSeconds * 1000);
+    const timeout = setTimeout(() => controller.abort(new Error(`the apply time limit of ${env.applyTimeoutSeconds}s was reached`)), env.applyTimeoutSeconds * 1000 + 5_000);
+    timeout.unref();
+    try {
+      const driver = this.ctx.driverFor(env.runtime);
+      const outcome: ApplyOutcome = await driver.apply(deployTargetOf(env, release), deployUnitOf(release, restore), {
+        onStage,
+        deadline,
+        signal: controller.signal,
+      });
+      return { kind: outcome.ok ? 'succeed' : 'fail', message: outcome.message, runtimeState: outcome.runtimeState };
+    } catch (error) {
+      const message = controller.signal.aborted
+        ? String((controller.signal.reason as Error | undefined)?.message ?? 'aborted')
+        : isShipgateError(error)
+          ? error.detail
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      return { kind: 'interrupt', message, runtimeState: null };
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** Writes the end of an execution: state, stage, diagnostics for failures, and rollback bookkeeping. */
+  private async finish(
+    release: ReleaseRecord,
+    kind: 'succeed' | 'fail' | 'interrupt',
+    outcome: { message: string; runtimeState: Record<string, unknown> | null },
+    execution: Execution = release.execution,
+  ): Promise<void> {
+    const unit = deployUnitOf(release, null);
+    const message = redactDeep(outcome.message, unit.secrets);
+    const diagnosis = kind === 'succeed' ? null : await this.diagnose(release, message);
+    const rollbackSource = kind === 'succeed' && release.rollbackOf ? release.rollbackOf : null;
+    await this.ctx.write(rollbackSource ? [release.id, rollbackSource] : [release.id], async (tx) => {
+      const current = await tx.releases.get(release.id);
+      if (!current || !canTransition(current.state, kind)) return;
+      const t = transition(current.state, kind);
+      const at = this.ctx.nowIso();
+      const stage = kind === 'succeed' ? 'completed' : kind === 'fail' ? 'failed' : 'interrupted';
+      const ok = await tx.releases.compareAndSet(current.id, t.from, {
+        state: t.to,
+        execution: { ...execution, stage, finishedAt: at, message },
+        runtimeState: outcome.runtimeState ?? current.runtimeState,
+        updatedAt: at,
+      });
+      if (!ok) return;
+      const ev = this.ctx.events.for(current, null);
+      const events: NewTimelineEvent[] = [];
+      if (diagnosis) {
+        await tx.diagnostics.put({ releaseId: current.id, runtime: current.runtime, state: t.to, collectedAt: at, ...diagnosis });
+        events.push(
+          ev.make('diagnostics.recorded', {
+            summary: diagnosis.summary,
+            findings: diagnosis.findings.map((f) => ({ severity: f.severity, code: f.code, resource: f.resource })),
+          }),
+        );
+      }
+      events.push(ev.make('execution.stage_changed', { from: execution.stage, to: stage }));
+      const type = kind === 'succeed' ? 'execution.succeeded' : kind === 'fail' ? 'execution.failed' : 'execution.interrupted';
+      events.push(ev.make(type, { attempt: execution.attempt, message }));
+      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      if (rollbackSource) events.push(...(await this.completeRollback(tx, current, rollbackSource)));
+      await tx.timeline.append(events);
+    });
+  }
+
+  private async completeRollback(tx: StoreSession, rollback: ReleaseRecord, sourceId: string): Promise<NewTimelineEvent[]> {
+    const events = [this.ctx.events.for(rollback, null).make('rollback.completed', { rollbackOf: sourceId, rollbackTo: rollback.rollbackTo })];
+    const source = await tx.releases.get(sourceId);
+    if (!source || !canTransition(source.state, 'markRolledBack')) return events;
+    const t = transition(source.state, 'markRolledBack');
+    if (await tx.releases.compareAndSet(source.id, t.from, { state: t.to, updatedAt: this.ctx.nowIso() })) {
+      const ev = this.ctx.events.for(source, null);
+      events.push(ev.make('rollback.completed', { rollbackReleaseId: rollback.id, rollbackTo: rollback.rollbackTo }));
+      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+    }
+    return events;
+  }
+
+  private async diagnose(release: ReleaseRecord, message: string): Promise<RuntimeDiagnosis> {
+    const unit = deployUnitOf(release, null);
+    try {
+      const env = await this.ctx.environmentOf(this.ctx.store, release);
+      const diagnosis = await this.ctx.driverFor(env.runtime).diagnose(deployTargetOf(env, release), unit);
+      return redactDeep({ ...diagnosis, findings: sortFindings(diagnosis.findings) }, unit.secrets);
+    } catch (error) {
+      const detail = isShipgateError(error) ? error.detail : error instanceof Error ? error.message : String(error);
+      return redactDeep(
+        {
+          summary: message,
+          findings: [
+            {
+              severity: 'error' as const,
+              code: 'RUNTIME_UNREACHABLE',
+              resource: { kind: 'Runtime', name: release.runtime },
+              message: 'diagnostics could not be collected from the runtime',
+              evidence: detail,
+            },
+          ],
+          resources: [],
+          logs: [],
+        },
+        unit.secrets,
+      );
+    }
+  }
+
+  private async record(
+    release: ReleaseRecord,
+    execution: Execution,
+    make: (ev: (type: NewTimelineEvent['type'], data: Record<string, unknown>) => NewTimelineEvent) => NewTimelineEvent[],
+  ): Promise<void> {
+    await this.ctx.write([release.id], async (tx) => {
+      const ok = await tx.releases.compareAndSet(release.id, 'applying', { execution, updatedAt: this.ctx.nowIso() });
+      if (!ok) return;
+      const ev = this.ctx.events.for(release, null);
+      await tx.timeline.append(make((type, data) => ev.make(type, data)));
+    });
+  }
+}

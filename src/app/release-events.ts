@@ -1,0 +1,74 @@
+import { EventEmitter } from 'node:events';
+import type { Actor, NewTimelineEvent, TimelineEventType } from '../core/audit/timeline-event.js';
+import { redactDeep, secretValuesOf } from '../core/secrets/secret-masking.js';
+import type { Channel, ReleaseRecord } from '../core/release/release.js';
+import type { Clock } from '../ports/clock.js';
+import type { Ids } from '../ports/ids.js';
+import type { Caller } from './caller.js';
+
+/** The system actor: the executor and the sweepers. */
+export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'system', id: 'shipgate' }) as Actor;
+
+/** Who an event names: the calling user (also through the AI channel), or the system. */
+export function actorOf(caller: Caller | null): { actor: Actor; channel: Channel } {
+  if (!caller) return { actor: SYSTEM_ACTOR, channel: 'api' };
+  return { actor: { type: 'user', id: caller.principal.subject }, channel: caller.channel };
+}
+
+/**
+ * Builds timeline events for one release, with secrets of its spec masked out of their data.
+ * @example events.for(release, caller).make('release.created', { draftRevision: 1 })
+ */
+export class TimelineEvents {
+  constructor(
+    private readonly clock: Clock,
+    private readonly ids: Ids,
+  ) {}
+
+  for(release: ReleaseRecord, caller: Caller | null, channel?: Channel) {
+    const who = actorOf(caller);
+    const secrets = secretValuesOf(release.renderedSpec, release.parameters);
+    return {
+      make: (type: TimelineEventType, data: Record<string, unknown> = {}): NewTimelineEvent => ({
+        id: this.ids.newId(),
+        releaseId: release.id,
+        type,
+        at: this.clock.now().toISOString(),
+        actor: who.actor,
+        channel: channel ?? (caller ? who.channel : release.channel),
+        release: { application: release.application, environment: release.environment, runtime: release.runtime, kind: release.kind },
+        data: redactDeep(data, secrets),
+      }),
+    };
+  }
+}
+
+const WORK = Symbol('work');
+
+/** In-process notification that a release has new events (the stream also polls, for other processes' writes). */
+export class ReleaseEventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  notify(releaseId: string): void {
+    this.emitter.emit(releaseId);
+  }
+
+  /** Tells the executor that an apply was recorded. */
+  notifyWork(): void {
+    this.emitter.emit(WORK);
+  }
+
+  onWork(listener: () => void): () => void {
+    this.emitter.on(WORK, listener);
+    return () => this.emitter.off(WORK, listener);
+  }
+
+  subscribe(releaseId: string, listener: () => void): () => void {
+    this.emitter.on(releaseId, listener);
+    return () => this.emitter.off(releaseId, listener);
+  }
+}

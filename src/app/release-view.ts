@@ -1,0 +1,46 @@
+import { releaseApprovalStatus, type ApprovalTicket } from '../core/approval/approval.js';
+import type { Environment } from '../core/environment/environment.js';
+import type { PreviewRecord } from '../core/preview/preview.js';
+import { maskParameters } from '../core/secrets/secret-masking.js';
+import type { Release, ReleaseRecord } from '../core/release/release.js';
+
+/** The normalized release the API shows: lifecycle state, runtime, approval status and execution stage. */
+export function releaseView(
+  record: ReleaseRecord,
+  environment: Environment | null,
+  ticket: ApprovalTicket | null,
+  preview: PreviewRecord | null,
+  now: Date,
+): Release {
+  const required = environment?.approval.required ?? false;
+  const current = ticket && ticket.status !== 'void' ? ticket : null;
+  return {
+    id: record.id,
+    application: record.application,
+    environment: record.environment,
+    runtime: record.runtime,
+    kind: record.kind,
+    rollbackOf: record.rollbackOf,
+    rollbackTo: record.rollbackTo,
+    state: record.state,
+    approval: {
+      status: releaseApprovalStatus(required || current !== null, current, now),
+      ticketId: current?.id ?? null,
+      minApprovers: current?.minApprovers ?? environment?.approval.minApprovers ?? 1,
+      decisions: current?.decisions ?? [],
+    },
+    execution: { ...record.execution },
+    preview: preview
+      ? { id: preview.id, draftRevision: preview.draftRevision, expiresAt: preview.expiresAt, consumed: preview.consumedAt !== null }
+      : null,
+    draftRevision: record.draftRevision,
+    draftDigest: record.draftDigest,
+    parameters: maskParameters(record.parameters),
+    description: record.description,
+    channel: record.channel,
+    conversationId: record.conversationId,
+    createdBy: record.createdBy,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}

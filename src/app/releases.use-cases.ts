@@ -1,0 +1,584 @@
+import { environmentsWith } from '../core/access/access.js';
+import { activeFreezeWindow, isApprovalComplete, type ApprovalTicket } from '../core/approval/approval.js';
+import type { TimelineEvent } from '../core/audit/timeline-event.js';
+import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
+import { sortFindings } from '../core/diagnostics/diagnostics.js';
+import type { Environment } from '../core/environment/environment.js';
+import { ShipgateError, isShipgateError, previewRequired } from '../core/errors.js';
+import {
+  checkPreviewFor,
+  checkPreviewLive,
+  formatPreviewToken,
+  previewTokenHash,
+  summarize,
+  type PreviewRecord,
+} from '../core/preview/preview.js';
+import { draftDigest } from '../core/preview/draft-digest.js';
+import { NOT_STARTED, type Release, type ReleaseRecord, type ReleaseSpec, type ReleaseState } from '../core/release/release.js';
+import { ROLLBACK_SOURCE_STATES, transition, type ReleaseCommand } from '../core/release/release-machine.js';
+import { renderSpec } from '../core/release/spec-render.js';
+import { redactDeep, secretValuesOf } from '../core/secrets/secret-masking.js';
+import type { StoreSession } from '../ports/store.js';
+import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
+import { requirePermission, type Caller } from './caller.js';
+import { releaseView } from './release-view.js';
+
+const APPLICATION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export interface CreateReleaseInput {
+  application: string;
+  environment: string;
+  spec?: ReleaseSpec;
+  /** Start from another release's spec (and parameters, overridden by `parameters`). */
+  fromReleaseId?: string;
+  parameters?: Record<string, string>;
+  description?: string;
+  channel?: 'ui' | 'api' | 'cli';
+}
+
+export interface EditReleaseInput {
+  spec?: ReleaseSpec;
+  parameters?: Record<string, string>;
+  description?: string;
+}
+
+export interface ApplyInput {
+  previewToken?: string;
+  /** Apply inside a freeze window; admins only, and the reason is recorded. */
+  freezeOverride?: { reason: string };
+}
+
+/** A preview as returned once to its maker, with its token. */
+export interface PreviewResult {
+  id: string;
+  token: string;
+  releaseId: string;
+  draftRevision: number;
+  draftDigest: string;
+  liveDigest: string;
+  createdAt: string;
+  expiresAt: string;
+  summary: PreviewRecord['summary'];
+  changes: PreviewRecord['changes'];
+}
+
+export interface ListReleasesInput {
+  environment?: string;
+  application?: string;
+  state?: ReleaseState;
+  limit?: number;
+  cursor?: string;
+}
+
+/** The release use cases: draft, edit, preview, submit, apply, cancel, rollback, and reading them. */
+export class ReleaseUseCases {
+  constructor(private readonly ctx: AppContext) {}
+
+  /** Loads a release or throws `NOT_FOUND`. */
+  private async load(session: StoreSession, id: string): Promise<ReleaseRecord> {
+    const release = await session.releases.get(id);
+    if (!release) throw new ShipgateError('NOT_FOUND', `release ${id} not found`);
+    return release;
+  }
+
+  /** Loads a release the caller holds `deployment:read` on. */
+  private async loadReadable(caller: Caller, id: string): Promise<ReleaseRecord> {
+    const release = await this.load(this.ctx.store, id);
+    requirePermission(caller, 'deployment:read', release.environment);
+    return release;
+  }
+
+  /** The normalized view of a stored release. */
+  async view(session: StoreSession, release: ReleaseRecord): Promise<Release> {
+    const [env, ticket, preview] = await Promise.all([
+      session.environments.get(release.environment),
+      release.ticketId ? session.approvals.get(release.ticketId) : Promise.resolve(null),
+      release.previewId ? session.previews.get(release.previewId) : Promise.resolve(null),
+    ]);
+    return releaseView(release, env, ticket, preview, this.ctx.clock.now());
+  }
+
+  async get(caller: Caller, id: string): Promise<Release> {
+    return this.view(this.ctx.store, await this.loadReadable(caller, id));
+  }
+
+  async list(caller: Caller, input: ListReleasesInput): Promise<{ items: Release[]; nextCursor: string | null }> {
+    const limit = input.limit ?? 50;
+    const records = await this.ctx.store.releases.list({
+      readable: environmentsWith(caller.principal, 'deployment:read'),
+      environment: input.environment,
+      application: input.application,
+      state: input.state,
+      limit: limit + 1,
+      beforeId: input.cursor,
+    });
+    const page = records.slice(0, limit);
+    const items = await Promise.all(page.map((r) => this.view(this.ctx.store, r)));
+    return { items, nextCursor: records.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+  }
+
+  async create(caller: Caller, input: CreateReleaseInput): Promise<Release> {
+    requirePermission(caller, 'deployment:write', input.environment);
+    if (!APPLICATION_NAME.test(input.application)) {
+      throw new ShipgateError('VALIDATION_FAILED', 'application must be a DNS label (lowercase letters, digits, "-")', {
+        errors: [{ path: '/application', message: 'must match ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }],
+      });
+    }
+    const env = await this.ctx.store.environments.get(input.environment);
+    if (!env) throw new ShipgateError('NOT_FOUND', `environment "${input.environment}" not found`);
+    let spec = input.spec;
+    let parameters = input.parameters ?? {};
+    if (input.fromReleaseId !== undefined) {
+      const from = await this.loadReadable(caller, input.fromReleaseId);
+      if (from.runtime !== env.runtime) {
+        throw new ShipgateError('VALIDATION_FAILED', `release ${from.id} is for another runtime (${from.runtime})`, {
+          errors: [{ path: '/fromReleaseId', message: 'must be a release of the same runtime' }],
+        });
+      }
+      spec ??= from.spec;
+      parameters = { ...from.parameters, ...parameters };
+    }
+    if (!spec) {
+      throw new ShipgateError('VALIDATION_FAILED', 'spec or fromReleaseId is required', {
+        errors: [{ path: '/spec', message: 'required unless fromReleaseId is given' }],
+      });
+    }
+    checkSpecRuntime(spec, env);
+    const rendered = renderSpec(spec, parameters);
+    const now = this.ctx.nowIso();
+    const record: ReleaseRecord = {
+      id: this.ctx.ids.newId(),
+      application: input.application,
+      environment: env.name,
+      runtime: env.runtime,
+      kind: 'deploy',
+      rollbackOf: null,
+      rollbackTo: null,
+      state: 'draft',
+      spec,
+      parameters,
+      renderedSpec: rendered,
+      description: input.description ?? null,
+      draftRevision: 1,
+      draftDigest: draftDigest(spec, rendered, parameters),
+      channel: caller.channel === 'ai' ? 'ai' : (input.channel ?? caller.channel),
+      conversationId: caller.channel === 'ai' ? (caller.conversationId ?? null) : null,
+      createdBy: caller.principal.subject,
+      createdAt: now,
+      updatedAt: now,
+      ticketId: null,
+      previewId: null,
+      execution: { ...NOT_STARTED },
+      runtimeState: null,
+    };
+    return this.ctx.write([record.id], async (tx) => {
+      await tx.releases.insert(record);
+      const ev = this.ctx.events.for(record, caller, record.channel);
+      await tx.timeline.append([
+        ev.make('release.created', {
+          draftRevision: 1,
+          draftDigest: record.draftDigest,
+          parameters: record.parameters,
+          description: record.description,
+          fromReleaseId: input.fromReleaseId ?? null,
+          conversationId: record.conversationId,
+        }),
+      ]);
+      return this.view(tx, record);
+    });
+  }
+
+  async edit(caller: Caller, id: string, input: EditReleaseInput): Promise<Release> {
+    return this.ctx.write([id], async (tx) => {
+      const release = await this.load(tx, id);
+      requirePermission(caller, 'deployment:write', release.environment);
+      const t = transition(release.state, 'edit');
+      const env = await this.ctx.environmentOf(tx, release);
+      const spec = input.spec ?? release.spec;
+      checkSpecRuntime(spec, env);
+      const parameters = input.parameters ?? release.parameters;
+      const rendered = renderSpec(spec, parameters);
+      const updated: ReleaseRecord = {
+        ...release,
+        state: t.to,
+        spec,
+        parameters,
+        renderedSpec: rendered,
+        description: input.description !== undefined ? input.description : release.description,
+        draftRevision: release.draftRevision + 1,
+        draftDigest: draftDigest(spec, rendered, parameters),
+        ticketId: null,
+        updatedAt: this.ctx.nowIso(),
+      };
+      const ev = this.ctx.events.for(updated, caller);
+      const events = [
+        ev.make('release.updated', {
+          draftRevision: updated.draftRevision,
+          draftDigest: updated.draftDigest,
+          parameters: updated.parameters,
+          description: updated.description,
+        }),
+      ];
+      if (release.ticketId) {
+        const ticket = await tx.approvals.get(release.ticketId, { lock: true });
+        if (ticket && (ticket.status === 'pending' || ticket.status === 'approved')) {
+          await tx.approvals.setStatus(ticket.id, ticket.status, 'void', this.ctx.nowIso());
+          events.push(ev.make('approval.voided', { ticketId: ticket.id, reason: 'the draft was edited' }));
+        }
+      }
+      await this.casOrConflict(tx, release, t.command, updated);
+      if (t.from !== t.to) events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      await tx.timeline.append(events);
+      return this.view(tx, updated);
+    });
+  }
+
+  async preview(caller: Caller, id: string): Promise<PreviewResult> {
+    const release = await this.load(this.ctx.store, id);
+    requirePermission(caller, 'deployment:write', release.environment);
+    transition(release.state, 'preview');
+    const env = await this.ctx.environmentOf(this.ctx.store, release);
+    const driver = this.ctx.driverFor(env.runtime);
+    const unit = deployUnitOf(release, null);
+    const result = await driver.preview(deployTargetOf(env, release), unit);
+    const changes = redactDeep(result.changes, unit.secrets);
+    const token = formatPreviewToken(this.ctx.ids.randomBytes(32));
+    const now = this.ctx.clock.now();
+    const preview: PreviewRecord = {
+      id: this.ctx.ids.newId(),
+      releaseId: release.id,
+      draftRevision: release.draftRevision,
+      draftDigest: release.draftDigest,
+      liveDigest: result.liveDigest,
+      tokenHash: previewTokenHash(token) as string,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + env.previewTtlSeconds * 1000).toISOString(),
+      consumedAt: null,
+      summary: summarize(changes),
+      changes,
+    };
+    await this.ctx.write([id], async (tx) => {
+      const current = await this.load(tx, id);
+      if (current.draftRevision !== release.draftRevision) {
+        throw new ShipgateError('INVALID_STATE', 'the draft changed while the preview was made; preview again');
+      }
+      const t = transition(current.state, 'preview');
+      await tx.previews.insert(preview);
+      await this.casOrConflict(tx, current, t.command, { ...current, state: t.to, previewId: preview.id, updatedAt: preview.createdAt });
+      const ev = this.ctx.events.for(current, caller);
+      const events = [
+        ev.make('preview.created', {
+          previewId: preview.id,
+          draftRevision: preview.draftRevision,
+          draftDigest: preview.draftDigest,
+          liveDigest: preview.liveDigest,
+          expiresAt: preview.expiresAt,
+          summary: preview.summary,
+        }),
+      ];
+      if (t.from !== t.to) events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      await tx.timeline.append(events);
+    });
+    const { tokenHash: _hash, consumedAt: _consumed, ...shown } = preview;
+    return { ...shown, token };
+  }
+
+  /** Finds the preview a token stands for and checks it against the release and what runs now. */
+  private async verifyPreview(session: StoreSession, release: ReleaseRecord, env: Environment, token: string | undefined): Promise<PreviewRecord> {
+    if (token === undefined || token === '') throw previewRequired('PREVIEW_MISSING', 'a previewToken from POST /releases/{id}/preview is required');
+    const hash = previewTokenHash(token);
+    const preview = hash ? await session.previews.getByTokenHash(hash) : null;
+    if (!preview) throw previewRequired('PREVIEW_INVALID', 'the preview token is not one Shipgate issued');
+    checkPreviewFor(preview, release, this.ctx.clock.now());
+    const driver = this.ctx.driverFor(env.runtime);
+    checkPreviewLive(preview, await driver.liveDigest(deployTargetOf(env, release)));
+    return preview;
+  }
+
+  async submit(caller: Caller, id: string, input: { previewToken?: string }): Promise<Release> {
+    const release = await this.load(this.ctx.store, id);
+    requirePermission(caller, 'deployment:write', release.environment);
+    const env = await this.ctx.environmentOf(this.ctx.store, release);
+    await this.verifyPreview(this.ctx.store, release, env, input.previewToken);
+    return this.ctx.write([id], async (tx) => {
+      const current = await this.load(tx, id);
+      if (current.draftRevision !== release.draftRevision) throw previewRequired('PREVIEW_MISMATCH', 'the draft changed');
+      const required = env.approval.required;
+      const t = transition(current.state, required ? 'submitForApproval' : 'submitWithoutApproval');
+      const now = this.ctx.clock.now();
+      const ev = this.ctx.events.for(current, caller);
+      let ticket: ApprovalTicket | null = null;
+      if (required) {
+        ticket = {
+          id: this.ctx.ids.newId(),
+          releaseId: current.id,
+          application: current.application,
+          environment: current.environment,
+          status: 'pending',
+          minApprovers: env.approval.minApprovers,
+          allowSelfApproval: env.approval.allowSelfApproval,
+          draftDigest: current.draftDigest,
+          requestedBy: caller.principal.subject,
+          requestedAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + env.approval.ticketTtlSeconds * 1000).toISOString(),
+          closedAt: null,
+          decisions: [],
+        };
+        await tx.approvals.insert(ticket);
+      }
+      const updated: ReleaseRecord = { ...current, state: t.to, ticketId: ticket?.id ?? current.ticketId, updatedAt: now.toISOString() };
+      await this.casOrConflict(tx, current, t.command, updated);
+      const events = [ev.make('release.submitted', { draftRevision: current.draftRevision, approvalRequired: required })];
+      if (ticket) {
+        events.push(
+          ev.make('approval.requested', {
+            ticketId: ticket.id,
+            minApprovers: ticket.minApprovers,
+            draftDigest: ticket.draftDigest,
+            expiresAt: ticket.expiresAt,
+          }),
+        );
+      }
+      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      await tx.timeline.append(events);
+      return this.view(tx, updated);
+    });
+  }
+
+  /**
+   * Records the intent to apply and answers with the release in `applying`; the executor carries it out.
+   * Checks, in order: permission, preview token, approval, state, freeze windows. Every refusal is on the timeline.
+   */
+  async apply(caller: Caller, id: string, input: ApplyInput): Promise<Release> {
+    const release = await this.load(this.ctx.store, id);
+    try {
+      const result = await this.applyChecked(caller, release, input);
+      return result;
+    } catch (error) {
+      if (isShipgateError(error) && error.code !== 'NOT_FOUND') await this.recordRejectedApply(caller, release, error);
+      throw error;
+    }
+  }
+
+  private async applyChecked(caller: Caller, release: ReleaseRecord, input: ApplyInput): Promise<Release> {
+    requirePermission(caller, 'deployment:write', release.environment);
+    const env = await this.ctx.environmentOf(this.ctx.store, release);
+    const preview = await this.verifyPreview(this.ctx.store, release, env, input.previewToken);
+    const ticket = release.ticketId ? await this.ctx.store.approvals.get(release.ticketId) : null;
+    if (!isApprovalComplete(env.approval.required, release, ticket)) {
+      throw new ShipgateError('APPROVAL_REQUIRED', `environment "${env.name}" requires an approved approval ticket`, {
+        approvalStatus: ticket?.status ?? 'not_requested',
+      });
+    }
+    const command: ReleaseCommand = env.approval.required ? 'apply' : 'applyWithoutApproval';
+    transition(release.state, command);
+    const freeze = activeFreezeWindow(env.freezeWindows, this.ctx.clock.now());
+    if (freeze) {
+      const reason = input.freezeOverride?.reason?.trim();
+      if (!reason) throw new ShipgateError('FROZEN', `environment "${env.name}" is frozen until ${freeze.end}: ${freeze.reason}`, { window: freeze });
+      requirePermission(caller, 'admin', env.name);
+    }
+    const applied = await this.ctx.write([release.id], async (tx) => {
+      const current = await this.load(tx, release.id);
+      if (current.draftRevision !== preview.draftRevision) throw previewRequired('PREVIEW_MISMATCH', 'the draft changed');
+      const now = this.ctx.nowIso();
+      // The token is single-use: of concurrent applies, the one that consumes it wins.
+      if (!(await tx.previews.consume(preview.id, now))) {
+        throw previewRequired('PREVIEW_CONSUMED', 'the preview token was already used by an apply');
+      }
+      const t = transition(current.state, command);
+      const updated: ReleaseRecord = {
+        ...current,
+        state: t.to,
+        previewId: preview.id,
+        execution: { stage: 'queued', attempt: 0, startedAt: null, finishedAt: null, message: null },
+        updatedAt: now,
+      };
+      await this.casOrConflict(tx, current, t.command, updated);
+      const ev = this.ctx.events.for(current, caller);
+      await tx.timeline.append([
+        ev.make('apply.requested', {
+          previewId: preview.id,
+          draftRevision: current.draftRevision,
+          ...(freeze ? { freezeOverride: { reason: input.freezeOverride?.reason, window: freeze } } : {}),
+        }),
+        ev.make('release.state_changed', { from: t.from, to: t.to }),
+        ev.make('execution.stage_changed', { from: current.execution.stage, to: 'queued' }),
+      ]);
+      return this.view(tx, updated);
+    });
+    this.ctx.bus.notifyWork();
+    return applied;
+  }
+
+  private async recordRejectedApply(caller: Caller, release: ReleaseRecord, error: ShipgateError): Promise<void> {
+    try {
+      await this.ctx.write([release.id], async (tx) => {
+        const ev = this.ctx.events.for(release, caller);
+        await tx.timeline.append([
+          ev.make('apply.rejected', { code: error.code, reason: error.metadata.reason ?? null, detail: error.detail }),
+        ]);
+      });
+    } catch (recordError) {
+      this.ctx.logger.error({ err: recordError, releaseId: release.id }, 'could not record a rejected apply');
+    }
+  }
+
+  async cancel(caller: Caller, id: string): Promise<Release> {
+    return this.ctx.write([id], async (tx) => {
+      const release = await this.load(tx, id);
+      requirePermission(caller, 'deployment:write', release.environment);
+      const t = transition(release.state, 'cancel');
+      const ev = this.ctx.events.for(release, caller);
+      const events = [ev.make('release.cancelled', { from: t.from })];
+      if (release.ticketId) {
+        const ticket = await tx.approvals.get(release.ticketId, { lock: true });
+        if (ticket && (ticket.status === 'pending' || ticket.status === 'approved')) {
+          await tx.approvals.setStatus(ticket.id, ticket.status, 'void', this.ctx.nowIso());
+          events.push(ev.make('approval.voided', { ticketId: ticket.id, reason: 'the release was cancelled' }));
+        }
+      }
+      const updated = { ...release, state: t.to, updatedAt: this.ctx.nowIso() };
+      await this.casOrConflict(tx, release, t.command, updated);
+      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      await tx.timeline.append(events);
+      return this.view(tx, updated);
+    });
+  }
+
+  /** Drafts a `rollback` release restoring an earlier succeeded release's stored spec; it then goes through every gate. */
+  async rollback(caller: Caller, id: string, input: { toReleaseId?: string }): Promise<Release> {
+    const source = await this.load(this.ctx.store, id);
+    requirePermission(caller, 'deployment:write', source.environment);
+    if (!ROLLBACK_SOURCE_STATES.includes(source.state)) {
+      throw new ShipgateError('INVALID_STATE', `release is in state "${source.state}"; only a succeeded, failed or interrupted release can be rolled back`, {
+        state: source.state,
+      });
+    }
+    let target: ReleaseRecord | null;
+    if (input.toReleaseId !== undefined) {
+      target = await this.load(this.ctx.store, input.toReleaseId);
+      if (target.application !== source.application || target.environment !== source.environment) {
+        throw new ShipgateError('VALIDATION_FAILED', 'the rollback target must be a release of the same application and environment', {
+          errors: [{ path: '/toReleaseId', message: 'must be of the same application and environment' }],
+        });
+      }
+      if (target.id === source.id || !['succeeded', 'rolled_back'].includes(target.state)) {
+        throw new ShipgateError('INVALID_STATE', `the rollback target is in state "${target.state}"; it must be an earlier release that succeeded`, {
+          state: target.state,
+        });
+      }
+    } else {
+      target = await this.ctx.store.releases.lastSucceeded(source.application, source.environment, source.id);
+      if (!target) throw new ShipgateError('NOT_FOUND', `no earlier succeeded release of ${source.application} in ${source.environment} to roll back to`);
+    }
+    const restore = target;
+    const now = this.ctx.nowIso();
+    const record: ReleaseRecord = {
+      ...restore,
+      id: this.ctx.ids.newId(),
+      kind: 'rollback',
+      rollbackOf: source.id,
+      rollbackTo: restore.id,
+      state: 'draft',
+      description: `Rollback of ${source.id} to ${restore.id}`,
+      draftRevision: 1,
+      channel: caller.channel,
+      conversationId: caller.channel === 'ai' ? (caller.conversationId ?? null) : null,
+      createdBy: caller.principal.subject,
+      createdAt: now,
+      updatedAt: now,
+      ticketId: null,
+      previewId: null,
+      execution: { ...NOT_STARTED },
+      runtimeState: null,
+    };
+    return this.ctx.write([record.id, source.id], async (tx) => {
+      await tx.releases.insert(record);
+      const ev = this.ctx.events.for(record, caller);
+      await tx.timeline.append([
+        ev.make('release.created', {
+          draftRevision: 1,
+          draftDigest: record.draftDigest,
+          parameters: record.parameters,
+          description: record.description,
+          conversationId: record.conversationId,
+        }),
+        ev.make('rollback.requested', { rollbackOf: source.id, rollbackTo: restore.id }),
+        this.ctx.events.for(source, caller).make('rollback.requested', { rollbackReleaseId: record.id, rollbackTo: restore.id }),
+      ]);
+      return this.view(tx, record);
+    });
+  }
+
+  async timeline(caller: Caller, id: string, input: { after?: number; limit?: number }): Promise<{ items: TimelineEvent[]; nextCursor: string | null }> {
+    await this.loadReadable(caller, id);
+    const limit = input.limit ?? 100;
+    const events = await this.ctx.store.timeline.listByRelease(id, input.after ?? 0, limit + 1);
+    const items = events.slice(0, limit);
+    return { items, nextCursor: events.length > limit ? String(items[items.length - 1]?.seq) : null };
+  }
+
+  /** Reads the release (checking permission) and its events after `afterSeq`, for the live stream. */
+  async streamBatch(caller: Caller, id: string, afterSeq: number): Promise<{ release: Release; events: TimelineEvent[] }> {
+    const record = await this.loadReadable(caller, id);
+    const events = await this.ctx.store.timeline.listByRelease(id, afterSeq, 500);
+    return { release: await this.view(this.ctx.store, record), events };
+  }
+
+  /** Recorded diagnostics of a failed or interrupted release; for any other, what the runtime shows now. */
+  async diagnostics(caller: Caller, id: string): Promise<Diagnostics> {
+    const release = await this.loadReadable(caller, id);
+    const stored = await this.ctx.store.diagnostics.get(id);
+    if (stored && (release.state === 'failed' || release.state === 'interrupted' || release.state === 'rolled_back')) {
+      return { ...stored, state: release.state };
+    }
+    const env = await this.ctx.environmentOf(this.ctx.store, release);
+    const unit = deployUnitOf(release, null);
+    const diagnosis = await this.ctx.driverFor(env.runtime).diagnose(deployTargetOf(env, release), unit);
+    return redactDeep(
+      {
+        releaseId: release.id,
+        runtime: release.runtime,
+        state: release.state,
+        collectedAt: this.ctx.nowIso(),
+        ...diagnosis,
+        findings: sortFindings(diagnosis.findings),
+      },
+      secretValuesOf(release.renderedSpec, release.parameters),
+    );
+  }
+
+  /** Compare-and-set on the expected state; a lost race is `INVALID_STATE`, never a silent overwrite. */
+  private async casOrConflict(tx: StoreSession, before: ReleaseRecord, command: ReleaseCommand, after: ReleaseRecord): Promise<void> {
+    const ok = await tx.releases.compareAndSet(before.id, before.state, {
+      state: after.state,
+      spec: after.spec,
+      parameters: after.parameters,
+      renderedSpec: after.renderedSpec,
+      description: after.description,
+      draftRevision: after.draftRevision,
+      draftDigest: after.draftDigest,
+      ticketId: after.ticketId,
+      previewId: after.previewId,
+      execution: after.execution,
+      updatedAt: after.updatedAt,
+    });
+    if (!ok) {
+      const now = await tx.releases.get(before.id);
+      throw new ShipgateError('INVALID_STATE', `release changed concurrently (now "${now?.state}"); ${command} was not applied`, {
+        state: now?.state,
+      });
+    }
+  }
+}
+
+/** The spec kind must fit the environment's runtime. */
+function checkSpecRuntime(spec: ReleaseSpec, env: Environment): void {
+  const expected = env.runtime === 'kubernetes' ? 'manifests' : 'compose';
+  if (!(expected in spec)) {
+    throw new ShipgateError('VALIDATION_FAILED', `environment "${env.name}" runs ${env.runtime}: spec.${expected} is required`, {
+      errors: [{ path: `/spec/${expected}`, message: 'required for this environment' }],
+    });
+  }
+}

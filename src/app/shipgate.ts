@@ -1,0 +1,43 @@
+import { AccessUseCases } from './access.use-cases.js';
+import { AppContext, type AppContextOptions } from './app-context.js';
+import { ApprovalUseCases } from './approvals.use-cases.js';
+import { AuditUseCases } from './audit.use-cases.js';
+import { EnvironmentUseCases } from './environments.use-cases.js';
+import { Executor, type ExecutorOptions } from './executor.js';
+import { ReleaseUseCases } from './releases.use-cases.js';
+
+export interface ShipgateOptions extends AppContextOptions {
+  adminToken?: string | null;
+  executor: Omit<ExecutorOptions, 'approvals'>;
+}
+
+/** Every use case of Shipgate, built over one context; the HTTP routes and the AI command center both call these. */
+export class Shipgate {
+  readonly ctx: AppContext;
+  readonly releases: ReleaseUseCases;
+  readonly approvals: ApprovalUseCases;
+  readonly environments: EnvironmentUseCases;
+  readonly access: AccessUseCases;
+  readonly audit: AuditUseCases;
+  readonly executor: Executor;
+
+  constructor(options: ShipgateOptions) {
+    this.ctx = new AppContext(options);
+    this.releases = new ReleaseUseCases(this.ctx);
+    this.approvals = new ApprovalUseCases(this.ctx);
+    this.environments = new EnvironmentUseCases(this.ctx);
+    this.access = new AccessUseCases(this.ctx, { adminToken: options.adminToken ?? null });
+    this.audit = new AuditUseCases(this.ctx);
+    this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals });
+  }
+
+  /** Resolves when the store and every configured runtime answer. */
+  async readiness(): Promise<{ store: boolean; runtimes: Record<string, boolean> }> {
+    const store = await this.ctx.store.ping().then(() => true, () => false);
+    const runtimes: Record<string, boolean> = {};
+    for (const [name, driver] of Object.entries(this.ctx.drivers)) {
+      runtimes[name] = await driver.ping().then(() => true, () => false);
+    }
+    return { store, runtimes };
+  }
+}
