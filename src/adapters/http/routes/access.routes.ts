@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Shipgate } from '../../../app/shipgate.js';
+import { AuditVerification, CreateTokenBody, CreatedToken, IdParams, Me, problems } from '../schemas.js';
+
+/** `/tokens`, `/me` and `/audit/verify`. */
+export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post('/tokens', {
+    schema: { tags: ['access'], summary: 'Issue a token (admin); shown once', body: CreateTokenBody, response: { 201: CreatedToken, ...problems(400, 401, 403) } },
+  }, async (req, reply) => reply.code(201).send(await shipgate.access.createToken(req.caller, req.body)));
+
+  api.delete('/tokens/:id', {
+    schema: { tags: ['access'], summary: 'Revoke a token (admin)', params: IdParams, response: { 204: { type: 'null', description: 'Revoked' }, ...problems(400, 401, 403, 404) } },
+  }, async (req, reply) => {
+    await shipgate.access.revokeToken(req.caller, req.params.id);
+    return reply.code(204).send(null);
+  });
+
+  api.get('/me', {
+    schema: { tags: ['access'], summary: 'Who the token belongs to and what it may do', response: { 200: Me, ...problems(401) } },
+  }, async (req) => shipgate.access.me(req.caller));
+
+  api.get('/audit/verify', {
+    schema: { tags: ['audit'], summary: 'Check the timeline hash chain (admin)', response: { 200: AuditVerification, ...problems(401, 403) } },
+  }, async (req) => shipgate.audit.verify(req.caller));
+}

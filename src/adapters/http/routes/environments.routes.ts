@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Shipgate } from '../../../app/shipgate.js';
+import type { EnvironmentTarget } from '../../../core/environment/environment.js';
+import { CreateEnvironmentBody, Environment, EnvironmentList, NameParams, PatchEnvironmentBody, problems } from '../schemas.js';
+
+const tags = ['environments'];
+
+/** `/environments`: targets and their governance policy (admin to change). */
+export async function environmentsRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post('/environments', {
+    schema: { tags, summary: 'Create an environment (admin)', body: CreateEnvironmentBody, response: { 201: Environment, ...problems(400, 401, 403, 409) } },
+  }, async (req, reply) =>
+    reply.code(201).send(await shipgate.environments.create(req.caller, { ...req.body, target: req.body.target as EnvironmentTarget })),
+  );
+
+  api.get('/environments', {
+    schema: { tags, summary: 'Environments the caller may read', response: { 200: EnvironmentList, ...problems(401) } },
+  }, async (req) => shipgate.environments.list(req.caller));
+
+  api.get('/environments/:name', {
+    schema: { tags, summary: 'One environment', params: NameParams, response: { 200: Environment, ...problems(400, 401, 403, 404) } },
+  }, async (req) => shipgate.environments.get(req.caller, req.params.name));
+
+  api.patch('/environments/:name', {
+    schema: { tags, summary: 'Change an environment (admin)', params: NameParams, body: PatchEnvironmentBody, response: { 200: Environment, ...problems(400, 401, 403, 404) } },
+  }, async (req) =>
+    shipgate.environments.update(req.caller, req.params.name, { ...req.body, target: req.body.target as EnvironmentTarget | undefined }),
+  );
+}

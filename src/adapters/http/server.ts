@@ -1,0 +1,75 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import type { Shipgate } from '../../app/shipgate.js';
+import { ERROR_CODES, ShipgateError } from '../../core/errors.js';
+import { registerAuth } from './plugins/auth.plugin.js';
+import { sendProblem } from './problem.js';
+import { accessRoutes } from './routes/access.routes.js';
+import { approvalsRoutes } from './routes/approvals.routes.js';
+import { environmentsRoutes } from './routes/environments.routes.js';
+import { releasesRoutes } from './routes/releases.routes.js';
+
+export interface ServerOptions {
+  shipgate: Shipgate;
+  logger: Logger;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+  version?: string;
+}
+
+/**
+ * Builds the HTTP server: `/api/v1` (authenticated), its OpenAPI document, and the health probes.
+ * @example const app = await buildServer({ shipgate, logger }); await app.listen({ port: 8080 })
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { shipgate } = options;
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    disableRequestLogging: false,
+    genReqId: () => shipgate.ctx.ids.newId(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, new ShipgateError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Shipgate API',
+        version: options.version ?? '1.0.0',
+        description:
+          'Release governance for Kubernetes and Docker Compose: draft, preview, approve, apply, observe, roll back. ' +
+          `Errors are RFC 9457 problem+json with a stable code: ${Object.keys(ERROR_CODES).join(', ')}.`,
+      },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const readiness = await shipgate.readiness();
+    const ready = readiness.store && Object.values(readiness.runtimes).every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...readiness });
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      registerAuth(api, shipgate);
+      await api.register(releasesRoutes, { shipgate });
+      await api.register(approvalsRoutes, { shipgate });
+      await api.register(environmentsRoutes, { shipgate });
+      await api.register(accessRoutes, { shipgate });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

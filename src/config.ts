@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+
+/** Shipgate's configuration, read once from the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  adminToken: string | null;
+  logLevel: string;
+  bodyLimitBytes: number;
+  /** Name of this process in execution leases. */
+  instanceId: string;
+  leaseMs: number;
+}
+
+/** Reads the configuration from environment variables, with the embedded defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const port = Number.parseInt(env['PORT'] ?? '8080', 10);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env['PORT']}"`);
+  return Object.freeze({
+    host: env['HOST'] ?? '127.0.0.1',
+    port,
+    databaseUrl: env['SHIPGATE_DATABASE_URL'] ?? `sqlite:${join(process.cwd(), 'data', 'shipgate.db')}`,
+    adminToken: env['SHIPGATE_ADMIN_TOKEN'] || null,
+    logLevel: env['LOG_LEVEL'] ?? 'info',
+    bodyLimitBytes: Number.parseInt(env['SHIPGATE_BODY_LIMIT_BYTES'] ?? String(1024 * 1024), 10),
+    instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
+    leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
+  });
+}

@@ -1,0 +1,49 @@
+import { Shipgate } from './app/shipgate.js';
+import { buildServer } from './adapters/http/server.js';
+import { KyselyStore } from './adapters/storage/kysely-store.js';
+import { createLogger } from './adapters/system/logger.js';
+import { systemClock } from './adapters/system/system-clock.js';
+import { UuidV7Ids } from './adapters/system/uuid-ids.js';
+import { loadConfig } from './config.js';
+import type { RuntimeDrivers } from './ports/runtime-driver.js';
+
+/** Composition root: the only place that wires adapters to ports. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const store = await KyselyStore.create({ url: config.databaseUrl });
+  const drivers: RuntimeDrivers = {};
+  const shipgate = new Shipgate({
+    store,
+    drivers,
+    clock: systemClock,
+    ids: new UuidV7Ids(),
+    logger,
+    adminToken: config.adminToken,
+    executor: { instanceId: config.instanceId, leaseMs: config.leaseMs },
+  });
+  const generated = await shipgate.access.bootstrapAdmin();
+  if (generated) {
+    // Printed once, to the terminal only: it is stored as a hash and cannot be shown again.
+    process.stdout.write(`\nShipgate generated an admin token (shown only now):\n\n  ${generated}\n\n`);
+  }
+  const app = await buildServer({ shipgate, logger, bodyLimit: config.bodyLimitBytes });
+  shipgate.executor.start();
+  await app.listen({ host: config.host, port: config.port });
+  logger.info({ url: `http://${config.host}:${config.port}`, store: store.capabilities.name }, 'Shipgate is listening');
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    await shipgate.executor.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Shipgate failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
