@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import { ShipgateError } from '../../src/core/errors.js';
+import type { Change } from '../../src/core/preview/preview.js';
+import type { RuntimeDiagnosis } from '../../src/core/diagnostics/diagnostics.js';
+import type { Runtime } from '../../src/core/release/release.js';
+import { specDocuments } from '../../src/core/release/spec-render.js';
+import { MASK, composeEnvironment, looksSecret } from '../../src/core/secrets/secret-masking.js';
+import type {
+  ApplyOptions,
+  ApplyOutcome,
+  DeployTarget,
+  DeployUnit,
+  DriverPreview,
+  RuntimeDriver,
+} from '../../src/ports/runtime-driver.js';
+
+/**
+ * A deterministic in-process runtime for tests at the RuntimeDriver port. Never part of the product.
+ * Resources are Compose services (or Kubernetes objects by kind/name). Images decide outcomes:
+ * an image ending in `:fail` makes the apply fail, `:crash` makes the driver throw (interrupted), `:hang` waits
+ * until the deadline or abort.
+ */
+export class ScriptedDriver implements RuntimeDriver {
+  readonly runtime: Runtime;
+  /** Live resources per target: name → canonical JSON of the resource. */
+  private readonly live = new Map<string, Map<string, string>>();
+  private readonly lastFailure = new Map<string, string>();
+  unavailable = false;
+  applyCalls: string[] = [];
+  previewCalls = 0;
+  /** When set, apply waits for it before finishing (to observe `applying`). */
+  hold: Promise<void> | null = null;
+  stageDelayMs = 0;
+
+  constructor(runtime: Runtime = 'compose') {
+    this.runtime = runtime;
+  }
+
+  private key(target: DeployTarget): string {
+    return `${target.environment}/${target.application}`;
+  }
+
+  private check(): void {
+    if (this.unavailable) throw new ShipgateError('RUNTIME_UNAVAILABLE', `the ${this.runtime} runtime cannot be reached`);
+  }
+
+  private resources(unit: DeployUnit): Map<string, { kind: string; body: Record<string, unknown> }> {
+    const out = new Map<string, { kind: string; body: Record<string, unknown> }>();
+    for (const doc of specDocuments(unit.rendered)) {
+      const obj = doc as Record<string, unknown>;
+      if (obj['services'] && typeof obj['services'] === 'object') {
+        for (const [name, svc] of Object.entries(obj['services'] as Record<string, Record<string, unknown>>)) {
+          out.set(name, { kind: 'Service', body: svc });
+        }
+      } else if (typeof obj['kind'] === 'string') {
+        const meta = (obj['metadata'] ?? {}) as Record<string, unknown>;
+        out.set(`${obj['kind']}/${String(meta['name'])}`, { kind: obj['kind'], body: obj });
+      }
+    }
+    return out;
+  }
+
+  private masked(body: Record<string, unknown>): Record<string, unknown> {
+    const env = composeEnvironment(body);
+    if (Object.keys(env).length === 0) return body;
+    const shown: Record<string, string | null> = {};
+    for (const [k, v] of Object.entries(env)) shown[k] = looksSecret(k) ? MASK : v;
+    return { ...body, environment: shown };
+  }
+
+  async ping(): Promise<void> {
+    this.check();
+  }
+
+  async liveDigest(target: DeployTarget): Promise<string> {
+    this.check();
+    const live = this.live.get(this.key(target)) ?? new Map<string, string>();
+    return 'sha256:' + createHash('sha256').update(canonicalJson([...live.entries()].sort())).digest('hex');
+  }
+
+  async preview(target: DeployTarget, unit: DeployUnit): Promise<DriverPreview> {
+    this.check();
+    this.previewCalls += 1;
+    const live = this.live.get(this.key(target)) ?? new Map<string, string>();
+    const wanted = this.resources(unit);
+    const changes: Change[] = [];
+    for (const [name, { kind, body }] of wanted) {
+      const json = canonicalJson(body);
+      const before = live.get(name);
+      const action = before === undefined ? 'create' : before === json ? 'unchanged' : 'update';
+      const diff =
+        action === 'unchanged' ? '' : `${before ? `- ${canonicalJson(this.masked(JSON.parse(before)))}\n` : ''}+ ${canonicalJson(this.masked(body))}`;
+      changes.push({ action, kind, name, diff });
+    }
+    for (const name of live.keys()) if (!wanted.has(name)) changes.push({ action: 'delete', kind: 'Service', name, diff: `- ${name}` });
+    return { changes, liveDigest: await this.liveDigest(target) };
+  }
+
+  async apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome> {
+    this.check();
+    this.applyCalls.push(unit.releaseId);
+    await options.onStage('applying');
+    await this.pause(options);
+    const wanted = this.resources(unit);
+    const next = new Map<string, string>();
+    for (const [name, { body }] of wanted) next.set(name, canonicalJson(body));
+    this.live.set(this.key(target), next);
+    await options.onStage('waiting_for_rollout');
+    if (this.hold) await this.hold;
+    await this.pause(options);
+    const images = [...wanted.values()].map((r) => String(r.body['image'] ?? ''));
+    if (images.some((i) => i.endsWith(':crash'))) throw new Error('the runtime connection dropped mid-apply');
+    if (images.some((i) => i.endsWith(':hang'))) {
+      await new Promise<void>((resolve) => {
+        const left = options.deadline.getTime() - Date.now();
+        const timer = setTimeout(resolve, Math.max(0, left));
+        options.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (options.signal.aborted) throw new Error(String((options.signal.reason as Error)?.message ?? 'aborted'));
+      this.lastFailure.set(this.key(target), 'rollout did not finish before the deadline');
+      return { ok: false, message: 'rollout did not finish before the deadline', runtimeState: null };
+    }
+    await options.onStage('verifying');
+    const failing = [...wanted.entries()].find(([, r]) => String(r.body['image'] ?? '').endsWith(':fail'));
+    if (failing) {
+      this.lastFailure.set(this.key(target), failing[0]);
+      return { ok: false, message: `service ${failing[0]} exited with code 1`, runtimeState: null };
+    }
+    this.lastFailure.delete(this.key(target));
+    return { ok: true, message: `${wanted.size} resources healthy`, runtimeState: { images } };
+  }
+
+  async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {
+    this.check();
+    const failed = this.lastFailure.get(this.key(target));
+    const wanted = this.resources(unit);
+    const secretValue = [...wanted.values()]
+      .flatMap((r) => Object.entries(composeEnvironment(r.body)))
+      .find(([k]) => looksSecret(k))?.[1];
+    return {
+      summary: failed ? `service ${failed} exited with code 1` : 'all services healthy',
+      findings: failed
+        ? [
+            { severity: 'warning', code: 'RESTARTING', resource: { kind: 'Service', name: failed }, message: 'restarted 3 times', evidence: 'restarts=3' },
+            { severity: 'error', code: 'CONTAINER_EXITED', resource: { kind: 'Service', name: failed }, message: 'exited with code 1', evidence: 'exitCode=1' },
+          ]
+        : [],
+      resources: [...wanted.keys()].map((name) => ({
+        kind: 'Service',
+        name,
+        ready: name !== failed,
+        status: name === failed ? 'exited' : 'running',
+        message: '',
+      })),
+      // Logs that print a secret, as real applications do: the app layer must mask it.
+      logs: failed ? [{ resource: failed, lines: ['starting', `connecting with password ${secretValue ?? 'none'}`, 'fatal: boom'] }] : [],
+    };
+  }
+
+  /** Changes what runs behind Shipgate's back (for PREVIEW_STALE). */
+  tamper(environment: string, application: string): void {
+    const key = `${environment}/${application}`;
+    const live = this.live.get(key) ?? new Map<string, string>();
+    live.set(`intruder-${live.size}`, '{"image":"intruder"}');
+    this.live.set(key, live);
+  }
+
+  private async pause(options: ApplyOptions): Promise<void> {
+    if (this.stageDelayMs > 0) await new Promise((r) => setTimeout(r, this.stageDelayMs));
+    if (options.signal.aborted) throw new Error('aborted');
+  }
+}

@@ -1,0 +1,122 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { Shipgate } from '../../src/app/shipgate.js';
+import { buildServer } from '../../src/adapters/http/server.js';
+import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
+import { createLogger } from '../../src/adapters/system/logger.js';
+import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
+import type { RuntimeDrivers } from '../../src/ports/runtime-driver.js';
+import { testDatabase, type Dialect, type TestDatabase } from './dialects.js';
+import { TestClock } from './test-clock.js';
+import { ScriptedDriver } from './scripted-driver.js';
+
+export const ADMIN_TOKEN = 'sgt_test_admin_token_0123456789';
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  shipgate: Shipgate;
+  store: KyselyStore;
+  clock: TestClock;
+  driver: ScriptedDriver;
+  /** Captured log lines (JSON). */
+  logs: string[];
+  /** Calls the API as the holder of `token`. */
+  api(token: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** Issues a token for `subject` with `role` on `environments` and returns it. */
+  tokenFor(subject: string, role: string, environments?: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export interface TestServerOptions {
+  dialect: Dialect;
+  drivers?: RuntimeDrivers;
+  leaseMs?: number;
+  pollMs?: number;
+  instanceId?: string;
+  database?: TestDatabase;
+  /** Keep the database after close (another server will share it). */
+  keepDatabase?: boolean;
+}
+
+/** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const database = options.database ?? testDatabase(options.dialect);
+  const store = await database.open();
+  const clock = new TestClock();
+  const driver = new ScriptedDriver('compose');
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
+  const shipgate = new Shipgate({
+    store,
+    drivers: options.drivers ?? { compose: driver },
+    clock,
+    ids: new UuidV7Ids(),
+    logger,
+    adminToken: ADMIN_TOKEN,
+    executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
+  });
+  const app = await buildServer({ shipgate, logger });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  shipgate.executor.start();
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  const api: TestServer['api'] = async (token, method, path, body, headers = {}) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+
+  return {
+    url,
+    app,
+    shipgate,
+    store,
+    clock,
+    driver,
+    logs,
+    api,
+    async tokenFor(subject, role, environments = ['*']) {
+      const res = await api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', { subject, bindings: [{ role, environments }] });
+      if (res.status !== 201) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.token as string;
+    },
+    async close() {
+      await app.close();
+      await shipgate.executor.stop();
+      await store.close();
+      if (!options.keepDatabase) await database.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
