@@ -514,6 +514,11 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
         ['GET', '/api/v1/releases?cursor=garbage', undefined, 400, 'VALIDATION_FAILED'],
         ['GET', '/api/v1/releases?limit=100000', undefined, 400, 'VALIDATION_FAILED'],
         ['GET', '/api/v1/nothing-here', undefined, 404, 'NOT_FOUND'],
+        ['GET', '/api/v1/releases?application=%00', undefined, 400, 'VALIDATION_FAILED'],
+        ['GET', '/api/v1/releases/00000000-0000-7000-8000-000000000000/timeline?after=-1', undefined, 400, 'VALIDATION_FAILED'],
+        ['POST', '/api/v1/releases', '{"application":"web","environment":"staging","spec":{"compose":"a: 1"},"description":"nul \\u0000 here"}', 400, 'VALIDATION_FAILED'],
+        ['POST', '/api/v1/releases', '{"__proto__":{"x":1},"application":"web"}', 400, 'VALIDATION_FAILED'],
+        ['PATCH', '/api/v1/releases/00000000-0000-7000-8000-000000000000', {}, 400, 'VALIDATION_FAILED'],
         ['POST', '/api/v1/releases', JSON.stringify({ application: 'web', environment: 'staging', spec: { compose: 'x'.repeat(2_000_000) } }), 413, 'PAYLOAD_TOO_LARGE'],
       ];
       for (const [method, path, body, status, code] of cases) {

@@ -43,6 +43,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Keep the database after close (another server will share it). */
   keepDatabase?: boolean;
+  /** Start the executor (default true). */
+  startExecutor?: boolean;
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
@@ -64,7 +66,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   });
   const app = await buildServer({ shipgate, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  shipgate.executor.start();
+  if (options.startExecutor !== false) shipgate.executor.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   const api: TestServer['api'] = async (token, method, path, body, headers = {}) => {

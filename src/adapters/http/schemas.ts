@@ -155,8 +155,8 @@ export const RollbackBody = Type.Object({ toReleaseId: Type.Optional(Uuid) }, cl
 
 export const ListReleasesQuery = Type.Object(
   {
-    environment: Type.Optional(Type.String({ maxLength: 63 })),
-    application: Type.Optional(Type.String({ maxLength: 63 })),
+    environment: Type.Optional(Name),
+    application: Type.Optional(Name),
     state: Type.Optional(literals(RELEASE_STATES)),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'nextCursor of the previous page' })),

@@ -27,9 +27,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
-    disableRequestLogging: false,
+    forceCloseConnections: true,
     genReqId: () => shipgate.ctx.ids.newId(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  });
+
+  // JSON bodies: the framework's parser (prototype-poisoning safe), plus: NUL characters are refused up front (no
+  // store can keep them), and an empty body counts as none.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    if (text.includes('\\u0000')) {
+      return done(new ShipgateError('VALIDATION_FAILED', 'NUL characters are not accepted', { errors: [{ path: '/body', message: 'contains a NUL character' }] }), undefined);
+    }
+    return parseJson(request, text, done);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error));

@@ -43,9 +43,9 @@ import {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Restricts a query to readable environments; `[]` matches nothing. */
+/** The environments a query is restricted to; `null` for no restriction. */
 function readableEnvironments(readable: 'all' | string[]): string[] | null {
-  return readable === 'all' ? null : readable.length > 0 ? readable : ['\u0000none'];
+  return readable === 'all' ? null : readable;
 }
 
 class KyselyEnvironmentRepository implements EnvironmentRepository {
@@ -96,6 +96,7 @@ class KyselyReleaseRepository implements ReleaseRepository {
   async list(query: ReleaseQuery): Promise<ReleaseRecord[]> {
     let q = this.db.selectFrom('releases').selectAll();
     const envs = readableEnvironments(query.readable);
+    if (envs?.length === 0) return [];
     if (envs) q = q.where('environment', 'in', envs);
     if (query.environment !== undefined) q = q.where('environment', '=', query.environment);
     if (query.application !== undefined) q = q.where('application', '=', query.application);
@@ -241,6 +242,7 @@ class KyselyApprovalRepository implements ApprovalRepository {
   async list(query: TicketQuery): Promise<ApprovalTicket[]> {
     let q = this.db.selectFrom('approval_tickets').selectAll();
     const envs = readableEnvironments(query.readable);
+    if (envs?.length === 0) return [];
     if (envs) q = q.where('environment', 'in', envs);
     if (query.status !== undefined) q = q.where('status', '=', query.status);
     const rows = await q.orderBy('requested_at').orderBy('id').limit(query.limit).execute();

@@ -1,0 +1,48 @@
+/** Shipgate's architecture: the arrows point inward (adapters → app → ports → core). */
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-is-pure',
+      comment: 'core/ is the pure domain: it imports only core/ (and no I/O modules)',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/(ports|app|adapters|config|main)' },
+    },
+    {
+      name: 'core-has-no-io',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { dependencyTypes: ['core'], path: '^(fs|fs/promises|net|http|https|http2|child_process|dgram|dns|tls|cluster|worker_threads)$' },
+    },
+    {
+      name: 'ports-point-inward',
+      severity: 'error',
+      from: { path: '^src/ports/' },
+      to: { path: '^src/(app|adapters|config|main)' },
+    },
+    {
+      name: 'app-does-not-know-adapters',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/(adapters|config|main)' },
+    },
+    {
+      name: 'adapters-do-not-know-the-composition-root',
+      severity: 'error',
+      from: { path: '^src/adapters/' },
+      to: { path: '^src/main' },
+    },
+    {
+      name: 'product-never-imports-tests',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};

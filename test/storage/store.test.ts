@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
+import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
+import { ChainVerifier } from '../../src/core/audit/timeline-event.js';
+import { NOT_STARTED, type ReleaseRecord } from '../../src/core/release/release.js';
+import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+
+const ids = new UuidV7Ids();
+const now = () => new Date().toISOString();
+
+function release(over: Partial<ReleaseRecord> = {}): ReleaseRecord {
+  return {
+    id: ids.newId(),
+    application: 'web',
+    environment: 'staging',
+    runtime: 'compose',
+    kind: 'deploy',
+    rollbackOf: null,
+    rollbackTo: null,
+    state: 'draft',
+    spec: { compose: 'services: {}' },
+    parameters: { TAG: '1' },
+    renderedSpec: 'services: {}',
+    description: null,
+    draftRevision: 1,
+    draftDigest: 'sha256:x',
+    channel: 'api',
+    conversationId: null,
+    createdBy: 'dana',
+    createdAt: now(),
+    updatedAt: now(),
+    ticketId: null,
+    previewId: null,
+    execution: { ...NOT_STARTED },
+    runtimeState: null,
+    ...over,
+  };
+}
+
+describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
+  let db: TestDatabase;
+  let store: KyselyStore;
+
+  beforeAll(async () => {
+    db = testDatabase(dialect);
+    store = await db.open();
+    await store.environments.insert({
+      name: 'staging',
+      runtime: 'compose',
+      target: { project: 'p' },
+      production: false,
+      approval: { required: false, minApprovers: 1, allowSelfApproval: false, ticketTtlSeconds: 60 },
+      previewTtlSeconds: 60,
+      applyTimeoutSeconds: 60,
+      freezeWindows: [],
+      createdAt: now(),
+      updatedAt: now(),
+    });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('round-trips a release, snake_case to camelCase', async () => {
+    const r = release({ runtimeState: { images: ['a'] }, description: 'hello' });
+    await store.releases.insert(r);
+    expect(await store.releases.get(r.id)).toEqual(r);
+    expect(await store.releases.get(ids.newId())).toBeNull();
+  });
+
+  it('compare-and-set changes only from the expected state', async () => {
+    const r = release();
+    await store.releases.insert(r);
+    expect(await store.releases.compareAndSet(r.id, 'previewed', { state: 'approved' })).toBe(false);
+    expect(await store.releases.compareAndSet(r.id, 'draft', { state: 'previewed' })).toBe(true);
+    expect((await store.releases.get(r.id))?.state).toBe('previewed');
+    const racers = await Promise.all(
+      Array.from({ length: 10 }, () => store.transaction((tx) => tx.releases.compareAndSet(r.id, 'previewed', { state: 'applying' }))),
+    );
+    expect(racers.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('consumes a preview once, however many try', async () => {
+    const r = release();
+    await store.releases.insert(r);
+    const preview = {
+      id: ids.newId(),
+      releaseId: r.id,
+      draftRevision: 1,
+      draftDigest: 'sha256:x',
+      liveDigest: 'sha256:l',
+      tokenHash: ids.newId(),
+      createdAt: now(),
+      expiresAt: now(),
+      consumedAt: null,
+      summary: { create: 1, update: 0, delete: 0, unchanged: 0 },
+      changes: [{ action: 'create' as const, kind: 'Service', name: 'web', diff: '+' }],
+    };
+    await store.previews.insert(preview);
+    expect(await store.previews.getByTokenHash(preview.tokenHash)).toEqual(preview);
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.transaction((tx) => tx.previews.consume(preview.id, now()))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('appends concurrent events into one gapless, verifiable chain', async () => {
+    const r = release();
+    await store.releases.insert(r);
+    const before = await store.timeline.headSeq();
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        store.transaction((tx) =>
+          tx.timeline.append([0, 1].map((j) => ({
+            id: ids.newId(),
+            releaseId: r.id,
+            type: 'release.updated' as const,
+            at: now(),
+            actor: { type: 'user' as const, id: `u${i}` },
+            channel: 'api' as const,
+            release: { application: 'web', environment: 'staging', runtime: 'compose' as const, kind: 'deploy' as const },
+            data: { i, j },
+          }))),
+        ),
+      ),
+    );
+    expect(await store.timeline.headSeq()).toBe(before + 50);
+    const events = await store.timeline.listByRelease(r.id, 0, 100);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, k) => before + 1 + k));
+    const verifier = new ChainVerifier();
+    for (const e of await store.timeline.scan(0, 10_000)) verifier.push(e);
+    expect(verifier.result(await store.timeline.headSeq())).toEqual({ ok: true, checked: before + 50 });
+  });
+
+  it('a failed transaction leaves nothing behind', async () => {
+    const r = release();
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.releases.insert(r);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.releases.get(r.id)).toBeNull();
+  });
+
+  it('gives an execution lease to one claimant at a time', async () => {
+    const r = release({ state: 'applying' });
+    await store.releases.insert(r);
+    const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.releases.claim(r.id, owner, new Date(Date.now() + 1000).toISOString())));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const owner = ['a', 'b', 'c', 'd'][claims.indexOf(true)]!;
+    expect(await store.releases.renewLease(r.id, 'zz', now())).toBe(false);
+    expect(await store.releases.renewLease(r.id, owner, new Date(Date.now() - 1).toISOString())).toBe(true);
+    expect((await store.releases.expiredLeases(now(), 100)).map((x) => x.id)).toContain(r.id);
+    expect((await store.releases.unclaimed(100)).map((x) => x.id)).not.toContain(r.id);
+  });
+
+  it('filters lists by readable environments and pages by id', async () => {
+    const all = await store.releases.list({ readable: 'all', limit: 100 });
+    expect(all.length).toBeGreaterThan(3);
+    expect(await store.releases.list({ readable: [], limit: 100 })).toEqual([]);
+    expect(await store.releases.list({ readable: ['other'], limit: 100 })).toEqual([]);
+    const page = await store.releases.list({ readable: ['staging'], limit: 2, beforeId: all[1]!.id });
+    expect(page[0]!.id).toBe(all[2]!.id);
+  });
+
+  it('keeps one decision per approver on a ticket', async () => {
+    const r = release({ state: 'pending_approval' });
+    await store.releases.insert(r);
+    const ticket = {
+      id: ids.newId(),
+      releaseId: r.id,
+      application: 'web',
+      environment: 'staging',
+      status: 'pending' as const,
+      minApprovers: 2,
+      allowSelfApproval: false,
+      draftDigest: 'sha256:x',
+      requestedBy: 'dana',
+      requestedAt: now(),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      closedAt: null,
+      decisions: [],
+    };
+    await store.approvals.insert(ticket);
+    await store.approvals.addDecision(ticket.id, { approver: 'alice', decision: 'approve', comment: '', at: now() });
+    await expect(store.approvals.addDecision(ticket.id, { approver: 'alice', decision: 'reject', comment: '', at: now() })).rejects.toThrow();
+    expect(await store.approvals.setStatus(ticket.id, 'approved', 'void', now())).toBe(false);
+    expect(await store.approvals.setStatus(ticket.id, 'pending', 'approved', now())).toBe(true);
+    const got = await store.approvals.get(ticket.id);
+    expect(got).toMatchObject({ status: 'approved', decisions: [{ approver: 'alice', decision: 'approve' }] });
+  });
+});

@@ -1,0 +1,28 @@
+// A Shipgate executor in a process of its own, for tests that kill it mid-apply. Never part of the product.
+import { Shipgate } from '../../src/app/shipgate.js';
+import { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
+import { createLogger } from '../../src/adapters/system/logger.js';
+import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
+import { ScriptedDriver } from './scripted-driver.js';
+
+const url = process.env['CHILD_DATABASE_URL']!;
+const schema = process.env['CHILD_SCHEMA'];
+const store = await KyselyStore.create({ url, schema });
+const driver = new ScriptedDriver('compose');
+driver.hold = new Promise(() => undefined); // never finishes: it is killed mid-apply
+const shipgate = new Shipgate({
+  store,
+  drivers: { compose: driver },
+  clock: systemClock,
+  ids: new UuidV7Ids(),
+  logger: createLogger({ level: 'warn' }),
+  executor: { instanceId: 'child', leaseMs: Number(process.env['CHILD_LEASE_MS'] ?? 600), pollMs: 100 },
+});
+shipgate.executor.start();
+const timer = setInterval(() => {
+  if (driver.applyCalls.length > 0) {
+    process.stdout.write(`running ${driver.applyCalls[0]}\n`);
+    clearInterval(timer);
+  }
+}, 20);
