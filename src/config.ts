@@ -8,6 +8,7 @@ export interface Config {
   adminToken: string | null;
   logLevel: string;
   bodyLimitBytes: number;
+  rateLimitPerMinute: number;
   /** Name of this process in execution leases. */
   instanceId: string;
   leaseMs: number;
@@ -24,6 +25,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     adminToken: env['SHIPGATE_ADMIN_TOKEN'] || null,
     logLevel: env['LOG_LEVEL'] ?? 'info',
     bodyLimitBytes: Number.parseInt(env['SHIPGATE_BODY_LIMIT_BYTES'] ?? String(1024 * 1024), 10),
+    rateLimitPerMinute: Number.parseInt(env['SHIPGATE_RATE_LIMIT_PER_MINUTE'] ?? '3000', 10),
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
   });

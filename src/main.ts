@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     // Printed once, to the terminal only: it is stored as a hash and cannot be shown again.
     process.stdout.write(`\nShipgate generated an admin token (shown only now):\n\n  ${generated}\n\n`);
   }
-  const app = await buildServer({ shipgate, logger, bodyLimit: config.bodyLimitBytes });
+  const app = await buildServer({ shipgate, logger, bodyLimit: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute });
   shipgate.executor.start();
   await app.listen({ host: config.host, port: config.port });
   logger.info({ url: `http://${config.host}:${config.port}`, store: store.capabilities.name }, 'Shipgate is listening');

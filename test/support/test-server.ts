@@ -43,6 +43,7 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Keep the database after close (another server will share it). */
   keepDatabase?: boolean;
+  rateLimitPerMinute?: number;
   /** Start the executor (default true). */
   startExecutor?: boolean;
 }
@@ -64,7 +65,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     adminToken: ADMIN_TOKEN,
     executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
   });
-  const app = await buildServer({ shipgate, logger });
+  const app = await buildServer({ shipgate, logger, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   if (options.startExecutor !== false) shipgate.executor.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Shipgate } from '../../app/shipgate.js';
 import { ERROR_CODES, ShipgateError } from '../../core/errors.js';
@@ -15,6 +17,8 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** Requests per minute a client (its bearer token, else its address) may make to `/api/v1`; 0 turns the limit off. */
+  rateLimitPerMinute?: number;
   version?: string;
 }
 
@@ -74,8 +78,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const rateLimitPerMinute = options.rateLimitPerMinute ?? 3_000;
   await app.register(
     async (api) => {
+      if (rateLimitPerMinute > 0) {
+        await api.register(rateLimit, {
+          max: rateLimitPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request) => {
+            const auth = request.headers.authorization;
+            return typeof auth === 'string' ? `t:${createHash('sha256').update(auth).digest('hex')}` : `ip:${request.ip}`;
+          },
+          errorResponseBuilder: (_request, context) =>
+            new ShipgateError('RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`),
+        });
+      }
       registerAuth(api, shipgate);
       await api.register(releasesRoutes, { shipgate });
       await api.register(approvalsRoutes, { shipgate });

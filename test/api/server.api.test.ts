@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startTestServer } from '../support/test-server.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `src/main.ts` as `npm start` does, and collects its output until `ready` matches. */
+function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not listening:\n${out}`)), 30_000);
+    const check = setInterval(() => {
+      if (out.includes('Shipgate is listening')) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    }, 50);
+    child.once('exit', (code) => {
+      clearInterval(check);
+      clearTimeout(timer);
+      reject(new Error(`exited ${code}:\n${out}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+describe('the server process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-main-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts on the embedded defaults, prints a generated admin token once, and stops cleanly', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), SHIPGATE_DATABASE_URL: `sqlite:${join(dir, 'shipgate.db')}`, SHIPGATE_ADMIN_TOKEN: '', LOG_LEVEL: 'info' };
+    const first = await startMain(env);
+    const token = /\n {2}(sgt_\S+)\n/.exec(first.output())?.[1];
+    expect(token).toBeTruthy();
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await me.json()).toMatchObject({ subject: 'admin', bindings: [{ role: 'admin', environments: ['*'] }] });
+    expect(await stop(first.child)).toBe(0);
+
+    const second = await startMain(env);
+    expect(second.output()).not.toContain('sgt_');
+    const again = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(again.status).toBe(200);
+    expect(await stop(second.child)).toBe(0);
+  });
+});
+
+describe('limits and probes', () => {
+  it('rate-limits each client with a RATE_LIMITED problem', async () => {
+    const srv = await startTestServer({ dialect: 'sqlite', rateLimitPerMinute: 5 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/me')).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      const limited = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/me');
+      expect(limited.headers.get('content-type')).toContain('application/problem+json');
+      expect(limited.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+      expect(limited.headers.get('retry-after')).toBeTruthy();
+      expect((await srv.api('another-token', 'GET', '/api/v1/me')).status).toBe(401);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('is not ready while a runtime cannot be reached', async () => {
+    const srv = await startTestServer({ dialect: 'sqlite' });
+    try {
+      expect((await srv.api(null, 'GET', '/readyz')).status).toBe(200);
+      srv.driver.unavailable = true;
+      const res = await srv.api(null, 'GET', '/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ store: true, runtimes: { compose: false } });
+    } finally {
+      await srv.close();
+    }
+  });
+});
