@@ -12,12 +12,19 @@ export interface Config {
   /** Name of this process in execution leases. */
   instanceId: string;
   leaseMs: number;
+  /** The runtimes this server drives. */
+  runtimes: ReadonlyArray<'compose' | 'kubernetes'>;
+  compose: { dockerHost: string; pull: 'missing' | 'always' | 'never' };
 }
 
 /** Reads the configuration from environment variables, with the embedded defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = Number.parseInt(env['PORT'] ?? '8080', 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env['PORT']}"`);
+  const runtimes = (env['SHIPGATE_RUNTIMES'] ?? 'compose').split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of runtimes) if (r !== 'compose' && r !== 'kubernetes') throw new Error(`SHIPGATE_RUNTIMES: unknown runtime "${r}"`);
+  const pull = env['SHIPGATE_COMPOSE_PULL'] ?? 'missing';
+  if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new Error(`SHIPGATE_COMPOSE_PULL must be missing, always or never`);
   return Object.freeze({
     host: env['HOST'] ?? '127.0.0.1',
     port,
@@ -28,5 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     rateLimitPerMinute: Number.parseInt(env['SHIPGATE_RATE_LIMIT_PER_MINUTE'] ?? '3000', 10),
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
+    runtimes: runtimes as Config['runtimes'],
+    compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull: pull as Config['compose']['pull'] },
   });
 }

@@ -1,4 +1,5 @@
 import { Shipgate } from './app/shipgate.js';
+import { ComposeDriver } from './adapters/runtimes/compose/compose-driver.js';
 import { buildServer } from './adapters/http/server.js';
 import { KyselyStore } from './adapters/storage/kysely-store.js';
 import { createLogger } from './adapters/system/logger.js';
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const store = await KyselyStore.create({ url: config.databaseUrl });
   const drivers: RuntimeDrivers = {};
+  if (config.runtimes.includes('compose')) drivers.compose = ComposeDriver.create(config.compose);
   const shipgate = new Shipgate({
     store,
     drivers,

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ShipgateError } from '../../../core/errors.js';
+import { redactText } from '../../../core/secrets/secret-masking.js';
+import type { ComposeModel } from './compose-model.js';
+
+export interface ComposeCliOptions {
+  /** `DOCKER_HOST` for the CLI (the same engine the driver inspects). */
+  dockerHost: string;
+  /** The docker CLI binary (with the Compose v2 plugin). */
+  dockerBinary?: string;
+  /** `DOCKER_CONFIG`, where the CLI finds its plugins. */
+  dockerConfig?: string;
+  /** When `up` pulls images: `missing` (default), `always` or `never`. */
+  pull?: 'missing' | 'always' | 'never';
+}
+
+export interface CommandResult {
+  code: number;
+  output: string[];
+}
+
+/**
+ * The real `docker compose` v2 CLI, run in a scratch directory with a minimal environment so that nothing of the
+ * server's own environment (or a stray `.env`) is interpolated into a release.
+ */
+export class ComposeCli {
+  private readonly binary: string;
+
+  constructor(private readonly options: ComposeCliOptions) {
+    this.binary = options.dockerBinary ?? 'docker';
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/tmp',
+      DOCKER_HOST: this.options.dockerHost,
+      ...(this.options.dockerConfig ?? process.env['DOCKER_CONFIG'] ? { DOCKER_CONFIG: this.options.dockerConfig ?? process.env['DOCKER_CONFIG'] } : {}),
+      COMPOSE_ANSI: 'never',
+    };
+  }
+
+  /** Runs `docker <args>` in `cwd`, streaming each output line to `onLine`. */
+  run(args: string[], cwd: string, options: { onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<CommandResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.binary, args, { cwd, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const output: string[] = [];
+      const onData = (buffer: { rest: string }) => (chunk: Buffer) => {
+        const text = buffer.rest + chunk.toString('utf8');
+        const lines = text.split('\n');
+        buffer.rest = lines.pop() ?? '';
+        for (const line of lines) {
+          output.push(line);
+          options.onLine?.(line);
+        }
+      };
+      const out = { rest: '' };
+      const err = { rest: '' };
+      child.stdout.on('data', onData(out));
+      child.stderr.on('data', onData(err));
+      const abort = () => child.kill('SIGTERM');
+      options.signal?.addEventListener('abort', abort, { once: true });
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        options.signal?.removeEventListener('abort', abort);
+        if (error.code === 'ENOENT') reject(new ShipgateError('RUNTIME_UNAVAILABLE', `the docker CLI "${this.binary}" is not installed`, { runtime: 'compose' }));
+        else reject(error);
+      });
+      child.once('close', (code) => {
+        options.signal?.removeEventListener('abort', abort);
+        for (const rest of [out.rest, err.rest]) if (rest) output.push(rest);
+        resolve({ code: code ?? 1, output });
+      });
+    });
+  }
+
+  /** Runs `work` with a scratch directory holding `compose.yaml`. */
+  private async withFile<T>(text: string, work: (dir: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'shipgate-compose-'));
+    try {
+      await writeFile(join(dir, 'compose.yaml'), text, { mode: 0o600 });
+      return await work(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Normalizes a Compose file with `docker compose config`; an invalid file is `VALIDATION_FAILED` with Compose's
+   * own message (secrets masked).
+   */
+  async config(project: string, text: string, secrets: readonly string[]): Promise<ComposeModel> {
+    return this.withFile(text, async (dir) => {
+      const result = await this.run(['compose', '-p', project, '-f', 'compose.yaml', 'config', '--format', 'json'], dir);
+      if (result.code !== 0) {
+        const message = redactText(result.output.filter((l) => l.trim() && !l.startsWith('{')).join('\n').trim() || 'docker compose config failed', secrets);
+        throw new ShipgateError('VALIDATION_FAILED', `the Compose file is invalid: ${message}`, {
+          errors: [{ path: '/spec/compose', message }],
+        });
+      }
+      const json = result.output.join('\n');
+      return JSON.parse(json.slice(json.indexOf('{'))) as ComposeModel;
+    });
+  }
+
+  /** `docker compose up -d --wait --remove-orphans` of a normalized model, within `waitTimeoutSeconds`. */
+  async up(
+    project: string,
+    model: ComposeModel,
+    options: { waitTimeoutSeconds: number; onLine?: (line: string) => void; signal?: AbortSignal },
+  ): Promise<CommandResult> {
+    return this.withFile(JSON.stringify(model), (dir) =>
+      this.run(
+        ['compose', '--progress', 'plain', '-p', project, '-f', 'compose.yaml', 'up', '-d', '--wait', '--wait-timeout', String(options.waitTimeoutSeconds), '--remove-orphans', '--pull', this.options.pull ?? 'missing'],
+        dir,
+        { onLine: options.onLine, signal: options.signal },
+      ),
+    );
+  }
+}

@@ -1,0 +1,23 @@
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import { canonicalJson } from '../../core/canonical-json.js';
+
+/** A resource as people read it: YAML with sorted keys. */
+export function readableYaml(value: unknown): string {
+  return stringify(JSON.parse(canonicalJson(value)), { lineWidth: 0 });
+}
+
+/**
+ * A unified diff of one resource between what runs (`before`) and what the release wants (`after`), both already
+ * masked. `null` stands for "absent".
+ */
+export function resourceDiff(name: string, before: string | null, after: string | null): string {
+  if (before === after) return '';
+  const patch = createTwoFilesPatch(before === null ? '/dev/null' : `live/${name}`, after === null ? '/dev/null' : `release/${name}`, before ?? '', after ?? '', '', '', { context: 3 });
+  // Drop the "Index"/"====" preamble: the file headers say enough.
+  return patch
+    .split('\n')
+    .filter((line) => !line.startsWith('Index:') && !/^=+$/.test(line))
+    .join('\n')
+    .trimEnd();
+}
