@@ -122,6 +122,15 @@ describe('the Compose runtime against a real Docker engine', () => {
     expect(lines.join('\n')).toContain('starting with ********');
   });
 
+  it('fails a release whose container crash-loops under a restart policy', async () => {
+    const loop = `services:\n  web:\n    image: shipgate-test/app:1\n    restart: always\n    command: ["sh", "-c", "echo crashing; sleep 0.3; exit 1"]\n`;
+    const { id, done } = await deploy('looper', loop);
+    expect(done.state).toBe('failed');
+    const diag = (await api('GET', `/api/v1/releases/${id}/diagnostics`)).body;
+    expect(['CRASH_LOOP', 'CONTAINER_EXITED', 'RESTARTED']).toContain(diag.findings[0].code);
+    expect(diag.logs.flatMap((l: any) => l.lines)).toContain('crashing');
+  });
+
   it('fails a release that never gets healthy', async () => {
     const { id, done } = await deploy('sickly', web('shipgate-test/app:1').replace('test: ["CMD", "true"]', 'test: ["CMD", "sh", "-c", "echo db not ready; exit 1"]'));
     expect(done.state).toBe('failed');

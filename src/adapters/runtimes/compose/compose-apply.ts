@@ -5,8 +5,11 @@ import type { ComposeModel } from './compose-model.js';
 import { serviceHealth } from './compose-health.js';
 import type { DockerEngine } from './docker-engine.js';
 
-/** How long restart counts must stay still for the rollout to count as settled. */
-const SETTLE_MS = 1_500;
+/**
+ * How long a service without a health check must keep running (and its restart count still) to count as settled:
+ * Compose's `--wait` only sees it running once, which a crash-looping container also is for a moment.
+ */
+const SETTLE_MS = 1_000;
 
 /**
  * Applies a labelled model with `docker compose up -d --wait --remove-orphans`, reporting stages from Compose's own
@@ -43,7 +46,9 @@ export async function composeApply(
   }
   await options.onStage('verifying', 'checking that every service is running and healthy');
   const first = await engine.projectContainers(project);
-  await new Promise((r) => setTimeout(r, Math.min(SETTLE_MS, Math.max(0, options.deadline.getTime() - Date.now()))));
+  if (first.some((c) => !c.hasHealthcheck)) {
+    await new Promise((r) => setTimeout(r, Math.min(SETTLE_MS, Math.max(0, options.deadline.getTime() - Date.now()))));
+  }
   const containers = await engine.projectContainers(project);
   const problems: string[] = [];
   for (const service of Object.keys(model.services ?? {})) {
