@@ -19,7 +19,7 @@ trap stop_started EXIT
 mkdir -p .test-artifacts
 rm -f .test-artifacts/vitest.json
 typecheck=0
-npx tsc -p . || typecheck=1
+npx tsc -p . && npx tsc -p web || typecheck=1
 npx vitest run --reporter=default --reporter=json --outputFile.json=.test-artifacts/vitest.json "$@"
 status=$?
 node scripts/test-summary.mjs .test-artifacts/vitest.json "$status" "$typecheck"

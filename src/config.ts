@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Shipgate's configuration, read once from the environment. */
@@ -15,12 +16,15 @@ export interface Config {
   /** The runtimes this server drives. */
   runtimes: ReadonlyArray<'compose' | 'kubernetes'>;
   compose: { dockerHost: string; pull: 'missing' | 'always' | 'never' };
+  /** The built web UI, when present. */
+  webRoot: string | null;
 }
 
 /** Reads the configuration from environment variables, with the embedded defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = Number.parseInt(env['PORT'] ?? '8080', 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env['PORT']}"`);
+  const webDist = env['SHIPGATE_WEB_ROOT'] ?? join(process.cwd(), 'web', 'dist');
   const runtimes = (env['SHIPGATE_RUNTIMES'] ?? 'compose').split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of runtimes) if (r !== 'compose' && r !== 'kubernetes') throw new Error(`SHIPGATE_RUNTIMES: unknown runtime "${r}"`);
   const pull = env['SHIPGATE_COMPOSE_PULL'] ?? 'missing';
@@ -36,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
     runtimes: runtimes as Config['runtimes'],
+    webRoot: existsSync(join(webDist, 'index.html')) ? webDist : null,
     compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull: pull as Config['compose']['pull'] },
   });
 }

@@ -29,9 +29,10 @@ async function main(): Promise<void> {
     // Printed once, to the terminal only: it is stored as a hash and cannot be shown again.
     process.stdout.write(`\nShipgate generated an admin token (shown only now):\n\n  ${generated}\n\n`);
   }
-  const app = await buildServer({ shipgate, logger, bodyLimit: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute });
+  const app = await buildServer({ shipgate, logger, bodyLimit: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, webRoot: config.webRoot });
   shipgate.executor.start();
   await app.listen({ host: config.host, port: config.port });
+  if (!config.webRoot) logger.warn('the web UI is not built (npm run build:web); serving the API only');
   logger.info({ url: `http://${config.host}:${config.port}`, store: store.capabilities.name }, 'Shipgate is listening');
 
   const shutdown = async (signal: string) => {

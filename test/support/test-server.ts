@@ -44,6 +44,8 @@ export interface TestServerOptions {
   /** Keep the database after close (another server will share it). */
   keepDatabase?: boolean;
   rateLimitPerMinute?: number;
+  /** Serve the built web UI from this folder. */
+  webRoot?: string;
   /** Start the executor (default true). */
   startExecutor?: boolean;
 }
@@ -65,7 +67,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     adminToken: ADMIN_TOKEN,
     executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
   });
-  const app = await buildServer({ shipgate, logger, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
+  const app = await buildServer({ shipgate, logger, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, webRoot: options.webRoot ?? null });
   await app.listen({ host: '127.0.0.1', port: 0 });
   if (options.startExecutor !== false) shipgate.executor.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { createHash } from 'node:crypto';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** The built web UI (`web/dist`), served at `/` with a single-page-app fallback. */
+  webRoot?: string | null;
   /** Requests per minute a client (its bearer token, else its address) may make to `/api/v1`; 0 turns the limit off. */
   rateLimitPerMinute?: number;
   version?: string;
@@ -50,9 +53,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new ShipgateError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  const webRoot = options.webRoot ?? null;
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    // The web UI's own routes (/releases/…, /approvals) load its index page; the API never falls back.
+    if (webRoot && request.method === 'GET' && !path.startsWith('/api/') && !path.includes('.')) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendProblem(request, reply, new ShipgateError('NOT_FOUND', `no route ${request.method} ${path}`));
+  });
+  if (webRoot) await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
 
   await app.register(swagger, {
     openapi: {

@@ -2,9 +2,17 @@ import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { canonicalJson } from '../../core/canonical-json.js';
 
-/** A resource as people read it: YAML with sorted keys. */
+/** A resource as people read it: YAML with sorted keys, empty (null) fields left out. */
 export function readableYaml(value: unknown): string {
-  return stringify(JSON.parse(canonicalJson(value)), { lineWidth: 0 });
+  return stringify(withoutNulls(JSON.parse(canonicalJson(value))), { lineWidth: 0 });
+}
+
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  }
+  return value;
 }
 
 /**

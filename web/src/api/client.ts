@@ -1,0 +1,61 @@
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { paths } from './schema';
+import { readToken } from '../session/session';
+
+type Json<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+
+export type Release = Json<'/api/v1/releases/{id}', 'get', 200>;
+export type ReleaseList = Json<'/api/v1/releases', 'get', 200>;
+export type Preview = Json<'/api/v1/releases/{id}/preview', 'post', 201>['preview'];
+export type TimelineEvent = Json<'/api/v1/releases/{id}/timeline', 'get', 200>['items'][number];
+export type Diagnostics = Json<'/api/v1/releases/{id}/diagnostics', 'get', 200>;
+export type Environment = Json<'/api/v1/environments/{name}', 'get', 200>;
+export type Approval = Json<'/api/v1/approvals/{id}', 'get', 200>;
+export type Me = Json<'/api/v1/me', 'get', 200>;
+export type Change = Preview['changes'][number];
+
+/** An RFC 9457 problem as the API sends it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  reason?: string;
+  requestId?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+/** Thrown by {@link unwrap} for every error answer; carries the problem body. */
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail || problem.title);
+  }
+}
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    const token = readToken();
+    if (token) request.headers.set('authorization', `Bearer ${token}`);
+    request.headers.set('x-shipgate-channel', 'ui');
+    return request;
+  },
+};
+
+/** The typed client of `/api/v1`, generated from the server's OpenAPI document. */
+export const api = createClient<paths>({ baseUrl: window.location.origin });
+api.use(auth);
+
+/** The data of a response, or an {@link ApiError} with its problem. */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (error !== undefined || !response.ok) {
+    const problem = (error && typeof error === 'object' ? error : null) as Problem | null;
+    throw new ApiError(problem ?? { type: 'about:blank', title: response.statusText, status: response.status, detail: response.statusText, code: 'HTTP_' + response.status });
+  }
+  return data as T;
+}

@@ -1,0 +1,60 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { ApiError } from './api/client';
+import { Loading } from './components/common';
+import { ApprovalsPage } from './pages/approvals-page';
+import { DeploymentsPage } from './pages/deployments-page';
+import { ReleasePage } from './pages/release-page';
+import { SignInPage } from './pages/sign-in-page';
+import { clearToken, readToken } from './session/session';
+import { useMe } from './session/use-me';
+
+/** The shell: navigation, who is signed in, and the pages. */
+export function App() {
+  const me = useMe();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const signedOut = !readToken() || (me.error instanceof ApiError && me.error.problem.status === 401);
+  if (signedOut && location.pathname !== '/sign-in') {
+    return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  }
+  const signOut = () => {
+    clearToken();
+    queryClient.clear();
+    navigate('/sign-in');
+  };
+  return (
+    <>
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="topbar">
+        <NavLink to="/" className="brand" aria-label="Shipgate home">Shipgate</NavLink>
+        {me.data && (
+          <nav aria-label="Main">
+            <NavLink to="/" end>Deployments</NavLink>
+            <NavLink to="/approvals">Approvals</NavLink>
+          </nav>
+        )}
+        {me.data && (
+          <div className="who">
+            <span>Signed in as <strong data-testid="subject">{me.data.subject}</strong></span>
+            <button type="button" className="button button-small" onClick={signOut}>Sign out</button>
+          </div>
+        )}
+      </header>
+      <main id="main">
+        {me.isLoading && location.pathname !== '/sign-in' ? (
+          <Loading what="your session" />
+        ) : (
+          <Routes>
+            <Route path="/sign-in" element={<SignInPage />} />
+            <Route path="/" element={<DeploymentsPage />} />
+            <Route path="/releases/:id" element={<ReleasePage />} />
+            <Route path="/approvals" element={<ApprovalsPage />} />
+            <Route path="*" element={<p>Page not found. <NavLink to="/">Back to deployments</NavLink></p>} />
+          </Routes>
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,43 @@
+import type { Change } from '../api/client';
+import { diffLines } from './diff-lines';
+
+const ACTION_LABEL: Record<string, string> = { create: 'create', update: 'update', delete: 'delete', unchanged: 'unchanged' };
+
+/** One resource's change: its action and a readable, coloured unified diff (secrets arrive masked). */
+export function DiffView({ change }: { change: Change }) {
+  const lines = diffLines(change.diff);
+  return (
+    <details className={`change change-${change.action}`} open={change.action !== 'unchanged'}>
+      <summary>
+        <span className={`badge badge-action-${change.action}`}>{ACTION_LABEL[change.action]}</span>
+        <span className="change-name">
+          {change.kind}/{change.name}
+        </span>
+      </summary>
+      {lines.length === 0 ? (
+        <p className="muted">No differences.</p>
+      ) : (
+        <pre className="diff" aria-label={`Diff of ${change.kind} ${change.name}`}>
+          {lines.map((line, i) => (
+            <span key={i} className={`diff-line diff-${line.kind}`}>
+              <span className="diff-sign" aria-hidden="true">{line.kind === 'add' ? '+' : line.kind === 'remove' ? '−' : ' '}</span>
+              {line.text}
+              {'\n'}
+            </span>
+          ))}
+        </pre>
+      )}
+    </details>
+  );
+}
+
+export function ChangeSummary({ summary }: { summary: { create: number; update: number; delete: number; unchanged: number } }) {
+  return (
+    <p className="summary" aria-label="Change summary">
+      <span className="count count-create">{summary.create} to create</span>
+      <span className="count count-update">{summary.update} to update</span>
+      <span className="count count-delete">{summary.delete} to delete</span>
+      <span className="count count-unchanged">{summary.unchanged} unchanged</span>
+    </p>
+  );
+}

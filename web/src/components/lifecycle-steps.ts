@@ -1,0 +1,60 @@
+import type { Release } from '../api/client';
+
+export type StepStatus = 'done' | 'current' | 'waiting' | 'upcoming' | 'failed' | 'skipped' | 'cancelled';
+
+export interface Step {
+  key: 'draft' | 'preview' | 'approval' | 'apply' | 'observe';
+  label: string;
+  status: StepStatus;
+  note: string;
+}
+
+const LABELS: Record<Step['key'], string> = {
+  draft: 'Draft',
+  preview: 'Preview',
+  approval: 'Submit for approval',
+  apply: 'Confirm apply',
+  observe: 'Observe',
+};
+
+/**
+ * The lifecycle stepper's state for a release: draft → preview → submit approval → confirm apply → observe.
+ * `current` is the step the operator acts on next; `waiting` is one others must act on.
+ */
+export function lifecycleSteps(release: Pick<Release, 'state' | 'approval' | 'execution'>, approvalRequired: boolean): Step[] {
+  const keys: Step['key'][] = ['draft', 'preview', 'approval', 'apply', 'observe'];
+  const at = (status: Partial<Record<Step['key'], [StepStatus, string?]>>): Step[] =>
+    keys.map((key) => {
+      const [s, note] = status[key] ?? ['upcoming'];
+      const skipped = key === 'approval' && !approvalRequired && s !== 'failed';
+      return { key, label: LABELS[key], status: skipped ? 'skipped' : s, note: skipped ? 'not required' : (note ?? '') };
+    });
+  const approvals = `${release.approval.decisions.filter((d) => d.decision === 'approve').length} of ${release.approval.minApprovers} approvals`;
+  switch (release.state) {
+    case 'draft':
+      return at({ draft: ['done'], preview: ['current', 'preview the changes'] });
+    case 'previewed':
+      return approvalRequired
+        ? at({ draft: ['done'], preview: ['done'], approval: ['current', 'submit with the preview'] })
+        : at({ draft: ['done'], preview: ['done'], apply: ['current', 'apply with the preview'] });
+    case 'pending_approval':
+      return at({ draft: ['done'], preview: ['done'], approval: ['waiting', approvals] });
+    case 'approved':
+      return at({ draft: ['done'], preview: ['done'], approval: ['done', approvals], apply: ['current', 'apply with the preview'] });
+    case 'rejected':
+      return at({ draft: ['done'], preview: ['done'], approval: ['failed', release.approval.status === 'expired' ? 'approval expired' : 'rejected'] });
+    case 'applying':
+      return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['waiting', release.execution.stage.replaceAll('_', ' ')] });
+    case 'succeeded':
+      return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['done', 'succeeded'] });
+    case 'rolled_back':
+      return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['done', 'rolled back'] });
+    case 'failed':
+    case 'interrupted':
+      return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['failed', release.state] });
+    case 'cancelled':
+      return at({ draft: ['done'], preview: ['cancelled', 'cancelled'] });
+    default:
+      return at({});
+  }
+}
