@@ -29,11 +29,21 @@ log "PostgreSQL ready at $PG_URL"
 DOCKER_HOST_URL="$(bash scripts/setup-docker.sh)"
 log "Docker engine ready at $DOCKER_HOST_URL"
 
+# Debian's Chromium, for the browser tests (driven by playwright-core; no browser download).
+if ! [ -x /usr/bin/chromium ]; then
+  log "installing chromium"
+  apt-get update -qq >&2 && apt-get install -y -qq chromium >&2
+fi
+
 # Node dependencies, from the lockfile.
 if [ -n "${CI:-}" ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing Node dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
+
+# The web UI the server serves (and the browser tests drive), built from the current sources.
+log "building the web UI"
+npm run --silent build:web >&2
 
 echo "export SHIPGATE_TEST_POSTGRES_URL='$PG_URL'"
 echo "export DOCKER_HOST='$DOCKER_HOST_URL'"

@@ -47,7 +47,12 @@ export function Countdown({ until, label }: { until: string; label: string }) {
     return () => clearInterval(t);
   }, []);
   const left = Math.max(0, Math.round((Date.parse(until) - now) / 1000));
-  const text = left === 0 ? 'expired' : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  const text =
+    left === 0
+      ? 'expired'
+      : left >= 3600
+        ? `${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min`
+        : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
   return (
     <span className={`countdown${left < 60 ? ' countdown-low' : ''}`} aria-label={`${label}: ${text}`} data-seconds-left={left}>
       {label}: {text}

@@ -125,6 +125,7 @@ export function ReleasePage() {
     else if (action === 'override-freeze') setFreezeReason('');
   };
 
+  const available: NextAction[] = ['preview-again', 'submit', 'reload', 'view-approvals', 'sign-in', ...(can(me.data, 'admin', r.environment) ? (['override-freeze'] as const) : [])];
   const canPreview = mayWrite && ['draft', 'previewed'].includes(r.state);
   const canSubmit = mayWrite && approvalRequired && r.state === 'previewed';
   const canApply = mayWrite && (r.state === 'approved' || (!approvalRequired && r.state === 'previewed'));
@@ -154,7 +155,7 @@ export function ReleasePage() {
 
       <Stepper steps={lifecycleSteps(r, approvalRequired)} />
 
-      {error !== null && <ProblemNotice error={error} onAction={onAction} available={['preview-again', 'submit', 'reload', 'view-approvals', 'sign-in', ...(can(me.data, 'admin', r.environment) ? (['override-freeze'] as const) : [])]} />}
+      {error !== null && !confirmApply && <ProblemNotice error={error} onAction={onAction} available={available} />}
       {r.execution.message && ['failed', 'interrupted'].includes(r.state) && <div className="notice notice-error" role="status"><strong>Execution {r.state}:</strong> {r.execution.message}</div>}
       {r.state === 'pending_approval' && <div className="notice" role="status">Waiting for approval: {r.approval.decisions.filter((d) => d.decision === 'approve').length} of {r.approval.minApprovers}. Approvers decide in <Link to="/approvals">Approvals</Link>.</div>}
 
@@ -191,7 +192,16 @@ export function ReleasePage() {
             <input value={freezeReason} onChange={(e) => setFreezeReason(e.target.value)} required />
           </label>
         )}
-        {error !== null && confirmApply && <ProblemNotice error={error} />}
+        {error !== null && confirmApply && (
+          <ProblemNotice
+            error={error}
+            available={available}
+            onAction={(action) => {
+              if (action !== 'override-freeze') setConfirmApply(false);
+              onAction(action);
+            }}
+          />
+        )}
       </ConfirmDialog>
       <ConfirmDialog open={confirmRollback} title="Roll back?" confirmLabel="Draft the rollback" busy={busy === 'rollback'} onConfirm={doRollback} onCancel={() => setConfirmRollback(false)}>
         <p>This drafts a new release restoring the last release of {r.application} that succeeded in {r.environment} before this one. It then goes through preview{approvalRequired ? ', approval' : ''} and apply like any release.</p>

@@ -1,0 +1,286 @@
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { ComposeDriver } from '../../src/adapters/runtimes/compose/compose-driver.js';
+import { TEST_DOCKER_HOST, docker, ensureTestImages, removeProject } from '../support/docker-fixtures.js';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
+import { accessibilityViolations, launchChromium, screenshot, signedInContext } from '../support/browser.js';
+
+const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const DOCS = process.env['SHIPGATE_DOCS_SCREENSHOTS'] === '1';
+const CANARY = 'ui-canary-5ecret';
+
+const spec = (tag: string, extra = '') => `services:
+  web:
+    image: shipgate-test/app:${tag}
+    init: true
+    stop_grace_period: 1s
+    environment:
+      API_TOKEN: ${CANARY}
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+      retries: 3
+${extra}`;
+
+/** The web UI in Chromium against a real server driving the real Docker engine. */
+describe('the web UI in Chromium', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let dana: BrowserContext;
+  let alice: BrowserContext;
+  let tokens: Record<string, string>;
+  const contexts: BrowserContext[] = [];
+
+  /** A page that saves a screenshot if the test fails. */
+  async function pageOf(context: BrowserContext, name: string): Promise<Page> {
+    const page = await context.newPage();
+    onTestFailed(async () => {
+      await screenshot(page, `failed-${name}`).catch(() => undefined);
+    });
+    return page;
+  }
+
+  async function expectAccessible(page: Page, what: string) {
+    expect(await accessibilityViolations(page), `${what}: serious or critical axe violations`).toEqual([]);
+  }
+
+  async function stateOf(page: Page) {
+    return page.getByTestId('state').textContent();
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(`${WEB_ROOT}/index.html`)) execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' });
+    await ensureTestImages();
+    srv = await startTestServer({
+      dialect: 'sqlite',
+      drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) },
+      webRoot: WEB_ROOT,
+    });
+    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'uistg' }, applyTimeoutSeconds: 30 });
+    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+      name: 'production',
+      runtime: 'compose',
+      target: { project: 'uiprod' },
+      production: true,
+      approval: { required: true, minApprovers: 1 },
+      applyTimeoutSeconds: 30,
+    });
+    tokens = {
+      dana: await srv.tokenFor('dana', 'deployer'),
+      alice: await srv.tokenFor('alice', 'approver'),
+      vic: await srv.tokenFor('vic', 'viewer', ['staging']),
+    };
+    browser = await launchChromium();
+    dana = await signedInContext(browser, srv.url, tokens['dana']!);
+    alice = await signedInContext(browser, srv.url, tokens['alice']!);
+    contexts.push(dana, alice);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await srv?.close();
+    for (const p of ['uistg-web', 'uiprod-shop', 'uistg-api']) await removeProject(p).catch(() => undefined);
+  });
+
+  it('signs in with a token and shows who you are', async () => {
+    const context = await browser.newContext({ baseURL: srv.url });
+    contexts.push(context);
+    const page = await pageOf(context, 'sign-in');
+    await page.goto('/');
+    await expect.poll(() => page.url()).toContain('/sign-in');
+    await expectAccessible(page, 'sign-in');
+    await page.getByLabel('API token').fill('sgt_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Signed out');
+    await page.getByLabel('API token').fill(tokens['dana']!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('subject').textContent()).toBe('dana');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.url()).toContain('/sign-in');
+  });
+
+  it('drafts, previews and submits; another user approves; the deployer applies and watches it succeed live', async () => {
+    const page = await pageOf(dana, 'flow-deployer');
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    await expectAccessible(page, 'deployments');
+    await page.getByRole('button', { name: 'New release' }).click();
+    const form = page.getByRole('region', { name: 'New release' });
+    await form.getByRole('combobox', { name: 'Environment' }).selectOption('production');
+    await form.getByRole('textbox', { name: 'Application' }).fill('shop');
+    const editor = page.getByRole('textbox', { name: 'Spec (YAML)' });
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('services:\n  web: [unclosed');
+    await expect.poll(() => page.locator('.yaml-problems').textContent()).toMatch(/Line \d+/);
+    await expect.poll(() => page.getByRole('button', { name: 'Draft release' }).isDisabled()).toBe(true);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(spec('${TAG}'));
+    await form.getByLabel('Parameter 1 value').fill('1');
+    await form.getByLabel('Description').fill('First shop release');
+    await page.getByRole('button', { name: 'Draft release' }).click();
+    await page.waitForURL(/\/releases\//);
+    const releaseUrl = page.url();
+    await expect.poll(() => stateOf(page)).toBe('draft');
+
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await expect.poll(() => page.getByLabel('Change summary').first().textContent()).toContain('1 to create');
+    const diff = await page.locator('.diff').first().textContent();
+    expect(diff).toContain('image: shipgate-test/app:1');
+    expect(diff).not.toContain(CANARY);
+    expect(await page.locator('.countdown').first().getAttribute('data-seconds-left')).not.toBe('0');
+    await expect.poll(() => stateOf(page)).toBe('previewed');
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    await expect.poll(() => stateOf(page)).toBe('pending approval');
+    await expectAccessible(page, 'release detail');
+    if (DOCS) await screenshot(page, 'release-detail', 'docs');
+
+    const own = await pageOf(dana, 'flow-own-approvals');
+    await own.goto('/approvals');
+    const ownTicket = own.locator('.ticket', { hasText: 'shop' });
+    await ownTicket.waitFor();
+    expect(await ownTicket.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    expect(await ownTicket.textContent()).toContain('You need the approver role');
+    await own.close();
+
+    const approver = await pageOf(alice, 'flow-approver');
+    await approver.goto('/approvals');
+    const ticket = approver.locator('.ticket', { hasText: 'shop' });
+    await ticket.waitFor();
+    expect(await ticket.textContent()).toContain('Requested by dana');
+    expect(await ticket.textContent()).toContain('1 to create');
+    await expectAccessible(approver, 'approvals');
+    if (DOCS) await screenshot(approver, 'approvals', 'docs');
+    await ticket.getByLabel('Comment').fill('ship it');
+    await ticket.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => approver.locator('.ticket', { hasText: 'shop' }).count()).toBe(0);
+
+    // The deployer's page learns of the approval live, without a reload.
+    expect(page.url()).toBe(releaseUrl);
+    await expect.poll(() => stateOf(page), { timeout: 10_000 }).toBe('approved');
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Apply shop to production?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('1 to create');
+    expect(await dialog.textContent()).toContain('create Service/web');
+    await dialog.getByRole('button', { name: 'Confirm apply' }).click();
+    const seen = new Set<string>();
+    await expect
+      .poll(async () => {
+        seen.add((await page.getByTestId('stage').textContent()) ?? '');
+        return stateOf(page);
+      }, { timeout: 60_000, intervals: [100] })
+      .toBe('succeeded');
+    expect([...seen].some((s) => ['queued', 'applying', 'waiting for rollout', 'verifying'].includes(s))).toBe(true);
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await expect.poll(() => page.locator('.event[data-type="execution.succeeded"]').count()).toBe(1);
+    expect(await page.locator('.event[data-type="approval.approved"]').textContent()).toContain('alice');
+    expect(await page.locator('.event[data-type="release.submitted"] .badge-channel').textContent()).toBe('Web');
+    expect(await page.content()).not.toContain(CANARY);
+  }, 120_000);
+
+  it('starts a release from the last one with new parameters (the image bump)', async () => {
+    const page = await pageOf(dana, 'from-last');
+    await page.goto('/');
+    await page.getByRole('button', { name: 'New release' }).click();
+    const form = page.getByRole('region', { name: 'New release' });
+    await form.getByRole('combobox', { name: 'Environment' }).selectOption('production');
+    await form.getByLabel('The last release').check();
+    await form.getByRole('combobox', { name: 'Application' }).selectOption('shop');
+    await expect.poll(() => form.getByLabel('Parameter 1 value').inputValue()).toBe('1');
+    await form.getByLabel('Parameter 1 value').fill('2');
+    await form.getByRole('button', { name: 'Draft release' }).click();
+    await page.waitForURL(/\/releases\//);
+    await expect.poll(() => page.locator('.facts').textContent()).toContain('TAG=2');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await expect.poll(() => page.getByLabel('Change summary').first().textContent()).toContain('1 to update');
+    expect(await page.locator('.diff').first().textContent()).toContain('image: shipgate-test/app:2');
+    await page.getByRole('button', { name: 'Cancel release' }).click();
+    await expect.poll(() => stateOf(page)).toBe('cancelled');
+  });
+
+  it('shows a failing release its diagnostics, explains a stale preview, and rolls back', async () => {
+    const good = await srv.api(tokens['dana']!, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: spec('1') } });
+    const gp = await srv.api(tokens['dana']!, 'POST', `/api/v1/releases/${good.body.id}/preview`);
+    await srv.api(tokens['dana']!, 'POST', `/api/v1/releases/${good.body.id}/apply`, { previewToken: gp.body.preview.token });
+    const bad = await srv.api(tokens['dana']!, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: spec('2', `    command: ["sh", "-c", "echo fatal: config missing; exit 4"]\n`) },
+    });
+    const page = await pageOf(dana, 'failing');
+    await page.goto(`/releases/${good.body.id}`);
+    await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe('succeeded');
+
+    await page.goto(`/releases/${bad.body.id}`);
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await expect.poll(() => page.getByLabel('Change summary').first().textContent()).toContain('1 to update');
+    // Someone changes what runs behind Shipgate's back: the preview no longer describes the truth.
+    await docker(['rm', '-f', 'uistg-web-web-1']);
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('button', { name: 'Confirm apply' }).click();
+    const notice = page.locator('.notice-error[data-reason="PREVIEW_STALE"]').first();
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('What runs changed since the preview');
+    expect(await notice.textContent()).not.toContain('{');
+    await page.getByRole('dialog').getByRole('button', { name: 'Preview again' }).click();
+    await expect.poll(() => page.getByLabel('Change summary').first().textContent()).toContain('1 to create');
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('button', { name: 'Confirm apply' }).click();
+    await expect.poll(() => stateOf(page), { timeout: 60_000 }).toBe('failed');
+    await expect.poll(() => page.getByRole('tab', { name: 'Diagnostics' }).getAttribute('aria-selected')).toBe('true');
+    const finding = page.locator('.finding').first();
+    await finding.waitFor();
+    expect(await finding.getAttribute('data-code')).toBe('CONTAINER_EXITED');
+    expect(await page.locator('.logs').textContent()).toContain('fatal: config missing');
+    await expectAccessible(page, 'diagnostics');
+    if (DOCS) await screenshot(page, 'diagnostics', 'docs');
+
+    await page.getByRole('button', { name: 'Roll back…' }).click();
+    await page.getByRole('button', { name: 'Draft the rollback' }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(bad.body.id));
+    await expect.poll(() => page.locator('.facts').textContent()).toContain('rollback');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('button', { name: 'Confirm apply' }).click();
+    await expect.poll(() => stateOf(page), { timeout: 60_000 }).toBe('succeeded');
+    expect((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${bad.body.id}`)).body.state).toBe('rolled_back');
+  }, 120_000);
+
+  it('shows a viewer of another environment a plain refusal and nothing of the release', async () => {
+    const prod = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=production');
+    const id = prod.body.items[0].id;
+    const context = await signedInContext(browser, srv.url, tokens['vic']!);
+    contexts.push(context);
+    const page = await pageOf(context, 'viewer');
+    await page.goto(`/releases/${id}`);
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    const text = (await page.locator('main').textContent()) ?? '';
+    for (const leak of ['shop', 'production', 'First shop release', 'succeeded']) expect(text).not.toContain(leak);
+    await expectAccessible(page, 'not allowed');
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    expect(await page.getByRole('button', { name: 'New release' }).count()).toBe(0);
+    expect(await page.locator('main').textContent()).not.toContain('production');
+  });
+
+  it('works on a narrow screen', async () => {
+    const context = await signedInContext(browser, srv.url, tokens['dana']!, { width: 390, height: 844 });
+    contexts.push(context);
+    const page = await pageOf(context, 'narrow');
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    const prod = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=production&state=succeeded');
+    await page.goto(`/releases/${prod.body.items[0].id}`);
+    await expect.poll(() => stateOf(page)).toBe('succeeded');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    if (DOCS) await screenshot(page, 'release-narrow', 'docs');
+  });
+});
