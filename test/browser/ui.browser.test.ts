@@ -175,7 +175,7 @@ describe('the web UI in Chromium', () => {
       .poll(async () => {
         seen.add((await page.getByTestId('stage').textContent()) ?? '');
         return stateOf(page);
-      }, { timeout: 60_000, intervals: [100] })
+      }, { timeout: 60_000, interval: 100 })
       .toBe('succeeded');
     expect([...seen].some((s) => ['queued', 'applying', 'waiting for rollout', 'verifying'].includes(s))).toBe(true);
     await page.getByRole('tab', { name: 'Timeline' }).click();
