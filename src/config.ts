@@ -16,6 +16,8 @@ export interface Config {
   /** The runtimes this server drives. */
   runtimes: ReadonlyArray<'compose' | 'kubernetes'>;
   compose: { dockerHost: string; pull: 'missing' | 'always' | 'never' };
+  /** An OpenAI-compatible model for the command center; without it the embedded parser is used. */
+  ai: { baseUrl: string; model: string; apiKey: string } | null;
   /** The built web UI, when present. */
   webRoot: string | null;
 }
@@ -40,6 +42,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
     runtimes: runtimes as Config['runtimes'],
+    ai: env['SHIPGATE_AI_BASE_URL']
+      ? { baseUrl: env['SHIPGATE_AI_BASE_URL'], model: env['SHIPGATE_AI_MODEL'] ?? 'gpt-4o-mini', apiKey: env['SHIPGATE_AI_API_KEY'] ?? '' }
+      : null,
     webRoot: existsSync(join(webDist, 'index.html')) ? webDist : null,
     compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull: pull as Config['compose']['pull'] },
   });

@@ -1,5 +1,8 @@
 import { Shipgate } from './app/shipgate.js';
 import { ComposeDriver } from './adapters/runtimes/compose/compose-driver.js';
+import { CommandCenter } from './adapters/ai/command-center.js';
+import { LlmInterpreter } from './adapters/ai/llm-interpreter.js';
+import { RuleInterpreter } from './adapters/ai/rule-interpreter.js';
 import { buildServer } from './adapters/http/server.js';
 import { KyselyStore } from './adapters/storage/kysely-store.js';
 import { createLogger } from './adapters/system/logger.js';
@@ -29,7 +32,16 @@ async function main(): Promise<void> {
     // Printed once, to the terminal only: it is stored as a hash and cannot be shown again.
     process.stdout.write(`\nShipgate generated an admin token (shown only now):\n\n  ${generated}\n\n`);
   }
-  const app = await buildServer({ shipgate, logger, bodyLimit: config.bodyLimitBytes, rateLimitPerMinute: config.rateLimitPerMinute, webRoot: config.webRoot });
+  const interpreter = config.ai ? new LlmInterpreter({ baseURL: config.ai.baseUrl, model: config.ai.model, apiKey: config.ai.apiKey, logger }) : new RuleInterpreter();
+  const commandCenter = new CommandCenter(shipgate, interpreter);
+  const app = await buildServer({
+    shipgate,
+    logger,
+    commandCenter,
+    bodyLimit: config.bodyLimitBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    webRoot: config.webRoot,
+  });
   shipgate.executor.start();
   await app.listen({ host: config.host, port: config.port });
   if (!config.webRoot) logger.warn('the web UI is not built (npm run build:web); serving the API only');

@@ -121,6 +121,36 @@ export interface DiagnosticsRepository {
   get(releaseId: string): Promise<Diagnostics | null>;
 }
 
+/** A command-center conversation; it belongs to one user. `state` is the command center's own. */
+export interface ConversationRecord {
+  id: string;
+  subject: string;
+  title: string;
+  state: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MessageRecord {
+  id: string;
+  conversationId: string;
+  role: 'user' | 'assistant';
+  text: string;
+  actions: unknown[];
+  releaseId: string | null;
+  at: string;
+}
+
+export interface ConversationRepository {
+  insert(conversation: ConversationRecord): Promise<void>;
+  get(id: string): Promise<ConversationRecord | null>;
+  update(conversation: ConversationRecord): Promise<void>;
+  listBySubject(subject: string, limit: number): Promise<ConversationRecord[]>;
+  addMessage(message: MessageRecord): Promise<void>;
+  /** Messages oldest first (ids are time-ordered). */
+  messages(conversationId: string, limit: number): Promise<MessageRecord[]>;
+}
+
 /** Every repository, bound to one connection or transaction. */
 export interface StoreSession {
   environments: EnvironmentRepository;
@@ -130,6 +160,7 @@ export interface StoreSession {
   timeline: TimelineRepository;
   tokens: TokenRepository;
   diagnostics: DiagnosticsRepository;
+  conversations: ConversationRepository;
 }
 
 /** The persistent store: repositories for single reads, and transactions for everything that changes state. */

@@ -6,6 +6,8 @@ import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
 import { createLogger } from '../../src/adapters/system/logger.js';
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import type { RuntimeDrivers } from '../../src/ports/runtime-driver.js';
+import { CommandCenter, type IntentInterpreter } from '../../src/adapters/ai/command-center.js';
+import { RuleInterpreter } from '../../src/adapters/ai/rule-interpreter.js';
 import { testDatabase, type Dialect, type TestDatabase } from './dialects.js';
 import { TestClock } from './test-clock.js';
 import { ScriptedDriver } from './scripted-driver.js';
@@ -44,6 +46,8 @@ export interface TestServerOptions {
   /** Keep the database after close (another server will share it). */
   keepDatabase?: boolean;
   rateLimitPerMinute?: number;
+  /** The command center's interpreter (default: the embedded parser). */
+  interpreter?: IntentInterpreter;
   /** Serve the built web UI from this folder. */
   webRoot?: string;
   /** Start the executor (default true). */
@@ -67,7 +71,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     adminToken: ADMIN_TOKEN,
     executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
   });
-  const app = await buildServer({ shipgate, logger, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, webRoot: options.webRoot ?? null });
+  const commandCenter = new CommandCenter(shipgate, options.interpreter ?? new RuleInterpreter());
+  const app = await buildServer({ shipgate, logger, commandCenter, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, webRoot: options.webRoot ?? null });
   await app.listen({ host: '127.0.0.1', port: 0 });
   if (options.startExecutor !== false) shipgate.executor.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -21,7 +21,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
 };
 
 /** Fields of error metadata a client may see (metadata never holds secrets, and these are plain facts). */
-const PUBLIC_METADATA = ['reason', 'errors', 'state'] as const;
+const PUBLIC_METADATA = ['reason', 'errors', 'state', 'conversationId'] as const;
 
 /** An RFC 9457 body. */
 export interface ProblemBody {
@@ -34,6 +34,7 @@ export interface ProblemBody {
   reason?: string;
   errors?: FieldError[];
   state?: string;
+  conversationId?: string;
 }
 
 export function problemOf(error: ShipgateError, requestId: string): ProblemBody {

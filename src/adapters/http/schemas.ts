@@ -29,6 +29,7 @@ export const Problem = Type.Object(
     requestId: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
     state: Type.Optional(Type.String()),
+    conversationId: Type.Optional(Type.String({ description: 'The command-center conversation the refusal belongs to' })),
   },
   { description: 'RFC 9457 problem details' },
 );

@@ -8,7 +8,9 @@ import type { Shipgate } from '../../app/shipgate.js';
 import { ERROR_CODES, ShipgateError } from '../../core/errors.js';
 import { registerAuth } from './plugins/auth.plugin.js';
 import { sendProblem } from './problem.js';
+import type { CommandCenter } from '../ai/command-center.js';
 import { accessRoutes } from './routes/access.routes.js';
+import { aiRoutes } from './routes/ai.routes.js';
 import { approvalsRoutes } from './routes/approvals.routes.js';
 import { environmentsRoutes } from './routes/environments.routes.js';
 import { releasesRoutes } from './routes/releases.routes.js';
@@ -18,6 +20,8 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** The AI command center, when enabled. */
+  commandCenter?: CommandCenter | null;
   /** The built web UI (`web/dist`), served at `/` with a single-page-app fallback. */
   webRoot?: string | null;
   /** Requests per minute a client (its bearer token, else its address) may make to `/api/v1`; 0 turns the limit off. */
@@ -108,6 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(approvalsRoutes, { shipgate });
       await api.register(environmentsRoutes, { shipgate });
       await api.register(accessRoutes, { shipgate });
+      if (options.commandCenter) await api.register(aiRoutes, { commandCenter: options.commandCenter });
     },
     { prefix: '/api/v1' },
   );

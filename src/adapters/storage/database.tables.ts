@@ -119,7 +119,28 @@ export interface DiagnosticsTable {
   payload: string;
 }
 
+export interface ConversationsTable {
+  id: string;
+  subject: string;
+  title: string;
+  state: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationMessagesTable {
+  id: string;
+  conversation_id: string;
+  role: string;
+  text: string;
+  actions: string;
+  release_id: string | null;
+  at: string;
+}
+
 export interface Database {
+  conversations: ConversationsTable;
+  conversation_messages: ConversationMessagesTable;
   environments: EnvironmentsTable;
   releases: ReleasesTable;
   previews: PreviewsTable;

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import pg from 'pg';
 import type { Database } from './database.tables.js';
 import * as initial from './migrations/2026-11-25T1700-initial.migration.js';
+import * as conversations from './migrations/2026-11-25T1900-conversations.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -30,6 +31,7 @@ export interface OpenDatabaseOptions {
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1700-initial': initial,
+  '2026-11-25T1900-conversations': conversations,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -8,7 +8,10 @@ import type { PreviewRecord } from '../../core/preview/preview.js';
 import type { ApprovalDecision, ReleaseRecord, ReleaseState } from '../../core/release/release.js';
 import type {
   ApprovalRepository,
+  ConversationRecord,
+  ConversationRepository,
   DiagnosticsRepository,
+  MessageRecord,
   EnvironmentRepository,
   PreviewRepository,
   ReleasePatch,
@@ -24,6 +27,10 @@ import type {
 import { openDatabase, type DialectCapabilities, type OpenDatabaseOptions } from './database.js';
 import type { Database } from './database.tables.js';
 import {
+  conversationFromRow,
+  conversationToRow,
+  messageFromRow,
+  messageToRow,
   decisionFromRow,
   diagnosticsFromRow,
   environmentFromRow,
@@ -386,6 +393,38 @@ class KyselyDiagnosticsRepository implements DiagnosticsRepository {
   }
 }
 
+class KyselyConversationRepository implements ConversationRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(conversation: ConversationRecord): Promise<void> {
+    await this.db.insertInto('conversations').values(conversationToRow(conversation)).execute();
+  }
+
+  async get(id: string): Promise<ConversationRecord | null> {
+    const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? conversationFromRow(row) : null;
+  }
+
+  async update(conversation: ConversationRecord): Promise<void> {
+    const { id, ...rest } = conversationToRow(conversation);
+    await this.db.updateTable('conversations').set(rest).where('id', '=', id).execute();
+  }
+
+  async listBySubject(subject: string, limit: number): Promise<ConversationRecord[]> {
+    const rows = await this.db.selectFrom('conversations').selectAll().where('subject', '=', subject).orderBy('updated_at', 'desc').limit(limit).execute();
+    return rows.map(conversationFromRow);
+  }
+
+  async addMessage(message: MessageRecord): Promise<void> {
+    await this.db.insertInto('conversation_messages').values(messageToRow(message)).execute();
+  }
+
+  async messages(conversationId: string, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.db.selectFrom('conversation_messages').selectAll().where('conversation_id', '=', conversationId).orderBy('id').limit(limit).execute();
+    return rows.map(messageFromRow);
+  }
+}
+
 function session(db: Db, capabilities: DialectCapabilities): StoreSession {
   return {
     environments: new KyselyEnvironmentRepository(db),
@@ -395,6 +434,7 @@ function session(db: Db, capabilities: DialectCapabilities): StoreSession {
     timeline: new KyselyTimelineRepository(db, capabilities),
     tokens: new KyselyTokenRepository(db),
     diagnostics: new KyselyDiagnosticsRepository(db),
+    conversations: new KyselyConversationRepository(db),
   };
 }
 
@@ -410,6 +450,7 @@ export class KyselyStore implements Store {
   readonly timeline;
   readonly tokens;
   readonly diagnostics;
+  readonly conversations;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -424,6 +465,7 @@ export class KyselyStore implements Store {
     this.timeline = s.timeline;
     this.tokens = s.tokens;
     this.diagnostics = s.diagnostics;
+    this.conversations = s.conversations;
   }
 
   /** Opens and migrates the database. */

@@ -13,8 +13,10 @@ import type {
   Runtime,
 } from '../../core/release/release.js';
 import type { TimelineEvent, TimelineEventType } from '../../core/audit/timeline-event.js';
-import type { ReleasePatch, TokenRecord } from '../../ports/store.js';
+import type { ConversationRecord, MessageRecord, ReleasePatch, TokenRecord } from '../../ports/store.js';
 import type {
+  ConversationMessagesTable,
+  ConversationsTable,
   ApprovalDecisionsTable,
   ApprovalTicketsTable,
   DiagnosticsTable,
@@ -268,4 +270,28 @@ export function tokenToRow(t: TokenRecord): TokensTable {
 
 export function diagnosticsFromRow(row: Selectable<DiagnosticsTable>): Diagnostics {
   return json(row.payload);
+}
+
+export function conversationFromRow(row: Selectable<ConversationsTable>): ConversationRecord {
+  return { id: row.id, subject: row.subject, title: row.title, state: json(row.state), createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export function conversationToRow(c: ConversationRecord): ConversationsTable {
+  return { id: c.id, subject: c.subject, title: c.title, state: JSON.stringify(c.state), created_at: c.createdAt, updated_at: c.updatedAt };
+}
+
+export function messageFromRow(row: Selectable<ConversationMessagesTable>): MessageRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    role: row.role as MessageRecord['role'],
+    text: row.text,
+    actions: json(row.actions),
+    releaseId: row.release_id,
+    at: row.at,
+  };
+}
+
+export function messageToRow(m: MessageRecord): ConversationMessagesTable {
+  return { id: m.id, conversation_id: m.conversationId, role: m.role, text: m.text, actions: JSON.stringify(m.actions), release_id: m.releaseId, at: m.at };
 }

@@ -72,6 +72,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -94,6 +96,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -188,6 +192,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -210,6 +216,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -232,6 +240,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -254,6 +264,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -358,6 +370,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -380,6 +394,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -402,6 +418,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -424,6 +442,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -446,6 +466,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -506,6 +528,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -528,6 +552,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -615,6 +641,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -716,6 +744,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -738,6 +768,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -760,6 +792,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -782,6 +816,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -867,6 +903,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -889,6 +927,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -911,6 +951,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -933,6 +975,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1037,6 +1081,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1059,6 +1105,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1081,6 +1129,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1103,6 +1153,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1165,6 +1217,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1290,6 +1344,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1312,6 +1368,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1436,6 +1494,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1458,6 +1518,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1480,6 +1542,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1502,6 +1566,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1524,6 +1590,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1640,6 +1708,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1662,6 +1732,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1684,6 +1756,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1706,6 +1780,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1831,6 +1907,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1853,6 +1931,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1875,6 +1955,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1897,6 +1979,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1919,6 +2003,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -1941,6 +2027,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2065,6 +2153,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2087,6 +2177,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2109,6 +2201,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2131,6 +2225,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2153,6 +2249,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2175,6 +2273,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2197,6 +2297,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2315,6 +2417,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2337,6 +2441,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2359,6 +2465,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2381,6 +2489,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2403,6 +2513,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2494,6 +2606,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2516,6 +2630,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2538,6 +2654,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2560,6 +2678,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2582,6 +2702,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2674,6 +2796,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2696,6 +2820,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2718,6 +2844,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2740,6 +2868,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2762,6 +2892,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2784,6 +2916,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2909,6 +3043,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2931,6 +3067,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2953,6 +3091,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2975,6 +3115,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -2997,6 +3139,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3056,6 +3200,8 @@ export interface paths {
                     content: {
                         "text/event-stream": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3078,6 +3224,8 @@ export interface paths {
                     content: {
                         "text/event-stream": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3100,6 +3248,8 @@ export interface paths {
                     content: {
                         "text/event-stream": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3122,6 +3272,8 @@ export interface paths {
                     content: {
                         "text/event-stream": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3248,6 +3400,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3270,6 +3424,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3292,6 +3448,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3314,6 +3472,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3336,6 +3496,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3358,6 +3520,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3380,6 +3544,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3475,6 +3641,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3497,6 +3665,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3519,6 +3689,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3541,6 +3713,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3625,6 +3799,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3647,6 +3823,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3669,6 +3847,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3729,6 +3909,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3751,6 +3933,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3773,6 +3957,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;
@@ -3795,6 +3981,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
                             detail: string;
                             errors?: {
                                 message: string;

@@ -1,0 +1,78 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+// The command center's fixed action set. Each maps one to one onto a use case of the app; there is no "approve"
+// action, and nothing here changes a runtime without the operator confirming a proposal.
+
+const closed = { additionalProperties: false } as const;
+const Name = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
+const ReleaseId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'A release id; omit for the release this conversation is about' });
+const Target = {
+  releaseId: Type.Optional(ReleaseId),
+  application: Type.Optional(Name),
+  environment: Type.Optional(Name),
+};
+
+export const ACTIONS = {
+  draft_release: {
+    description: "Draft a release of an application to an environment, from the application's last release spec, with new parameters; or promote the release running in another environment.",
+    parameters: Type.Object(
+      {
+        application: Type.Optional(Name),
+        environment: Type.Optional(Name),
+        parameters: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 4096 }))),
+        fromEnvironment: Type.Optional(Name),
+        description: Type.Optional(Type.String({ maxLength: 500 })),
+      },
+      closed,
+    ),
+  },
+  preview_release: { description: 'Preview what a release would change against what runs now.', parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed) },
+  submit_release: { description: 'Submit a previewed release for approval (or mark it ready where no approval is needed).', parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed) },
+  propose_apply: { description: 'Propose applying a previewed (and, where required, approved) release. The operator must confirm.', parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed) },
+  show_status: { description: 'Show the status of a release, or of an application in an environment.', parameters: Type.Object(Target, closed) },
+  show_timeline: { description: 'Show the timeline of a release.', parameters: Type.Object(Target, closed) },
+  explain_failure: { description: 'Explain why a release failed, from its diagnostics.', parameters: Type.Object(Target, closed) },
+  propose_rollback: { description: 'Propose rolling an application back to its last succeeded release. The operator must confirm the apply.', parameters: Type.Object(Target, closed) },
+  list_approvals: { description: 'List the releases waiting for approval.', parameters: Type.Object({}, closed) },
+} as const satisfies Record<string, { description: string; parameters: TSchema }>;
+
+export type ActionName = keyof typeof ACTIONS;
+export type ActionArgs<A extends ActionName> = Static<(typeof ACTIONS)[A]['parameters']>;
+
+/** What the operator asked for, as one action of the fixed set. */
+export type Intent = { [A in ActionName]: { action: A; args: ActionArgs<A> } }[ActionName];
+
+/** What the interpreter answers when it cannot pick one action safely. */
+export type Understanding =
+  | { kind: 'intent'; intent: Intent }
+  | { kind: 'question'; text: string }
+  | { kind: 'refusal'; text: string }
+  | { kind: 'help' };
+
+/** True when `name` is an action of the set. */
+export function isActionName(name: string): name is ActionName {
+  return Object.prototype.hasOwnProperty.call(ACTIONS, name);
+}
+
+/**
+ * Validates an action and its arguments as they come from outside (a model's tool call): an unknown action or
+ * arguments that do not match the schema are refused, never coerced.
+ */
+export function checkIntent(name: string, args: unknown): Understanding {
+  if (name === 'approve_release' || /approv/i.test(name)) {
+    return { kind: 'refusal', text: 'I cannot approve releases. Approvers decide in the Approvals queue.' };
+  }
+  if (!isActionName(name)) return { kind: 'refusal', text: `“${name}” is not something I can do.` };
+  const schema = ACTIONS[name].parameters;
+  if (!Value.Check(schema, args)) return { kind: 'refusal', text: `The request for ${name} was malformed, so I did nothing.` };
+  return { kind: 'intent', intent: { action: name, args } as Intent };
+}
+
+/** The action set as OpenAI-compatible tool definitions. */
+export function toolDefinitions(): Array<{ type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } }> {
+  return Object.entries(ACTIONS).map(([name, def]) => ({
+    type: 'function' as const,
+    function: { name, description: def.description, parameters: JSON.parse(JSON.stringify(def.parameters)) as Record<string, unknown> },
+  }));
+}
