@@ -8,11 +8,13 @@ import { KyselyStore } from '../src/adapters/storage/kysely-store.js';
 import { createLogger } from '../src/adapters/system/logger.js';
 import { systemClock } from '../src/adapters/system/system-clock.js';
 import { UuidV7Ids } from '../src/adapters/system/uuid-ids.js';
+import { CommandCenter } from '../src/adapters/ai/command-center.js';
+import { RuleInterpreter } from '../src/adapters/ai/rule-interpreter.js';
 
 const target = new URL('../web/src/api/schema.d.ts', import.meta.url);
 const store = await KyselyStore.create({ url: ':memory:' });
 const shipgate = new Shipgate({ store, drivers: {}, clock: systemClock, ids: new UuidV7Ids(), logger: createLogger({ level: 'silent' }), executor: { instanceId: 'gen' } });
-const app = await buildServer({ shipgate, logger: createLogger({ level: 'silent' }) });
+const app = await buildServer({ shipgate, logger: createLogger({ level: 'silent' }), commandCenter: new CommandCenter(shipgate, new RuleInterpreter()) });
 await app.ready();
 const document = app.swagger();
 await app.close();

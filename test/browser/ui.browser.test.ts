@@ -37,8 +37,11 @@ describe('the web UI in Chromium', () => {
   /** A page that saves a screenshot if the test fails. */
   async function pageOf(context: BrowserContext, name: string): Promise<Page> {
     const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
     onTestFailed(async () => {
       await screenshot(page, `failed-${name}`).catch(() => undefined);
+      if (errors.length > 0) console.error(`page errors in ${name}:\n${errors.join('\n')}`);
     });
     return page;
   }
@@ -251,6 +254,46 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('button', { name: 'Confirm apply' }).click();
     await expect.poll(() => stateOf(page), { timeout: 60_000 }).toBe('succeeded');
     expect((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${bad.body.id}`)).body.state).toBe('rolled_back');
+  }, 120_000);
+
+  it('runs the same governed flow from the command center chat', async () => {
+    const page = await pageOf(dana, 'assistant');
+    await page.goto('/assistant');
+    await page.getByRole('heading', { name: 'Command center' }).waitFor();
+    await expectAccessible(page, 'command center (empty)');
+    const send = async (text: string) => {
+      const before = await page.locator('.message-assistant').count();
+      await page.getByLabel('Message').fill(text);
+      await page.getByRole('button', { name: 'Send' }).click();
+      await expect.poll(() => page.locator('.message-assistant').count(), { timeout: 20_000 }).toBe(before + 1);
+      return page.locator('.message-assistant').last();
+    };
+    const drafted = await send('deploy shop to production with TAG=3');
+    expect(await drafted.textContent()).toContain('requires approval');
+    const preview = drafted.locator('[data-card="preview"]');
+    expect(await preview.textContent()).toContain('1 to update');
+    await page.waitForURL(/\/assistant\/[0-9a-f-]{36}$/);
+    const submitted = await send('submit it');
+    expect(await submitted.textContent()).toContain('waits for 1 approval');
+
+    const approver = await pageOf(alice, 'assistant-approver');
+    await approver.goto('/approvals');
+    const ticket = approver.locator('.ticket', { hasText: 'shop' });
+    await ticket.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => approver.locator('.ticket', { hasText: 'shop' }).count()).toBe(0);
+
+    const proposed = await send('apply it');
+    const card = proposed.locator('[data-card="proposal"]');
+    expect(await card.textContent()).toContain('Apply shop to production');
+    await card.getByRole('button', { name: 'Confirm apply' }).click();
+    const live = page.locator('.message-assistant').last().locator('[data-card="release"]');
+    await expect.poll(() => live.getAttribute('data-state'), { timeout: 60_000 }).toBe('succeeded');
+    await expectAccessible(page, 'command center');
+    if (DOCS) await screenshot(page, 'command-center', 'docs');
+    const releases = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=production&state=succeeded');
+    expect(releases.body.items[0]).toMatchObject({ application: 'shop', channel: 'ai', parameters: { TAG: '3' } });
+    await page.reload();
+    await expect.poll(() => page.locator('.message-user').count()).toBeGreaterThanOrEqual(4);
   }, 120_000);
 
   it('shows a viewer of another environment a plain refusal and nothing of the release', async () => {

@@ -3,6 +3,7 @@ import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'reac
 import { ApiError } from './api/client';
 import { Loading } from './components/common';
 import { ApprovalsPage } from './pages/approvals-page';
+import { AssistantPage } from './pages/assistant-page';
 import { DeploymentsPage } from './pages/deployments-page';
 import { ReleasePage } from './pages/release-page';
 import { SignInPage } from './pages/sign-in-page';
@@ -33,6 +34,7 @@ export function App() {
           <nav aria-label="Main">
             <NavLink to="/" end>Deployments</NavLink>
             <NavLink to="/approvals">Approvals</NavLink>
+            <NavLink to="/assistant">Command center</NavLink>
           </nav>
         )}
         {me.data && (
@@ -51,6 +53,8 @@ export function App() {
             <Route path="/" element={<DeploymentsPage />} />
             <Route path="/releases/:id" element={<ReleasePage />} />
             <Route path="/approvals" element={<ApprovalsPage />} />
+            <Route path="/assistant" element={<AssistantPage />} />
+            <Route path="/assistant/:id" element={<AssistantPage />} />
             <Route path="*" element={<p>Page not found. <NavLink to="/">Back to deployments</NavLink></p>} />
           </Routes>
         )}

@@ -103,7 +103,7 @@ export class CommandCenter {
       proposal.status = 'confirmed';
       delete state.previewTokens[proposal.releaseId];
       state.releaseId = release.id;
-      return await this.respond(conversation, state, `Applying ${release.application} to ${release.environment}. I will show its progress here.`, [releaseCard(release), proposalCard(proposal, release)]);
+      return await this.respond(conversation, state, `Applying ${release.application} to ${release.environment}. I will show its progress here.`, [releaseCard(release)]);
     } catch (error) {
       if (isShipgateError(error)) {
         await this.respond(conversation, state, `The apply was refused: ${error.detail} (${error.code}${error.metadata.reason ? `, ${String(error.metadata.reason)}` : ''}).`, []);

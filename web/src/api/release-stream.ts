@@ -6,6 +6,34 @@ export interface StreamHandlers {
   onRelease(release: Release): void;
 }
 
+const shared = new Map<string, { handlers: Set<StreamHandlers>; stop: () => void }>();
+
+/**
+ * Follows a release with one shared stream per release, however many components watch it: browsers allow only a
+ * few connections per host, and every open stream holds one.
+ */
+export function watchRelease(id: string, handlers: StreamHandlers): () => void {
+  let entry = shared.get(id);
+  if (!entry) {
+    const set = new Set<StreamHandlers>();
+    const stop = followRelease(id, {
+      onEvent: (e) => set.forEach((h) => h.onEvent(e)),
+      onRelease: (r) => set.forEach((h) => h.onRelease(r)),
+    });
+    entry = { handlers: set, stop };
+    shared.set(id, entry);
+  }
+  entry.handlers.add(handlers);
+  const current = entry;
+  return () => {
+    current.handlers.delete(handlers);
+    if (current.handlers.size === 0) {
+      current.stop();
+      shared.delete(id);
+    }
+  };
+}
+
 /**
  * Follows `GET /releases/{id}/stream` (Server-Sent Events) with the bearer token — which EventSource cannot send —
  * and reconnects from the last event id. Returns a function that stops it.

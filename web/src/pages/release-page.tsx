@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, unwrap, type Preview, type Release, type TimelineEvent } from '../api/client';
-import { followRelease } from '../api/release-stream';
+import { watchRelease } from '../api/release-stream';
 import { ChannelBadge, StateBadge } from '../components/badges';
 import { ConfirmDialog, Countdown, Loading, ProblemNotice, formatTime } from '../components/common';
 import { DiagnosticsView } from '../components/diagnostics-view';
@@ -57,7 +57,7 @@ export function ReleasePage() {
   // Live: every new timeline event and the release's new state, without reloading.
   useEffect(() => {
     if (!release.data) return;
-    const stop = followRelease(id, {
+    const stop = watchRelease(id, {
       onEvent: (event) => setEvents((list) => (list.some((e) => e.seq === event.seq) ? list : [...list, event].sort((a, b) => a.seq - b.seq))),
       onRelease: (next) => queryClient.setQueryData(['release', id], next),
     });
