@@ -190,4 +190,18 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     const got = await store.approvals.get(ticket.id);
     expect(got).toMatchObject({ status: 'approved', decisions: [{ approver: 'alice', decision: 'approve' }] });
   });
+
+  it('keeps conversations per user with their messages in order', async () => {
+    const now2 = now();
+    const conversation = { id: ids.newId(), subject: 'dana', title: 'deploy web', state: { releaseId: null, proposals: [] }, createdAt: now2, updatedAt: now2 };
+    await store.conversations.insert(conversation);
+    await store.conversations.insert({ ...conversation, id: ids.newId(), subject: 'alice' });
+    for (const [role, text] of [['user', 'deploy web'], ['assistant', 'Drafted'], ['user', 'apply it']] as const) {
+      await store.conversations.addMessage({ id: ids.newId(), conversationId: conversation.id, role, text, actions: [{ type: 'release' }], releaseId: null, at: now() });
+    }
+    await store.conversations.update({ ...conversation, state: { releaseId: 'r1', proposals: [{ id: 'p' }] }, updatedAt: now() });
+    expect((await store.conversations.get(conversation.id))?.state).toEqual({ releaseId: 'r1', proposals: [{ id: 'p' }] });
+    expect((await store.conversations.messages(conversation.id, 10)).map((m) => m.text)).toEqual(['deploy web', 'Drafted', 'apply it']);
+    expect((await store.conversations.listBySubject('dana', 10)).map((c) => c.id)).toEqual([conversation.id]);
+  });
 });
