@@ -16,6 +16,8 @@ export interface Config {
   /** The runtimes this server drives. */
   runtimes: ReadonlyArray<'compose' | 'kubernetes'>;
   compose: { dockerHost: string; pull: 'missing' | 'always' | 'never' };
+  /** The kubeconfig file for the Kubernetes runtime; unset: the default kubeconfig, else in-cluster config. */
+  kubeconfigPath: string | undefined;
   /** An OpenAI-compatible model for the command center; without it the embedded parser is used. */
   ai: { baseUrl: string; model: string; apiKey: string } | null;
   /** The built web UI, when present. */
@@ -46,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ? { baseUrl: env['SHIPGATE_AI_BASE_URL'], model: env['SHIPGATE_AI_MODEL'] ?? 'gpt-4o-mini', apiKey: env['SHIPGATE_AI_API_KEY'] ?? '' }
       : null,
     webRoot: existsSync(join(webDist, 'index.html')) ? webDist : null,
+    kubeconfigPath: env['SHIPGATE_KUBECONFIG'] || undefined,
     compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull: pull as Config['compose']['pull'] },
   });
 }

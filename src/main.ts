@@ -1,5 +1,7 @@
 import { Shipgate } from './app/shipgate.js';
 import { ComposeDriver } from './adapters/runtimes/compose/compose-driver.js';
+import { loadKubeConfig } from './adapters/runtimes/kubernetes/kube-client.js';
+import { KubernetesDriver } from './adapters/runtimes/kubernetes/kubernetes-driver.js';
 import { CommandCenter } from './adapters/ai/command-center.js';
 import { LlmInterpreter } from './adapters/ai/llm-interpreter.js';
 import { RuleInterpreter } from './adapters/ai/rule-interpreter.js';
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
   const store = await KyselyStore.create({ url: config.databaseUrl });
   const drivers: RuntimeDrivers = {};
   if (config.runtimes.includes('compose')) drivers.compose = ComposeDriver.create(config.compose);
+  if (config.runtimes.includes('kubernetes')) drivers.kubernetes = KubernetesDriver.create({ kubeConfig: loadKubeConfig(config.kubeconfigPath) });
   const shipgate = new Shipgate({
     store,
     drivers,

@@ -26,6 +26,7 @@ export function resourceDiff(name: string, before: string | null, after: string 
   return patch
     .split('\n')
     .filter((line) => !line.startsWith('Index:') && !/^=+$/.test(line))
+    .map((line) => line.replace(/\t$/, ''))
     .join('\n')
     .trimEnd();
 }

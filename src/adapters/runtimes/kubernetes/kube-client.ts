@@ -1,0 +1,135 @@
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ShipgateError } from '../../../core/errors.js';
+
+/** A Kubernetes object as plain data. */
+export type KubeObject = KubernetesObject & Record<string, any>;
+
+/** The few API operations the Kubernetes driver needs (the smallest structural interface over client-node). */
+export interface KubeClient {
+  /** Server-side apply with field manager `shipgate` (forced); `dryRun` asks the server what it would store. */
+  apply(object: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
+  read(apiVersion: string, kind: string, namespace: string, name: string): Promise<KubeObject | null>;
+  list(apiVersion: string, kind: string, namespace: string, labelSelector: string): Promise<KubeObject[]>;
+  remove(apiVersion: string, kind: string, namespace: string, name: string): Promise<void>;
+  pods(namespace: string, labelSelector: string): Promise<KubeObject[]>;
+  /** Events whose involved object has this name. */
+  events(namespace: string, involvedName: string): Promise<KubeObject[]>;
+  logs(namespace: string, pod: string, container: string, options: { previous: boolean; tail: number }): Promise<string[]>;
+  /** Resolves when the API server answers and the namespace exists. */
+  ping(namespace?: string): Promise<void>;
+}
+
+export const FIELD_MANAGER = 'shipgate';
+
+const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|socket hang up|fetch failed|EAI_AGAIN/;
+
+function bodyOf(error: unknown): { message?: string; reason?: string } {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as { message?: string; reason?: string };
+    } catch {
+      return { message: body };
+    }
+  }
+  return (body as { message?: string }) ?? {};
+}
+
+/** The HTTP status of a client-node error, or undefined when the request never got an answer. */
+export function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Maps a client-node failure to Shipgate's errors: unreachable → RUNTIME_UNAVAILABLE, rejected → VALIDATION_FAILED. */
+export function kubeError(error: unknown, what: string): never {
+  if (error instanceof ShipgateError) throw error;
+  const status = statusOf(error);
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const text = `${(error as Error)?.message ?? ''} ${cause?.code ?? ''} ${cause?.message ?? ''}`;
+  if (status === undefined && UNREACHABLE.test(text)) {
+    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server cannot be reached (${cause?.code ?? 'no answer'})`, { runtime: 'kubernetes' });
+  }
+  if (status === 401 || status === 403) {
+    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server refused Shipgate's credentials for ${what}: ${bodyOf(error).message ?? status}`, { runtime: 'kubernetes' });
+  }
+  if (status === 400 || status === 404 || status === 409 || status === 422) {
+    const message = bodyOf(error).message ?? `the server rejected ${what}`;
+    throw new ShipgateError('VALIDATION_FAILED', `the Kubernetes API server rejected ${what}: ${message}`, { errors: [{ path: '/spec/manifests', message }] });
+  }
+  throw error;
+}
+
+async function guard<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    return kubeError(error, what);
+  }
+}
+
+/** Plain data out of client-node's typed models (dates become strings, undefined fields go). */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * The Kubernetes API through @kubernetes/client-node.
+ * @example const client = createKubeClient(kubeConfig)
+ */
+export function createKubeClient(config: KubeConfig): KubeClient {
+  const objects = KubernetesObjectApi.makeApiClient(config);
+  const core = config.makeApiClient(CoreV1Api);
+  const header = (apiVersion: string, kind: string, namespace: string, name: string) => ({ apiVersion, kind, metadata: { name, namespace } });
+  return {
+    apply: (object, { dryRun }) =>
+      guard(`${object.kind}/${object.metadata?.name}`, async () =>
+        plain(await objects.patch(object, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KubeObject,
+      ),
+    read: (apiVersion, kind, namespace, name) =>
+      guard(`${kind}/${name}`, async () => {
+        try {
+          return plain(await objects.read(header(apiVersion, kind, namespace, name))) as KubeObject;
+        } catch (error) {
+          if (statusOf(error) === 404) return null;
+          throw error;
+        }
+      }),
+    list: (apiVersion, kind, namespace, labelSelector) =>
+      guard(`${kind} list`, async () => plain((await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector)).items) as KubeObject[]),
+    remove: (apiVersion, kind, namespace, name) =>
+      guard(`${kind}/${name}`, async () => {
+        try {
+          await objects.delete(header(apiVersion, kind, namespace, name), undefined, undefined, undefined, undefined, 'Background');
+        } catch (error) {
+          if (statusOf(error) !== 404) throw error;
+        }
+      }),
+    pods: (namespace, labelSelector) => guard('pods', async () => plain((await core.listNamespacedPod({ namespace, labelSelector })).items) as KubeObject[]),
+    events: (namespace, involvedName) =>
+      guard('events', async () => plain((await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${involvedName}` })).items) as KubeObject[]),
+    logs: (namespace, pod, container, { previous, tail }) =>
+      guard('logs', async () => {
+        try {
+          const text = await core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines: tail });
+          return String(text).split('\n').filter((l) => l.length > 0);
+        } catch (error) {
+          if (statusOf(error) === 400 || statusOf(error) === 404) return [];
+          throw error;
+        }
+      }),
+    ping: (namespace) =>
+      guard('the namespace', async () => {
+        if (namespace) await core.readNamespace({ name: namespace });
+        else await core.listNamespace({ limit: 1 });
+      }),
+  };
+}
+
+/** Loads the server's kubeconfig: `SHIPGATE_KUBECONFIG`, else the default (KUBECONFIG, ~/.kube/config, in-cluster). */
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const config = new KubeConfig();
+  if (path) config.loadFromFile(path);
+  else config.loadFromDefault();
+  return config;
+}

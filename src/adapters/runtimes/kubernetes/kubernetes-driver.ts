@@ -1,0 +1,85 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { RuntimeDiagnosis } from '../../../core/diagnostics/diagnostics.js';
+import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPreview, RuntimeDriver } from '../../../ports/runtime-driver.js';
+import { createKubeClient, type KubeClient, type KubeObject } from './kube-client.js';
+import { kubernetesApply } from './kubernetes-apply.js';
+import { kubernetesDiagnostics } from './kubernetes-diagnostics.js';
+import { OWNED_KINDS, liveDigestOf, manifestObjects, namespaceOf, objectKey, ownerSelector } from './kubernetes-model.js';
+import { kubernetesChanges } from './kubernetes-preview.js';
+
+export interface KubernetesDriverOptions {
+  /** The server's kubeconfig (SHIPGATE_KUBECONFIG, the default kubeconfig, or in-cluster config). */
+  kubeConfig: KubeConfig;
+}
+
+/**
+ * The Kubernetes runtime: an application's manifests applied into the environment's namespace with server-side
+ * apply (field manager `shipgate`), previewed with `dryRun=All`, pruned by ownership labels and watched until every
+ * rollout finishes. `target.context` picks a kubeconfig context.
+ * @example const driver = KubernetesDriver.create({ kubeConfig: loadKubeConfig(process.env.SHIPGATE_KUBECONFIG) })
+ */
+export class KubernetesDriver implements RuntimeDriver {
+  readonly runtime = 'kubernetes' as const;
+  private readonly clients = new Map<string, KubeClient>();
+
+  private constructor(private readonly kubeConfig: KubeConfig) {}
+
+  static create(options: KubernetesDriverOptions): KubernetesDriver {
+    return new KubernetesDriver(options.kubeConfig);
+  }
+
+  private client(target?: DeployTarget): KubeClient {
+    const context = target && 'namespace' in target.target ? (target.target.context ?? '') : '';
+    let client = this.clients.get(context);
+    if (!client) {
+      const config = new KubeConfig();
+      config.loadFromString(this.kubeConfig.exportConfig());
+      if (context) config.setCurrentContext(context);
+      client = createKubeClient(config);
+      this.clients.set(context, client);
+    }
+    return client;
+  }
+
+  /** What Shipgate owns for the target: objects of the known kinds carrying its ownership labels. */
+  private async owned(target: DeployTarget): Promise<KubeObject[]> {
+    const client = this.client(target);
+    const namespace = namespaceOf(target);
+    const lists = await Promise.all(OWNED_KINDS.map((k) => client.list(k.apiVersion, k.kind, namespace, ownerSelector(target))));
+    return lists.flat();
+  }
+
+  async ping(): Promise<void> {
+    await this.client().ping();
+  }
+
+  async liveDigest(target: DeployTarget): Promise<string> {
+    return liveDigestOf(await this.owned(target));
+  }
+
+  async preview(target: DeployTarget, unit: DeployUnit): Promise<DriverPreview> {
+    const desired = manifestObjects(unit.rendered, target);
+    const namespace = namespaceOf(target);
+    await this.client(target).ping(namespace);
+    const owned = await this.owned(target);
+    const changes = await kubernetesChanges(this.client(target), namespace, desired, owned, unit.secrets);
+    return { changes, liveDigest: liveDigestOf(owned) };
+  }
+
+  async apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome> {
+    const desired = manifestObjects(unit.rendered, target);
+    const namespace = namespaceOf(target);
+    await this.client(target).ping(namespace);
+    return kubernetesApply({ client: this.client(target), namespace, owned: () => this.owned(target) }, desired, unit.secrets, options);
+  }
+
+  async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {
+    let expected: string[] = [];
+    try {
+      expected = manifestObjects(unit.rendered, target).map(objectKey);
+    } catch {
+      expected = [];
+    }
+    return kubernetesDiagnostics(this.client(target), namespaceOf(target), await this.owned(target), expected, unit.secrets);
+  }
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../../core/canonical-json.js';
+import { sha256Digest } from '../../../core/digest.js';
+import { ShipgateError, type FieldError } from '../../../core/errors.js';
+import { specDocuments } from '../../../core/release/spec-render.js';
+import { MASK } from '../../../core/secrets/secret-masking.js';
+import type { DeployTarget } from '../../../ports/runtime-driver.js';
+import type { KubeObject } from './kube-client.js';
+
+/** Labels on every object Shipgate applies, so it knows what it owns and can prune what a release drops. */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  application: 'shipgate.io/application',
+  environment: 'shipgate.io/environment',
+} as const;
+
+/** The kinds Shipgate lists to find what it owns (and prunes), in apply order: config before workloads. */
+export const OWNED_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }> = [
+  { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: 'v1', kind: 'Secret' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
+];
+
+export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'Node', 'PriorityClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+
+/** Where an object goes in the apply order (unknown kinds between config and workloads). */
+export function applyRank(kind: string): number {
+  const i = OWNED_KINDS.findIndex((k) => k.kind === kind);
+  if (i === -1) return OWNED_KINDS.findIndex((k) => k.kind === 'Deployment') - 0.5;
+  return i;
+}
+
+export function objectKey(o: { kind?: string; metadata?: { name?: string } }): string {
+  return `${o.kind}/${o.metadata?.name}`;
+}
+
+export function ownerSelector(target: DeployTarget): string {
+  return `${LABELS.managedBy}=shipgate,${LABELS.application}=${target.application},${LABELS.environment}=${target.environment}`;
+}
+
+export function namespaceOf(target: DeployTarget): string {
+  if (!('namespace' in target.target)) throw new Error('a kubernetes environment needs target.namespace');
+  return target.target.namespace;
+}
+
+/**
+ * The objects of a rendered manifest set, placed in the target namespace and labelled with their owner, in apply
+ * order. Cluster-scoped objects, objects for another namespace, duplicates and objects without apiVersion, kind or
+ * name are `VALIDATION_FAILED`.
+ */
+export function manifestObjects(rendered: string, target: DeployTarget): KubeObject[] {
+  const namespace = namespaceOf(target);
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  const objects: KubeObject[] = [];
+  specDocuments(rendered).forEach((doc, i) => {
+    const o = doc as KubeObject;
+    const where = `document ${i + 1}`;
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return errors.push({ path: '/spec/manifests', message: `${where} is not an object` });
+    if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+      return errors.push({ path: '/spec/manifests', message: `${where} needs apiVersion, kind and metadata.name` });
+    }
+    if (CLUSTER_SCOPED.has(o.kind)) return errors.push({ path: '/spec/manifests', message: `${o.kind}/${o.metadata.name} is cluster-scoped; Shipgate manages objects in the environment's namespace only` });
+    if (o.metadata.namespace && o.metadata.namespace !== namespace) {
+      return errors.push({ path: '/spec/manifests', message: `${o.kind}/${o.metadata.name} names namespace "${o.metadata.namespace}", not the environment's "${namespace}"` });
+    }
+    const key = objectKey(o);
+    if (seen.has(key)) return errors.push({ path: '/spec/manifests', message: `${key} appears twice` });
+    seen.add(key);
+    objects.push({
+      ...o,
+      metadata: {
+        ...o.metadata,
+        namespace,
+        labels: { ...(o.metadata.labels ?? {}), [LABELS.managedBy]: 'shipgate', [LABELS.application]: target.application, [LABELS.environment]: target.environment },
+      },
+    });
+  });
+  if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
+  return objects.sort((a, b) => applyRank(a.kind!) - applyRank(b.kind!));
+}
+
+const NOISY_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision'];
+
+/**
+ * An object without the fields the server owns (managedFields, resourceVersion, uid, timestamps, generation, status),
+ * with Secret values replaced by a fingerprint so that equal secrets compare equal without being shown.
+ */
+export function comparable(o: KubeObject, namespace: string): KubeObject {
+  const { status: _status, ...rest } = o;
+  const metadata = { ...(rest.metadata ?? {}) } as Record<string, any>;
+  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences']) delete metadata[k];
+  if (metadata['annotations']) {
+    const annotations = { ...metadata['annotations'] };
+    for (const a of NOISY_ANNOTATIONS) delete annotations[a];
+    if (Object.keys(annotations).length === 0) delete metadata['annotations'];
+    else metadata['annotations'] = annotations;
+  }
+  const out: KubeObject = { ...rest, metadata };
+  if (o.kind === 'Secret') {
+    const data: Record<string, string> = { ...(o['data'] ?? {}) };
+    for (const [k, v] of Object.entries((o['stringData'] ?? {}) as Record<string, string>)) data[k] = Buffer.from(v).toString('base64');
+    delete out['stringData'];
+    out['data'] = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, `${MASK}:${createHash('sha256').update(`${namespace}\u0000${o.metadata?.name}\u0000${k}\u0000${v}`).digest('hex').slice(0, 12)}`]),
+    );
+  }
+  return out;
+}
+
+/** A comparable object for display: Secret fingerprints shown as the mask, marked when they differ from `other`. */
+export function displayObject(o: KubeObject | null, other: KubeObject | null): KubeObject | null {
+  if (!o || o.kind !== 'Secret') return o;
+  const otherData = (other?.['data'] ?? {}) as Record<string, string>;
+  const data = Object.fromEntries(
+    Object.entries((o['data'] ?? {}) as Record<string, string>).map(([k, v]) => [k, other && otherData[k] !== undefined && otherData[k] !== v ? `${MASK} (changed)` : MASK]),
+  );
+  return { ...o, data };
+}
+
+/** A digest of what Shipgate owns for the target: each owned object's kind, name and resourceVersion. */
+export function liveDigestOf(owned: readonly KubeObject[]): string {
+  const facts = owned.map((o) => [objectKey(o), o.metadata?.resourceVersion ?? '']).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return sha256Digest(canonicalJson(facts));
+}
+
+export function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
