@@ -296,6 +296,8 @@ export class KubeApiSimulator {
     for (const k of ['labels', 'annotations'] as const) {
       if (applied['metadata'][k] !== undefined || next['metadata'][k] !== undefined) next['metadata'][k] = clone(applied['metadata'][k] ?? {});
     }
+    // Fields the server owns (another field manager) survive an apply that does not mention them.
+    if (type.kind === 'Service' && existing?.['spec']?.['clusterIP'] && next['spec']) next['spec']['clusterIP'] = existing['spec']['clusterIP'];
     this.defaults(next);
     const specChanged = !existing || JSON.stringify(existing['spec'] ?? null) !== JSON.stringify(next['spec'] ?? null) || JSON.stringify(existing['data'] ?? null) !== JSON.stringify(next['data'] ?? null);
     const metaChanged = !existing || JSON.stringify(existing['metadata']['labels'] ?? {}) !== JSON.stringify(next['metadata']['labels'] ?? {}) || JSON.stringify(existing['metadata']['annotations'] ?? {}) !== JSON.stringify(next['metadata']['annotations'] ?? {});
