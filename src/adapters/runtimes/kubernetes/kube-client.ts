@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, VersionApi, type KubernetesObject } from '@kubernetes/client-node';
 import { ShipgateError } from '../../../core/errors.js';
 
 /** A Kubernetes object as plain data. */
@@ -15,7 +15,7 @@ export interface KubeClient {
   /** Events whose involved object has this name. */
   events(namespace: string, involvedName: string): Promise<KubeObject[]>;
   logs(namespace: string, pod: string, container: string, options: { previous: boolean; tail: number }): Promise<string[]>;
-  /** Resolves when the API server answers and the namespace exists. */
+  /** Resolves when the API server answers (and, given a namespace, lets Shipgate read in it). */
   ping(namespace?: string): Promise<void>;
 }
 
@@ -80,6 +80,7 @@ function plain<T>(value: T): T {
 export function createKubeClient(config: KubeConfig): KubeClient {
   const objects = KubernetesObjectApi.makeApiClient(config);
   const core = config.makeApiClient(CoreV1Api);
+  const version = config.makeApiClient(VersionApi);
   const header = (apiVersion: string, kind: string, namespace: string, name: string) => ({ apiVersion, kind, metadata: { name, namespace } });
   return {
     apply: (object, { dryRun }) =>
@@ -118,10 +119,11 @@ export function createKubeClient(config: KubeConfig): KubeClient {
           throw error;
         }
       }),
+    // Only namespaced reads: the Role Shipgate is given grants nothing cluster-wide.
     ping: (namespace) =>
       guard('the namespace', async () => {
-        if (namespace) await core.readNamespace({ name: namespace });
-        else await core.listNamespace({ limit: 1 });
+        if (namespace) await core.listNamespacedConfigMap({ namespace, limit: 1 });
+        else await version.getCode();
       }),
   };
 }
