@@ -290,6 +290,10 @@ export class KubeApiSimulator {
     const key = this.key(type, namespace, name);
     const existing = this.objects.get(key);
     const dryRun = query.get('dryRun') === 'All';
+    const owner = existing?.['metadata']?.['managedFields']?.[0]?.['manager'];
+    if (owner && owner !== manager && query.get('force') !== 'true') {
+      throw new HttpError(status(409, 'Conflict', `Apply failed with 1 conflict: conflict with "${owner}": .spec`, { name, group: type.group, kind: type.resource, causes: [{ reason: 'FieldManagerConflict', message: `conflict with "${owner}"`, field: '.spec' }] }));
+    }
     const next = existing ? clone(existing) : { apiVersion: applied['apiVersion'], kind: applied['kind'], metadata: { name, ...(type.namespaced ? { namespace } : {}) } };
     // The fields this manager applied replace what it applied before; server-owned fields stay.
     for (const [k, v] of Object.entries(applied)) if (k !== 'metadata' && k !== 'status') next[k] = clone(v);
