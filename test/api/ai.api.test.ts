@@ -243,6 +243,17 @@ describe('the command center with an OpenAI-compatible model', () => {
     expect(JSON.stringify(llm.requests)).not.toContain('INJECT-MARKER');
   });
 
+  it('falls back to the embedded parser when the model cannot be reached', async () => {
+    const down = await startTestServer({ dialect: 'sqlite', interpreter: new LlmInterpreter({ baseURL: 'http://127.0.0.1:1/v1', model: 'x', logger: createLogger({ level: 'silent' }), timeoutMs: 2000 }) });
+    try {
+      const res = await down.api(ADMIN_TOKEN, 'POST', '/api/v1/ai/messages', { text: 'what waits for approval?' });
+      expect(res.status).toBe(200);
+      expect(res.body.actions[0].type).toBe('approvals');
+    } finally {
+      await down.close();
+    }
+  });
+
   it('passes a plain answer through as a question', async () => {
     llm.enqueue({ text: 'Which environment: staging or production?' });
     const res = await say(tokens.dana, 'deploy web');

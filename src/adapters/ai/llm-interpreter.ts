@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import type { Logger } from 'pino';
 import { checkIntent, toolDefinitions, type Understanding } from './ai-actions.js';
 import type { IntentInterpreter } from './command-center.js';
-import type { ParseContext } from './rule-intent-parser.js';
+import { parseMessage, type ParseContext } from './rule-intent-parser.js';
 
 export interface LlmInterpreterOptions {
   baseURL: string;
@@ -31,7 +31,17 @@ export class LlmInterpreter implements IntentInterpreter {
     this.client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey || 'not-needed', timeout: options.timeoutMs ?? 30_000, maxRetries: 1 });
   }
 
+  /** Asks the model; when it cannot be reached, the embedded parser answers instead (the command center keeps working). */
   async interpret(text: string, context: ParseContext & { history: string[] }): Promise<Understanding> {
+    try {
+      return await this.ask(text, context);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'the model could not be reached; using the embedded parser');
+      return parseMessage(text, context);
+    }
+  }
+
+  private async ask(text: string, context: ParseContext & { history: string[] }): Promise<Understanding> {
     const completion = await this.client.chat.completions.create({
       model: this.options.model,
       temperature: 0,

@@ -1,4 +1,4 @@
-import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeApiSimulator } from './kube-api-simulator.js';
 
@@ -6,7 +6,7 @@ import { KubeApiSimulator } from './kube-api-simulator.js';
 describe('the Kubernetes API-server simulator', () => {
   const sim = new KubeApiSimulator({ token: 't0k3n' });
   let api: KubernetesObjectApi;
-  const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' }, data });
+  const cm = (data: Record<string, string>): KubernetesObject & { data: Record<string, string> } => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' }, data });
 
   beforeAll(async () => {
     await sim.start();
