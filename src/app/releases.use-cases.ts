@@ -154,22 +154,13 @@ export class ReleaseUseCases {
       kind: 'deploy',
       rollbackOf: null,
       rollbackTo: null,
-      state: 'draft',
       spec,
       parameters,
       renderedSpec: rendered,
       description: input.description ?? null,
-      draftRevision: 1,
       draftDigest: draftDigest(spec, rendered, parameters),
+      ...newDraft(caller, now),
       channel: caller.channel === 'ai' ? 'ai' : (input.channel ?? caller.channel),
-      conversationId: caller.channel === 'ai' ? (caller.conversationId ?? null) : null,
-      createdBy: caller.principal.subject,
-      createdAt: now,
-      updatedAt: now,
-      ticketId: null,
-      previewId: null,
-      execution: { ...NOT_STARTED },
-      runtimeState: null,
     };
     return this.ctx.write([record.id], async (tx) => {
       await tx.releases.insert(record);
@@ -480,18 +471,8 @@ export class ReleaseUseCases {
       kind: 'rollback',
       rollbackOf: source.id,
       rollbackTo: restore.id,
-      state: 'draft',
       description: `Rollback of ${source.id} to ${restore.id}`,
-      draftRevision: 1,
-      channel: caller.channel,
-      conversationId: caller.channel === 'ai' ? (caller.conversationId ?? null) : null,
-      createdBy: caller.principal.subject,
-      createdAt: now,
-      updatedAt: now,
-      ticketId: null,
-      previewId: null,
-      execution: { ...NOT_STARTED },
-      runtimeState: null,
+      ...newDraft(caller, now),
     };
     return this.ctx.write([record.id, source.id], async (tx) => {
       await tx.releases.insert(record);
@@ -571,6 +552,23 @@ export class ReleaseUseCases {
       });
     }
   }
+}
+
+/** What every new release starts with: a first draft revision by the caller, on the caller's channel, not run yet. */
+function newDraft(caller: Caller, now: string) {
+  return {
+    state: 'draft' as const,
+    draftRevision: 1,
+    channel: caller.channel,
+    conversationId: caller.channel === 'ai' ? (caller.conversationId ?? null) : null,
+    createdBy: caller.principal.subject,
+    createdAt: now,
+    updatedAt: now,
+    ticketId: null,
+    previewId: null,
+    execution: { ...NOT_STARTED },
+    runtimeState: null,
+  };
 }
 
 /** The spec kind must fit the environment's runtime. */

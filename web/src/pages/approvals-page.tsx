@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap, type Approval, type Me } from '../api/client';
 import { Countdown, Empty, Loading, ProblemNotice, timeAgo } from '../components/common';
+import { ChangeSummary } from '../components/diff-view';
 import { can } from '../session/permissions';
 import { useMe } from '../session/use-me';
 
@@ -67,14 +68,7 @@ function Ticket({ ticket, me }: { ticket: Approval; me: Me | null | undefined })
         Requested by <strong>{ticket.requestedBy}</strong> {timeAgo(ticket.requestedAt)} · {approvals} of {ticket.minApprovers} approvals
       </p>
       {ticket.description && <p>{ticket.description}</p>}
-      {ticket.summary && (
-        <p className="summary">
-          <span className="count count-create">{ticket.summary.create} to create</span>
-          <span className="count count-update">{ticket.summary.update} to update</span>
-          <span className="count count-delete">{ticket.summary.delete} to delete</span>
-          <span className="count count-unchanged">{ticket.summary.unchanged} unchanged</span>
-        </p>
-      )}
+      {ticket.summary && <ChangeSummary summary={ticket.summary} />}
       {ticket.decisions.length > 0 && (
         <ul className="plain">
           {ticket.decisions.map((d) => <li key={d.approver}>{d.approver}: {d.decision}{d.comment && ` — “${d.comment}”`}</li>)}

@@ -5,6 +5,7 @@ import { ApiError, api, unwrap, type Release } from '../api/client';
 import { watchRelease } from '../api/release-stream';
 import { StateBadge } from '../components/badges';
 import { Empty, Loading, ProblemNotice, formatTime, timeAgo } from '../components/common';
+import { ChangeSummary } from '../components/diff-view';
 
 /** The cards a command-center reply can carry (see the server's command center). */
 type Card =
@@ -159,12 +160,7 @@ function CardView({ card, busy, confirmed, live, onConfirm }: { card: Card; busy
       return (
         <div className="card action-card" data-card="preview">
           <strong>Preview</strong> <span className="muted small">expires {formatTime(card.expiresAt)}</span>
-          <p className="summary">
-            <span className="count count-create">{card.summary.create} to create</span>
-            <span className="count count-update">{card.summary.update} to update</span>
-            <span className="count count-delete">{card.summary.delete} to delete</span>
-            <span className="count count-unchanged">{card.summary.unchanged} unchanged</span>
-          </p>
+          <ChangeSummary summary={card.summary} />
           <ul className="plain small">
             {card.changes.map((c) => <li key={`${c.kind}/${c.name}`}><span className={`badge badge-action-${c.action}`}>{c.action}</span> {c.kind}/{c.name}</li>)}
           </ul>
