@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer } from '../support/test-server.js';
+import { TEST_DOCKER_HOST } from '../support/docker-fixtures.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -50,7 +51,7 @@ describe('the server process', () => {
 
   it('starts on the embedded defaults, prints a generated admin token once, and stops cleanly', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), SHIPGATE_DATABASE_URL: `sqlite:${join(dir, 'shipgate.db')}`, SHIPGATE_ADMIN_TOKEN: '', LOG_LEVEL: 'info' };
+    const env = { PORT: String(port), SHIPGATE_DATABASE_URL: `sqlite:${join(dir, 'shipgate.db')}`, SHIPGATE_ADMIN_TOKEN: '', LOG_LEVEL: 'info', SHIPGATE_RUNTIMES: 'compose', DOCKER_HOST: TEST_DOCKER_HOST };
     const first = await startMain(env);
     const token = /\n {2}(sgt_\S+)\n/.exec(first.output())?.[1];
     expect(token).toBeTruthy();
