@@ -166,14 +166,7 @@ export class ReleaseUseCases {
       await tx.releases.insert(record);
       const ev = this.ctx.events.for(record, caller, record.channel);
       await tx.timeline.append([
-        ev.make('release.created', {
-          draftRevision: 1,
-          draftDigest: record.draftDigest,
-          parameters: record.parameters,
-          description: record.description,
-          fromReleaseId: input.fromReleaseId ?? null,
-          conversationId: record.conversationId,
-        }),
+        ev.make('release.created', createdEventData(record, input.fromReleaseId ?? null)),
       ]);
       return this.view(tx, record);
     });
@@ -478,13 +471,7 @@ export class ReleaseUseCases {
       await tx.releases.insert(record);
       const ev = this.ctx.events.for(record, caller);
       await tx.timeline.append([
-        ev.make('release.created', {
-          draftRevision: 1,
-          draftDigest: record.draftDigest,
-          parameters: record.parameters,
-          description: record.description,
-          conversationId: record.conversationId,
-        }),
+        ev.make('release.created', createdEventData(record, restore.id)),
         ev.make('rollback.requested', { rollbackOf: source.id, rollbackTo: restore.id }),
         this.ctx.events.for(source, caller).make('rollback.requested', { rollbackReleaseId: record.id, rollbackTo: restore.id }),
       ]);
@@ -568,6 +555,18 @@ function newDraft(caller: Caller, now: string) {
     previewId: null,
     execution: { ...NOT_STARTED },
     runtimeState: null,
+  };
+}
+
+/** What `release.created` records of a new release. */
+function createdEventData(record: ReleaseRecord, fromReleaseId: string | null): Record<string, unknown> {
+  return {
+    draftRevision: record.draftRevision,
+    draftDigest: record.draftDigest,
+    parameters: record.parameters,
+    description: record.description,
+    fromReleaseId,
+    conversationId: record.conversationId,
   };
 }
 
