@@ -71,6 +71,8 @@ describe('the Kubernetes runtime (API-server simulator)', () => {
     const patches = sim.requests.filter((r) => r.method === 'PATCH');
     expect(patches.some((r) => r.path.includes('dryRun=All') && r.path.includes('fieldManager=shipgate'))).toBe(true);
     expect(patches.some((r) => !r.path.includes('dryRun') && r.path.includes('force=true'))).toBe(true);
+    // The rollout is followed with watches, not only by polling.
+    expect(sim.requests.some((r) => r.method === 'GET' && r.path.startsWith('/apis/apps/v1/namespaces/shop/deployments?') && r.path.includes('watch=true'))).toBe(true);
   });
 
   it.each([

@@ -74,6 +74,7 @@ export class KubeApiSimulator {
   /** Controller bookkeeping kept off the objects, by uid. */
   private readonly rolloutStart = new Map<string, number>();
   private readonly podTicks = new Map<string, number>();
+  private readonly watchers = new Set<{ kind: string; namespace: string | undefined; selector: Array<[string, '=' | '!=', string]>; fields: Array<[string, '=' | '!=', string]>; send: (type: string, o: Obj) => void }>();
   private rv = 1000;
   private server: Server | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -100,7 +101,7 @@ export class KubeApiSimulator {
     const o = this.get(kind, namespace, name);
     if (!o) throw new Error(`no ${kind} ${namespace}/${name}`);
     change(o);
-    o['metadata']['resourceVersion'] = String(++this.rv);
+    this.touch(o);
   }
 
   async start(): Promise<void> {
@@ -139,7 +140,25 @@ export class KubeApiSimulator {
 
   private put(o: Obj): void {
     const type = this.typeOfObject(o)!;
-    this.objects.set(this.key(type, o['metadata']['namespace'], o['metadata']['name']), o);
+    const key = this.key(type, o['metadata']['namespace'], o['metadata']['name']);
+    const added = !this.objects.has(key);
+    this.objects.set(key, o);
+    this.notify(added ? 'ADDED' : 'MODIFIED', o);
+  }
+
+  private drop(o: Obj): void {
+    const type = this.typeOfObject(o)!;
+    if (this.objects.delete(this.key(type, o['metadata']['namespace'], o['metadata']['name']))) this.notify('DELETED', o);
+  }
+
+  /** Tells every matching watch of a change, as a watch event. */
+  private notify(type: string, o: Obj): void {
+    for (const w of this.watchers) {
+      if (w.kind !== o['kind'] || (w.namespace && w.namespace !== o['metadata']['namespace'])) continue;
+      if (!w.selector.every(([k, op, v]) => matches(o['metadata']['labels']?.[k], op, v))) continue;
+      if (!w.fields.every(([k, op, v]) => matches(fieldValue(o, k), op, v))) continue;
+      w.send(type, o);
+    }
   }
 
   private stamp(o: Obj): Obj {
@@ -149,6 +168,7 @@ export class KubeApiSimulator {
 
   private touch(o: Obj): void {
     o['metadata']['resourceVersion'] = String(++this.rv);
+    this.notify('MODIFIED', o);
   }
 
   // ---- HTTP ----------------------------------------------------------------------------------------------------
@@ -169,6 +189,8 @@ export class KubeApiSimulator {
         req.on('data', (c: Buffer) => (data += c));
         req.on('end', () => resolve(data));
       });
+      const watch = url.searchParams.get('watch');
+      if (req.method === 'GET' && (watch === 'true' || watch === '1')) return this.watch(url, res);
       const result = this.route(req.method ?? 'GET', url, req.headers['content-type'] ?? '', body);
       if (typeof result === 'string') send(200, result, 'text/plain');
       else send(result.code ?? 200, result.body);
@@ -225,7 +247,6 @@ export class KubeApiSimulator {
     if (m[7] === 'log') return this.podLog(namespace!, name!, url.searchParams);
     switch (method) {
       case 'GET':
-        if (url.searchParams.get('watch') === 'true') throw new HttpError(status(405, 'MethodNotAllowed', 'watch is not simulated; poll instead'));
         return name ? { body: this.read(type, namespace, name) } : { body: this.list(type, namespace, url.searchParams) };
       case 'PATCH':
         return this.apply(type, namespace, name!, contentType, body, url.searchParams);
@@ -234,6 +255,31 @@ export class KubeApiSimulator {
       default:
         throw new HttpError(status(405, 'MethodNotAllowed', `${method} is not simulated`));
     }
+  }
+
+  /**
+   * A watch: a chunked stream of `{"type","object"}` lines. Without a resourceVersion it starts with an ADDED event
+   * for every existing object (as the API server does), then every change until timeoutSeconds or the client goes.
+   */
+  private watch(url: URL, res: ServerResponse): void {
+    const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)$/.exec(url.pathname);
+    const type = m && TYPES.find((t) => t.group === (m[2] ?? '') && t.version === (m[1] ?? m[3]) && t.resource === m[5]);
+    if (!m || !type) throw new HttpError(status(404, 'NotFound', 'the server could not find the requested resource'));
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    const send = (eventType: string, o: Obj) => res.write(`${JSON.stringify({ type: eventType, object: clone(o) })}\n`);
+    const watcher = { kind: type.kind, namespace: m[4], selector: parseSelector(url.searchParams.get('labelSelector') ?? ''), fields: parseSelector(url.searchParams.get('fieldSelector') ?? ''), send };
+    if (!url.searchParams.get('resourceVersion')) {
+      for (const o of (this.list(type, m[4], url.searchParams)['items'] as Obj[])) send('ADDED', o);
+    }
+    this.watchers.add(watcher);
+    const end = () => {
+      this.watchers.delete(watcher);
+      res.end();
+    };
+    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+    if (timeout > 0) setTimeout(end, timeout * 1000).unref();
+    res.on('close', () => this.watchers.delete(watcher));
   }
 
   private read(type: ResourceType, namespace: string | undefined, name: string): Obj {
@@ -258,8 +304,9 @@ export class KubeApiSimulator {
     const o = this.objects.get(key);
     if (!o) throw new HttpError(status(404, 'NotFound', `${type.resource} "${name}" not found`, { name, kind: type.resource }));
     if (query.get('dryRun') !== 'All') {
-      this.objects.delete(key);
-      if (WORKLOADS.has(type.kind)) for (const pod of this.podsOf(o)) this.objects.delete(this.key(TYPES.find((t) => t.kind === 'Pod')!, namespace, pod['metadata']['name']));
+      const pods = WORKLOADS.has(type.kind) ? this.podsOf(o) : [];
+      this.drop(o);
+      for (const pod of pods) this.drop(pod);
     }
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: type.resource, uid: o['metadata']['uid'] } };
   }
@@ -320,7 +367,7 @@ export class KubeApiSimulator {
     }
     if (!existing || specChanged || metaChanged) {
       next['metadata']['resourceVersion'] = String(++this.rv);
-      this.objects.set(key, next);
+      this.put(next);
     }
     return { code: existing ? 200 : 201, body: clone(this.objects.get(key)!) };
   }
@@ -440,7 +487,7 @@ export class KubeApiSimulator {
     const ready = fresh.filter((p) => p['status']?.['conditions']?.some((c: Obj) => c['type'] === 'Ready' && c['status'] === 'True'));
     // Old pods go once the new ones are ready (a rolling update).
     if (ready.length >= desired) {
-      for (const p of this.podsOf(o).filter((x) => x['metadata']['labels']['pod-template-hash'] !== hash)) this.objects.delete(this.key(TYPES.find((t) => t.kind === 'Pod')!, p['metadata']['namespace'], p['metadata']['name']));
+      for (const p of this.podsOf(o).filter((x) => x['metadata']['labels']['pod-template-hash'] !== hash)) this.drop(p);
     }
     const before = JSON.stringify(o['status']);
     const s: Obj = { observedGeneration: generation };

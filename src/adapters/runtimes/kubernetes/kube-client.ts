@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, VersionApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, VersionApi, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { ShipgateError } from '../../../core/errors.js';
 
 /** A Kubernetes object as plain data. */
@@ -15,6 +15,11 @@ export interface KubeClient {
   /** Events whose involved object has this name. */
   events(namespace: string, involvedName: string): Promise<KubeObject[]>;
   logs(namespace: string, pod: string, container: string, options: { previous: boolean; tail: number }): Promise<string[]>;
+  /**
+   * Watches objects of a kind in a namespace (optionally by label) and calls `onChange` for every event. Resolves
+   * to a function that stops the watch.
+   */
+  watch(apiVersion: string, kind: string, namespace: string, labelSelector: string, onChange: () => void): Promise<() => void>;
   /** Resolves when the API server answers (and, given a namespace, lets Shipgate read in it). */
   ping(namespace?: string): Promise<void>;
 }
@@ -81,6 +86,7 @@ export function createKubeClient(config: KubeConfig): KubeClient {
   const objects = KubernetesObjectApi.makeApiClient(config);
   const core = config.makeApiClient(CoreV1Api);
   const version = config.makeApiClient(VersionApi);
+  const watcher = new Watch(config);
   const header = (apiVersion: string, kind: string, namespace: string, name: string) => ({ apiVersion, kind, metadata: { name, namespace } });
   return {
     apply: (object, { dryRun }) =>
@@ -119,6 +125,14 @@ export function createKubeClient(config: KubeConfig): KubeClient {
           throw error;
         }
       }),
+    watch: async (apiVersion, kind, namespace, labelSelector, onChange) => {
+      const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      const path = `${base}/namespaces/${namespace}/${kind.toLowerCase()}s`;
+      const controller = await guard(`a watch of ${kind}`, () =>
+        watcher.watch(path, labelSelector ? { labelSelector } : {}, () => onChange(), () => undefined),
+      );
+      return () => controller.abort();
+    },
     // Only namespaced reads: the Role Shipgate is given grants nothing cluster-wide.
     ping: (namespace) =>
       guard('the namespace', async () => {

@@ -5,8 +5,10 @@ import { ownedHealth } from './kubernetes-diagnostics.js';
 import { rollUp } from './kubernetes-health.js';
 import { WORKLOAD_KINDS, objectKey } from './kubernetes-model.js';
 
-const POLL_MS = 500;
-/** A failing container state seen this many polls in a row fails the rollout before its deadline. */
+/** Without a watch event, look again after this long anyway (pods of other labels are not watched). */
+const POLL_MS = 1_000;
+const WATCH_OPEN_MS = 3_000;
+/** A failing container state seen this many looks in a row fails the rollout before its deadline. */
 const FAILING_POLLS = 3;
 
 export interface ApplyContext {
@@ -14,6 +16,40 @@ export interface ApplyContext {
   namespace: string;
   /** What Shipgate owns for the target now (to prune what the release drops). */
   owned: () => Promise<KubeObject[]>;
+  /** The label selector of what Shipgate owns for the target. */
+  selector: string;
+}
+
+/** Wakes the rollout loop on every watch event of the workloads and pods, or after POLL_MS. */
+async function watchRollout(ctx: ApplyContext): Promise<{ next: () => Promise<void>; stop: () => void }> {
+  let wake: (() => void) | null = null;
+  const onChange = () => wake?.();
+  const stops: Array<() => void> = [];
+  for (const [apiVersion, kind, selector] of [
+    ['apps/v1', 'Deployment', ctx.selector],
+    ['apps/v1', 'StatefulSet', ctx.selector],
+    ['apps/v1', 'DaemonSet', ctx.selector],
+    ['batch/v1', 'Job', ctx.selector],
+    ['v1', 'Pod', ''],
+  ] as const) {
+    // A watch Shipgate may not (or cannot quickly) open only makes it poll.
+    const opened = ctx.client.watch(apiVersion, kind, ctx.namespace, selector, onChange);
+    const stop = await Promise.race([opened, new Promise<null>((r) => setTimeout(() => r(null), WATCH_OPEN_MS))]).catch(() => null);
+    stops.push(stop ?? (() => void opened.then((s) => s(), () => undefined)));
+  }
+  return {
+    next: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => resolve(), POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          wake = null;
+          // Let a burst of events settle before looking.
+          setTimeout(resolve, 50);
+        };
+      }),
+    stop: () => stops.forEach((s) => s()),
+  };
 }
 
 /**
@@ -33,6 +69,22 @@ export async function kubernetesApply(ctx: ApplyContext, desired: readonly KubeO
     if (!wanted.has(objectKey(o))) await ctx.client.remove(o.apiVersion!, o.kind!, ctx.namespace, o.metadata!.name!);
   }
   await options.onStage('waiting_for_rollout', `waiting for ${desired.filter((o) => WORKLOAD_KINDS.has(o.kind!)).length} workloads to roll out`);
+  const rollout = await watchRollout(ctx);
+  try {
+    return await waitForRollout(ctx, wanted, applied, secrets, options, rollout.next);
+  } finally {
+    rollout.stop();
+  }
+}
+
+async function waitForRollout(
+  ctx: ApplyContext,
+  wanted: Set<string>,
+  applied: KubeObject[],
+  secrets: readonly string[],
+  options: ApplyOptions,
+  next: () => Promise<void>,
+): Promise<ApplyOutcome> {
   let failingPolls = 0;
   for (;;) {
     if (options.signal.aborted) throw new Error(String((options.signal.reason as Error | undefined)?.message ?? 'aborted'));
@@ -50,7 +102,7 @@ export async function kubernetesApply(ctx: ApplyContext, desired: readonly KubeO
       const waiting = entries.filter((e) => e.health.phase !== 'ready').map((e) => `${objectKey(e.object)}: ${e.health.resource.status}`);
       return { ok: false, message: `the rollout did not finish within the time limit (${waiting.join('; ') || 'objects missing'})`, runtimeState: null };
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await next();
   }
   await options.onStage('verifying', 'checking every object is ready');
   const final = await ownedHealth(ctx.client, ctx.namespace, (await ctx.owned()).filter((o) => wanted.has(objectKey(o))));

@@ -70,7 +70,7 @@ export class KubernetesDriver implements RuntimeDriver {
     const desired = manifestObjects(unit.rendered, target);
     const namespace = namespaceOf(target);
     await this.client(target).ping(namespace);
-    return kubernetesApply({ client: this.client(target), namespace, owned: () => this.owned(target) }, desired, unit.secrets, options);
+    return kubernetesApply({ client: this.client(target), namespace, owned: () => this.owned(target), selector: ownerSelector(target) }, desired, unit.secrets, options);
   }
 
   async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {
