@@ -193,6 +193,21 @@ describe('the Compose runtime against a real Docker engine', () => {
     expect(res.body.detail).toMatch(/Compose file is invalid/);
   });
 
+  it('refuses Compose features that would read files of the Shipgate server', async () => {
+    for (const [compose, message] of [
+      ['services:\n  web:\n    image: x\n    env_file: /etc/passwd\n', /env_file/],
+      ['services:\n  web:\n    build: .\n', /build/],
+      ['include:\n  - /etc/compose.yaml\nservices:\n  web:\n    image: x\n', /include/],
+      ['services:\n  web:\n    extends:\n      file: /etc/other.yaml\n      service: base\n', /extends/],
+    ] as const) {
+      const id = await release('sneaky', compose);
+      const res = await api('POST', `/api/v1/releases/${id}/preview`);
+      expect(res.status, compose).toBe(400);
+      expect(res.body.detail).toMatch(message);
+      expect(JSON.stringify(res.body)).not.toContain('root:x:0:0');
+    }
+  });
+
   it('never shows the secret canary in any response or log', () => {
     expect(seen.length).toBeGreaterThan(20);
     for (const res of seen) expect(JSON.stringify(res.body)).not.toContain(CANARY);

@@ -3,7 +3,7 @@ import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPrevie
 import { composeApply } from './compose-apply.js';
 import { ComposeCli } from './compose-cli.js';
 import { composeDiagnostics } from './compose-diagnostics.js';
-import { composeProjectName, labelledModel, type ComposeModel } from './compose-model.js';
+import { checkComposeSources, composeProjectName, labelledModel, type ComposeModel } from './compose-model.js';
 import { composeChanges, liveDigestOf } from './compose-preview.js';
 import { createDockerEngine, type DockerEngine } from './docker-engine.js';
 
@@ -51,6 +51,7 @@ export class ComposeDriver implements RuntimeDriver {
   /** The model to apply: normalized by Compose, images pinned when restoring, labelled with ownership and digests. */
   private async desired(target: DeployTarget, unit: DeployUnit): Promise<ComposeModel> {
     const project = composeProjectName(target);
+    checkComposeSources(unit.rendered);
     const model = await this.cli.config(project, unit.rendered, unit.secrets);
     const restored = (unit.restore?.['images'] ?? null) as RestoredImages | null;
     if (restored) {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../core/canonical-json.js';
 import { sha256Digest } from '../../../core/digest.js';
+import { ShipgateError, type FieldError } from '../../../core/errors.js';
+import { specDocuments } from '../../../core/release/spec-render.js';
 import { MASK, looksSecret } from '../../../core/secrets/secret-masking.js';
 import type { DeployTarget } from '../../../ports/runtime-driver.js';
 
@@ -104,4 +106,25 @@ export function labelledModel(model: ComposeModel, target: DeployTarget, project
     };
   }
   return { ...model, name: project, services };
+}
+
+/**
+ * Refuses Compose features that would make Compose read files on the Shipgate server into the release (and so
+ * into previews): `env_file`, `extends` from a file, top-level `include`, and `build` (images must be referenced,
+ * not built here).
+ */
+export function checkComposeSources(rendered: string): void {
+  const errors: FieldError[] = [];
+  for (const doc of specDocuments(rendered)) {
+    const project = doc as Record<string, unknown>;
+    if (project['include'] !== undefined) errors.push({ path: '/spec/compose', message: '`include` is not supported: put every service in the release' });
+    for (const [name, raw] of Object.entries((project['services'] ?? {}) as Record<string, Record<string, unknown> | null>)) {
+      const service = raw ?? {};
+      if (service['env_file'] !== undefined) errors.push({ path: '/spec/compose', message: `service ${name}: \`env_file\` is not supported; use \`environment\` with parameters` });
+      if (service['build'] !== undefined) errors.push({ path: '/spec/compose', message: `service ${name}: \`build\` is not supported; reference an image` });
+      const ext = service['extends'];
+      if (ext && typeof ext === 'object' && (ext as Record<string, unknown>)['file'] !== undefined) errors.push({ path: '/spec/compose', message: `service ${name}: \`extends\` from a file is not supported` });
+    }
+  }
+  if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
 }
