@@ -42,6 +42,10 @@ export function engineError(error: unknown, host: string): never {
   if (code && UNREACHABLE.has(code)) {
     throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Docker engine at ${host} cannot be reached (${code})`, { runtime: 'compose' });
   }
+  const statusCode = (error as { statusCode?: number } | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 500) {
+    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Docker engine at ${host} failed (${statusCode}): ${(error as Error).message}`, { runtime: 'compose' });
+  }
   throw error;
 }
 

@@ -52,8 +52,13 @@ export function kubeError(error: unknown, what: string): never {
   const status = statusOf(error);
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const text = `${(error as Error)?.message ?? ''} ${cause?.code ?? ''} ${cause?.message ?? ''}`;
-  if (status === undefined && UNREACHABLE.test(text)) {
-    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server cannot be reached (${cause?.code ?? 'no answer'})`, { runtime: 'kubernetes' });
+  if (status === undefined) {
+    // No HTTP answer at all: refused, unresolvable, TLS failure, timeout.
+    const reason = UNREACHABLE.test(text) ? (cause?.code ?? 'no answer') : (cause?.message ?? (error as Error)?.message ?? 'no answer');
+    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server cannot be reached (${reason})`, { runtime: 'kubernetes' });
+  }
+  if (status >= 500) {
+    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server failed on ${what} (${status}): ${bodyOf(error).message ?? ''}`.trim(), { runtime: 'kubernetes' });
   }
   if (status === 401 || status === 403) {
     throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server refused Shipgate's credentials for ${what}: ${bodyOf(error).message ?? status}`, { runtime: 'kubernetes' });
