@@ -203,13 +203,8 @@ export class ReleaseUseCases {
           description: updated.description,
         }),
       ];
-      if (release.ticketId) {
-        const ticket = await tx.approvals.get(release.ticketId, { lock: true });
-        if (ticket && (ticket.status === 'pending' || ticket.status === 'approved')) {
-          await tx.approvals.setStatus(ticket.id, ticket.status, 'void', this.ctx.nowIso());
-          events.push(ev.make('approval.voided', { ticketId: ticket.id, reason: 'the draft was edited' }));
-        }
-      }
+      const voided = await this.voidTicket(tx, release);
+      if (voided) events.push(ev.make('approval.voided', { ticketId: voided, reason: 'the draft was edited' }));
       await this.casOrConflict(tx, release, t.command, updated);
       if (t.from !== t.to) events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
       await tx.timeline.append(events);
@@ -415,13 +410,8 @@ export class ReleaseUseCases {
       const t = transition(release.state, 'cancel');
       const ev = this.ctx.events.for(release, caller);
       const events = [ev.make('release.cancelled', { from: t.from })];
-      if (release.ticketId) {
-        const ticket = await tx.approvals.get(release.ticketId, { lock: true });
-        if (ticket && (ticket.status === 'pending' || ticket.status === 'approved')) {
-          await tx.approvals.setStatus(ticket.id, ticket.status, 'void', this.ctx.nowIso());
-          events.push(ev.make('approval.voided', { ticketId: ticket.id, reason: 'the release was cancelled' }));
-        }
-      }
+      const voided = await this.voidTicket(tx, release);
+      if (voided) events.push(ev.make('approval.voided', { ticketId: voided, reason: 'the release was cancelled' }));
       const updated = { ...release, state: t.to, updatedAt: this.ctx.nowIso() };
       await this.casOrConflict(tx, release, t.command, updated);
       events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
@@ -515,6 +505,14 @@ export class ReleaseUseCases {
       },
       secretValuesOf(release.renderedSpec, release.parameters),
     );
+  }
+
+  /** Voids the release's open (pending or approved) ticket; returns its id, or null when there was none. */
+  private async voidTicket(tx: StoreSession, release: ReleaseRecord): Promise<string | null> {
+    if (!release.ticketId) return null;
+    const ticket = await tx.approvals.get(release.ticketId, { lock: true });
+    if (!ticket || (ticket.status !== 'pending' && ticket.status !== 'approved')) return null;
+    return (await tx.approvals.setStatus(ticket.id, ticket.status, 'void', this.ctx.nowIso())) ? ticket.id : null;
   }
 
   /** Compare-and-set on the expected state; a lost race is `INVALID_STATE`, never a silent overwrite. */
