@@ -18,6 +18,9 @@ export interface CreateTokenInput {
   expiresInSeconds?: number;
 }
 
+/** A stored token as an admin may list it: no secret, no hash. */
+export type TokenSummary = Pick<TokenRecord, 'id' | 'subject' | 'bindings' | 'createdAt' | 'createdBy' | 'expiresAt' | 'revokedAt'>;
+
 export interface CreatedToken {
   id: string;
   token: string;
@@ -73,6 +76,13 @@ export class AccessUseCases {
     };
     await this.ctx.store.tokens.insert(record);
     return { id: record.id, token, subject: record.subject, bindings: record.bindings, expiresAt: record.expiresAt };
+  }
+
+  /** Every stored token, oldest first, without its secret or hash (admin). */
+  async listTokens(caller: Caller): Promise<TokenSummary[]> {
+    requireGlobal(caller, 'admin');
+    const records = await this.ctx.store.tokens.list();
+    return records.map(({ id, subject, bindings, createdAt, createdBy, expiresAt, revokedAt }) => ({ id, subject, bindings, createdAt, createdBy, expiresAt, revokedAt }));
   }
 
   async revokeToken(caller: Caller, id: string): Promise<void> {

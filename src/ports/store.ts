@@ -105,6 +105,8 @@ export interface TokenRepository {
   insert(token: TokenRecord): Promise<void>;
   get(id: string): Promise<TokenRecord | null>;
   getByHash(tokenHash: string): Promise<TokenRecord | null>;
+  /** Every token, oldest first. */
+  list(): Promise<TokenRecord[]>;
   revoke(id: string, at: string): Promise<boolean>;
   count(): Promise<number>;
 }

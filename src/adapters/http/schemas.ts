@@ -290,6 +290,21 @@ export const CreatedToken = Type.Object({
   expiresAt: Type.Union([DateTime, Type.Null()]),
 });
 
+export const TokenSummary = Type.Object(
+  {
+    id: Uuid,
+    subject: Type.String(),
+    bindings: Type.Array(Binding),
+    createdAt: DateTime,
+    createdBy: Type.String(),
+    expiresAt: Type.Union([DateTime, Type.Null()]),
+    revokedAt: Type.Union([DateTime, Type.Null()]),
+  },
+  { ...closed, description: 'A stored token, without its secret or hash' },
+);
+
+export const TokenList = Type.Object({ items: Type.Array(TokenSummary) }, closed);
+
 export const Me = Type.Object({
   subject: Type.String(),
   bindings: Type.Array(Binding),

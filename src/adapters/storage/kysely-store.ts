@@ -359,6 +359,11 @@ class KyselyTokenRepository implements TokenRepository {
     return row ? tokenFromRow(row) : null;
   }
 
+  async list(): Promise<TokenRecord[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(tokenFromRow);
+  }
+
   async revoke(id: string, at: string): Promise<boolean> {
     const result = await this.db
       .updateTable('tokens')

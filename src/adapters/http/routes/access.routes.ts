@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
-import { AuditVerification, CreateTokenBody, CreatedToken, IdParams, Me, problems } from '../schemas.js';
+import { AuditVerification, CreateTokenBody, CreatedToken, IdParams, Me, TokenList, problems } from '../schemas.js';
 
 /** `/tokens`, `/me` and `/audit/verify`. */
 export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
@@ -10,6 +10,10 @@ export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgat
   api.post('/tokens', {
     schema: { tags: ['access'], summary: 'Issue a token (admin); shown once', body: CreateTokenBody, response: { 201: CreatedToken, ...problems(400, 401, 403) } },
   }, async (req, reply) => reply.code(201).send(await shipgate.access.createToken(req.caller, req.body)));
+
+  api.get('/tokens', {
+    schema: { tags: ['access'], summary: 'List tokens without their secrets (admin)', response: { 200: TokenList, ...problems(401, 403) } },
+  }, async (req) => ({ items: await shipgate.access.listTokens(req.caller) }));
 
   api.delete('/tokens/:id', {
     schema: { tags: ['access'], summary: 'Revoke a token (admin)', params: IdParams, response: { 204: { type: 'null', description: 'Revoked' }, ...problems(400, 401, 403, 404) } },
