@@ -48,7 +48,8 @@ export function isPostgresUrl(url: string): boolean {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDatabase> {
   const opened = isPostgresUrl(options.url) ? await openPostgres(options) : openSqlite(options.url);
   try {
-    const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
+    // Kysely looks for its own tables in every schema unless told which: another schema's would hide ours.
+    const migrator = new Migrator({ db: opened.db, provider: migrationProvider, ...(options.schema ? { migrationTableSchema: options.schema } : {}) });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
   } catch (error) {
