@@ -1,5 +1,6 @@
 // Generates the web UI's typed API client from the server's OpenAPI document (never written by hand).
 // Usage: npx tsx scripts/generate-api-client.ts [--check]
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { buildServer } from '../src/adapters/http/server.js';
@@ -8,12 +9,15 @@ import { KyselyStore } from '../src/adapters/storage/kysely-store.js';
 import { createLogger } from '../src/adapters/system/logger.js';
 import { systemClock } from '../src/adapters/system/system-clock.js';
 import { UuidV7Ids } from '../src/adapters/system/uuid-ids.js';
+import { AuditKeyring } from '../src/adapters/system/audit-keyring.js';
 import { CommandCenter } from '../src/adapters/ai/command-center.js';
 import { RuleInterpreter } from '../src/adapters/ai/rule-interpreter.js';
 
 const target = new URL('../web/src/api/schema.d.ts', import.meta.url);
-const store = await KyselyStore.create({ url: ':memory:' });
-const shipgate = new Shipgate({ store, drivers: {}, clock: systemClock, ids: new UuidV7Ids(), logger: createLogger({ level: 'silent' }), executor: { instanceId: 'gen' } });
+// Only the document is wanted: a throwaway audit key, never used to sign anything kept.
+const auditKeys = AuditKeyring.fromSecret(randomBytes(32).toString('hex'));
+const store = await KyselyStore.create({ url: ':memory:', chain: auditKeys });
+const shipgate = new Shipgate({ store, auditKeys, drivers: {}, clock: systemClock, ids: new UuidV7Ids(), logger: createLogger({ level: 'silent' }), executor: { instanceId: 'gen' } });
 const app = await buildServer({ shipgate, logger: createLogger({ level: 'silent' }), commandCenter: new CommandCenter(shipgate, new RuleInterpreter()) });
 await app.ready();
 const document = app.swagger();

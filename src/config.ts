@@ -1,15 +1,29 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { sqliteFileOf } from './adapters/storage/database.js';
+import { AUDIT_KEY_MIN_LENGTH } from './adapters/system/audit-keyring.js';
+import { REQUEST_LIMITS } from './adapters/http/plugins/request-limits.plugin.js';
+import { STREAM_LIMITS, type StreamLimits } from './adapters/http/release-stream.js';
+import { MIN_ADMIN_TOKEN_LENGTH } from './core/access/access.js';
 
 /** Shipgate's configuration, read once from the environment. */
 export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
+  /** Shipgate's own files (the generated audit key): the SQLite file's folder, else SHIPGATE_DATA_DIR (default ./data). */
+  dataDir: string;
+  /** SHIPGATE_AUDIT_KEY, the secret of the audit chain and its checkpoints; unset: `<dataDir>/audit.key`. Never logged. */
+  auditKey: string | null;
   adminToken: string | null;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Requests per minute one token may make; 0 turns every request limit off. */
   rateLimitPerMinute: number;
+  /** Missing or failed authentications per minute one client address may cause before it is refused without a token lookup. */
+  authFailuresPerMinute: number;
+  /** Bounds of the release streams (Server-Sent Events). */
+  streams: StreamLimits;
   /** Name of this process in execution leases. */
   instanceId: string;
   leaseMs: number;
@@ -24,6 +38,26 @@ export interface Config {
   webRoot: string | null;
 }
 
+/** An integer setting within [min, max], or its default when unset; anything else refuses to start. */
+function boundedInt(env: NodeJS.ProcessEnv, name: string, bounds: { default: number; min: number; max: number }): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return bounds.default;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw new Error(`${name} must be an integer from ${bounds.min} to ${bounds.max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** The bootstrap admin token, refused when short enough to guess. */
+function adminTokenOf(env: NodeJS.ProcessEnv): string | null {
+  const token = env['SHIPGATE_ADMIN_TOKEN'] || null;
+  if (token !== null && token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new Error(`SHIPGATE_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long (it grants every permission); got ${token.length}`);
+  }
+  return token;
+}
+
 /** Reads the configuration from environment variables, with the embedded defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = Number.parseInt(env['PORT'] ?? '8080', 10);
@@ -33,14 +67,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   for (const r of runtimes) if (r !== 'compose' && r !== 'kubernetes') throw new Error(`SHIPGATE_RUNTIMES: unknown runtime "${r}"`);
   const pull = env['SHIPGATE_COMPOSE_PULL'] ?? 'missing';
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new Error(`SHIPGATE_COMPOSE_PULL must be missing, always or never`);
+  const databaseUrl = env['SHIPGATE_DATABASE_URL'] ?? `sqlite:${join(process.cwd(), 'data', 'shipgate.db')}`;
+  const sqliteFile = sqliteFileOf(databaseUrl);
+  const auditKey = env['SHIPGATE_AUDIT_KEY'] || null;
+  if (auditKey !== null && auditKey.length < AUDIT_KEY_MIN_LENGTH) throw new Error(`SHIPGATE_AUDIT_KEY must have at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
   return Object.freeze({
     host: env['HOST'] ?? '127.0.0.1',
     port,
-    databaseUrl: env['SHIPGATE_DATABASE_URL'] ?? `sqlite:${join(process.cwd(), 'data', 'shipgate.db')}`,
-    adminToken: env['SHIPGATE_ADMIN_TOKEN'] || null,
+    databaseUrl,
+    dataDir: resolve(sqliteFile !== null ? dirname(sqliteFile) : (env['SHIPGATE_DATA_DIR'] ?? 'data')),
+    auditKey,
+    adminToken: adminTokenOf(env),
     logLevel: env['LOG_LEVEL'] ?? 'info',
     bodyLimitBytes: Number.parseInt(env['SHIPGATE_BODY_LIMIT_BYTES'] ?? String(1024 * 1024), 10),
-    rateLimitPerMinute: Number.parseInt(env['SHIPGATE_RATE_LIMIT_PER_MINUTE'] ?? '3000', 10),
+    rateLimitPerMinute: boundedInt(env, 'SHIPGATE_RATE_LIMIT_PER_MINUTE', REQUEST_LIMITS.perTokenPerMinute),
+    authFailuresPerMinute: boundedInt(env, 'SHIPGATE_AUTH_FAILURES_PER_MINUTE', REQUEST_LIMITS.authFailuresPerMinute),
+    streams: {
+      maxSeconds: boundedInt(env, 'SHIPGATE_STREAM_MAX_SECONDS', STREAM_LIMITS.maxSeconds),
+      maxPerToken: boundedInt(env, 'SHIPGATE_STREAM_MAX_PER_TOKEN', STREAM_LIMITS.maxPerToken),
+      maxTotal: boundedInt(env, 'SHIPGATE_STREAM_MAX_TOTAL', STREAM_LIMITS.maxTotal),
+    },
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
     runtimes: runtimes as Config['runtimes'],

@@ -7,6 +7,8 @@ import { LlmInterpreter } from './adapters/ai/llm-interpreter.js';
 import { RuleInterpreter } from './adapters/ai/rule-interpreter.js';
 import { buildServer } from './adapters/http/server.js';
 import { KyselyStore } from './adapters/storage/kysely-store.js';
+import { loadAuditSecret } from './adapters/system/audit-key-file.js';
+import { AuditKeyring } from './adapters/system/audit-keyring.js';
 import { createLogger } from './adapters/system/logger.js';
 import { systemClock } from './adapters/system/system-clock.js';
 import { UuidV7Ids } from './adapters/system/uuid-ids.js';
@@ -17,7 +19,10 @@ import type { RuntimeDrivers } from './ports/runtime-driver.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
-  const store = await KyselyStore.create({ url: config.databaseUrl });
+  const auditSecret = loadAuditSecret({ secret: config.auditKey, dataDir: config.dataDir });
+  const auditKeys = AuditKeyring.fromSecret(auditSecret.secret);
+  logger.info({ source: auditSecret.source, path: auditSecret.path, publicKey: auditKeys.publicKey }, 'audit key loaded');
+  const store = await KyselyStore.create({ url: config.databaseUrl, chain: auditKeys });
   const drivers: RuntimeDrivers = {};
   if (config.runtimes.includes('compose')) drivers.compose = ComposeDriver.create(config.compose);
   if (config.runtimes.includes('kubernetes')) drivers.kubernetes = KubernetesDriver.create({ kubeConfig: loadKubeConfig(config.kubeconfigPath) });
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
     ids: new UuidV7Ids(),
     logger,
     adminToken: config.adminToken,
+    auditKeys,
     executor: { instanceId: config.instanceId, leaseMs: config.leaseMs },
   });
   const generated = await shipgate.access.bootstrapAdmin();
@@ -43,6 +49,8 @@ async function main(): Promise<void> {
     commandCenter,
     bodyLimit: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    streams: config.streams,
     webRoot: config.webRoot,
   });
   shipgate.executor.start();

@@ -7,6 +7,8 @@ import { requireGlobal, type Caller } from './caller.js';
 
 const TOKEN_PREFIX = 'sgt_';
 const ADMIN_BINDINGS: RoleBinding[] = [{ role: 'admin', environments: ['*'] }];
+/** The id of the bootstrap admin token (`SHIPGATE_ADMIN_TOKEN`), which has no stored record: stable across restarts. */
+export const BOOTSTRAP_TOKEN_ID = 'bootstrap-admin';
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -16,6 +18,12 @@ export interface CreateTokenInput {
   subject: string;
   bindings: RoleBinding[];
   expiresInSeconds?: number;
+}
+
+/** Who a bearer token stands for, and the token's id (never its secret): the key of its rate limits. */
+export interface Authentication {
+  tokenId: string;
+  principal: Principal;
 }
 
 /** A stored token as an admin may list it: no secret, no hash. */
@@ -41,11 +49,11 @@ export class AccessUseCases {
   }
 
   /** The principal a bearer token stands for, or `UNAUTHENTICATED` (unknown, expired or revoked). */
-  async authenticate(token: string | undefined): Promise<Principal> {
+  async authenticate(token: string | undefined): Promise<Authentication> {
     if (!token) throw new ShipgateError('UNAUTHENTICATED', 'a bearer token is required');
     const hash = hashToken(token);
     if (this.bootstrapHash && timingSafeEqual(this.bootstrapHash, Buffer.from(hash, 'hex'))) {
-      return { subject: 'admin', bindings: ADMIN_BINDINGS };
+      return { tokenId: BOOTSTRAP_TOKEN_ID, principal: { subject: 'admin', bindings: ADMIN_BINDINGS } };
     }
     const record = await this.ctx.store.tokens.getByHash(hash);
     if (!record) throw new ShipgateError('UNAUTHENTICATED', 'unknown token');
@@ -53,7 +61,7 @@ export class AccessUseCases {
     if (record.expiresAt && Date.parse(record.expiresAt) <= this.ctx.clock.now().getTime()) {
       throw new ShipgateError('UNAUTHENTICATED', 'the token expired');
     }
-    return { subject: record.subject, bindings: record.bindings };
+    return { tokenId: record.id, principal: { subject: record.subject, bindings: record.bindings } };
   }
 
   async createToken(caller: Caller, input: CreateTokenInput): Promise<CreatedToken> {

@@ -7,6 +7,7 @@ import type { ReleaseRecord } from '../core/release/release.js';
 import type { StoreSession } from '../ports/store.js';
 import type { AppContext } from './app-context.js';
 import { requirePermission, type Caller } from './caller.js';
+import { recordRefusal } from './refusals.js';
 
 /** A ticket of the global queue as the API shows it. */
 export interface ApprovalView extends Omit<ApprovalTicket, 'allowSelfApproval' | 'closedAt'> {
@@ -98,25 +99,10 @@ export class ApprovalUseCases {
         return this.view(tx, after as ApprovalTicket);
       });
     } catch (error) {
-      if (isShipgateError(error) && error.code !== 'NOT_FOUND') await this.recordDenied(caller, release, ticketId, input, error);
+      if (isShipgateError(error) && error.code !== 'NOT_FOUND') {
+        await recordRefusal(this.ctx, caller, release, 'approval.denied', error, { ticketId, decision: input.decision });
+      }
       throw error;
-    }
-  }
-
-  private async recordDenied(caller: Caller, release: ReleaseRecord, ticketId: string, input: DecisionInput, error: ShipgateError): Promise<void> {
-    try {
-      await this.ctx.write([release.id], async (tx) => {
-        await tx.timeline.append([
-          this.ctx.events.for(release, caller).make('approval.denied', {
-            ticketId,
-            decision: input.decision,
-            code: error.code,
-            detail: error.detail,
-          }),
-        ]);
-      });
-    } catch (recordError) {
-      this.ctx.logger.error({ err: recordError, ticketId }, 'could not record a denied decision');
     }
   }
 

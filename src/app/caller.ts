@@ -10,11 +10,20 @@ export interface Caller {
   conversationId?: string | null;
 }
 
-/** Throws `FORBIDDEN` unless the caller holds `permission` on `environment`. The error names no release data. */
+/**
+ * Throws `FORBIDDEN` unless the caller holds `permission` on `environment`. The error names no release data, and
+ * names the environment only to a caller who may read it: a refusal is never an oracle for what exists.
+ */
 export function requirePermission(caller: Caller, permission: Permission, environment: string): void {
   if (!can(caller.principal, permission, environment)) {
-    throw new ShipgateError('FORBIDDEN', `${permission} on environment "${environment}" is required`, { permission });
+    const where = canRead(caller, environment) ? `environment "${environment}"` : 'this environment';
+    throw new ShipgateError('FORBIDDEN', `${permission} on ${where} is required`, { permission });
   }
+}
+
+/** True when the caller may read the environment (and so may see anything of it, refusals included). */
+export function canRead(caller: Caller, environment: string): boolean {
+  return can(caller.principal, 'deployment:read', environment);
 }
 
 /** Throws `FORBIDDEN` unless the caller holds `permission` on every environment. */

@@ -1,4 +1,9 @@
-import { environmentsWith } from '../core/access/access.js';
+import { can, environmentsWith } from '../core/access/access.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import { composeDocument } from '../core/compose/compose-spec.js';
+import { sha256Digest } from '../core/digest.js';
+import { baselineRules } from '../core/policy/baseline-rules.js';
+import { denials, evaluatePolicy, type PolicyResult } from '../core/policy/policy.js';
 import { activeFreezeWindow, isApprovalComplete, type ApprovalTicket } from '../core/approval/approval.js';
 import type { TimelineEvent } from '../core/audit/timeline-event.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
@@ -15,12 +20,13 @@ import {
 } from '../core/preview/preview.js';
 import { draftDigest } from '../core/preview/draft-digest.js';
 import { NOT_STARTED, type Release, type ReleaseRecord, type ReleaseSpec, type ReleaseState } from '../core/release/release.js';
-import { ROLLBACK_SOURCE_STATES, transition, type ReleaseCommand } from '../core/release/release-machine.js';
-import { renderSpec } from '../core/release/spec-render.js';
-import { redactDeep, secretValuesOf } from '../core/secrets/secret-masking.js';
+import { REPREVIEW_STATES, ROLLBACK_SOURCE_STATES, transition, type ReleaseCommand } from '../core/release/release-machine.js';
+import { renderSpec, specText } from '../core/release/spec-render.js';
+import { looksSecret, redactDeep, secretValuesOf } from '../core/secrets/secret-masking.js';
 import type { StoreSession } from '../ports/store.js';
 import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
 import { requirePermission, type Caller } from './caller.js';
+import { recordRefusal } from './refusals.js';
 import { releaseView } from './release-view.js';
 
 const APPLICATION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -42,8 +48,19 @@ export interface EditReleaseInput {
   description?: string;
 }
 
+/** An admin's decision to go ahead despite the runtime policy's deny violations; the reason is recorded. */
+export interface PolicyOverride {
+  reason: string;
+}
+
+export interface SubmitInput {
+  previewToken?: string;
+  policyOverride?: PolicyOverride;
+}
+
 export interface ApplyInput {
   previewToken?: string;
+  policyOverride?: PolicyOverride;
   /** Apply inside a freeze window; admins only, and the reason is recorded. */
   freezeOverride?: { reason: string };
 }
@@ -60,6 +77,7 @@ export interface PreviewResult {
   expiresAt: string;
   summary: PreviewRecord['summary'];
   changes: PreviewRecord['changes'];
+  policy: PolicyResult;
 }
 
 export interface ListReleasesInput {
@@ -135,16 +153,16 @@ export class ReleaseUseCases {
           errors: [{ path: '/fromReleaseId', message: 'must be a release of the same runtime' }],
         });
       }
-      spec ??= from.spec;
-      parameters = { ...from.parameters, ...parameters };
+      const carried = carriedFrom(caller, from, env.name, input.spec === undefined);
+      spec ??= carried.spec;
+      parameters = { ...carried.parameters, ...parameters };
     }
     if (!spec) {
       throw new ShipgateError('VALIDATION_FAILED', 'spec or fromReleaseId is required', {
         errors: [{ path: '/spec', message: 'required unless fromReleaseId is given' }],
       });
     }
-    checkSpecRuntime(spec, env);
-    const rendered = renderSpec(spec, parameters);
+    const rendered = renderFor(env, spec, parameters);
     const now = this.ctx.nowIso();
     const record: ReleaseRecord = {
       id: this.ctx.ids.newId(),
@@ -177,11 +195,16 @@ export class ReleaseUseCases {
       const release = await this.load(tx, id);
       requirePermission(caller, 'deployment:write', release.environment);
       const t = transition(release.state, 'edit');
+      if (release.kind === 'rollback' && (input.spec !== undefined || input.parameters !== undefined)) {
+        // A rollback restores exactly what an earlier release ran; a different spec is a new deploy, not a rollback.
+        throw new ShipgateError('VALIDATION_FAILED', 'a rollback restores the spec of the release it rolls back to; draft a new release to change it', {
+          errors: [{ path: input.spec !== undefined ? '/spec' : '/parameters', message: 'cannot be changed on a rollback release' }],
+        });
+      }
       const env = await this.ctx.environmentOf(tx, release);
       const spec = input.spec ?? release.spec;
-      checkSpecRuntime(spec, env);
       const parameters = input.parameters ?? release.parameters;
-      const rendered = renderSpec(spec, parameters);
+      const rendered = renderFor(env, spec, parameters);
       const updated: ReleaseRecord = {
         ...release,
         state: t.to,
@@ -192,6 +215,7 @@ export class ReleaseUseCases {
         draftRevision: release.draftRevision + 1,
         draftDigest: draftDigest(spec, rendered, parameters),
         ticketId: null,
+        authors: release.authors.includes(caller.principal.subject) ? release.authors : [...release.authors, caller.principal.subject],
         updatedAt: this.ctx.nowIso(),
       };
       const ev = this.ctx.events.for(updated, caller);
@@ -212,15 +236,21 @@ export class ReleaseUseCases {
     });
   }
 
+  /**
+   * Previews a release against what runs now and judges it by the environment's runtime policy. In
+   * `pending_approval` and `approved` it makes a fresh preview of the same revision without touching the ticket or
+   * the state: the approval is bound to the draft digest, not to a preview.
+   */
   async preview(caller: Caller, id: string): Promise<PreviewResult> {
     const release = await this.load(this.ctx.store, id);
     requirePermission(caller, 'deployment:write', release.environment);
-    transition(release.state, 'preview');
+    if (!REPREVIEW_STATES.includes(release.state)) transition(release.state, 'preview');
     const env = await this.ctx.environmentOf(this.ctx.store, release);
     const driver = this.ctx.driverFor(env.runtime);
     const unit = deployUnitOf(release, null);
     const result = await driver.preview(deployTargetOf(env, release), unit);
     const changes = redactDeep(result.changes, unit.secrets);
+    const policy = redactDeep(evaluatePolicy(env.policy, baselineRules(env.runtime), result.resources), unit.secrets);
     const token = formatPreviewToken(this.ctx.ids.randomBytes(32));
     const now = this.ctx.clock.now();
     const preview: PreviewRecord = {
@@ -235,13 +265,16 @@ export class ReleaseUseCases {
       consumedAt: null,
       summary: summarize(changes),
       changes,
+      policy,
+      policyDigest: policyDigest(env),
     };
     await this.ctx.write([id], async (tx) => {
       const current = await this.load(tx, id);
       if (current.draftRevision !== release.draftRevision) {
         throw new ShipgateError('INVALID_STATE', 'the draft changed while the preview was made; preview again');
       }
-      const t = transition(current.state, 'preview');
+      const again = REPREVIEW_STATES.includes(current.state);
+      const t = again ? { command: 'preview' as const, from: current.state, to: current.state } : transition(current.state, 'preview');
       await tx.previews.insert(preview);
       await this.casOrConflict(tx, current, t.command, { ...current, state: t.to, previewId: preview.id, updatedAt: preview.createdAt });
       const ev = this.ctx.events.for(current, caller);
@@ -253,13 +286,35 @@ export class ReleaseUseCases {
           liveDigest: preview.liveDigest,
           expiresAt: preview.expiresAt,
           summary: preview.summary,
+          policy: preview.policy,
         }),
       ];
       if (t.from !== t.to) events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
       await tx.timeline.append(events);
     });
-    const { tokenHash: _hash, consumedAt: _consumed, ...shown } = preview;
+    const { tokenHash: _hash, consumedAt: _consumed, policyDigest: _digest, ...shown } = preview;
     return { ...shown, token };
+  }
+
+  /**
+   * Holds a release to its preview's policy verdict: deny violations refuse it (`POLICY_DENIED`) unless an admin
+   * overrides with a reason, which the returned event records. A verdict reached under another version of the
+   * environment's policy is stale.
+   */
+  private checkPolicy(caller: Caller, env: Environment, release: ReleaseRecord, preview: PreviewRecord, override: PolicyOverride | undefined) {
+    if (preview.policyDigest !== policyDigest(env)) {
+      throw previewRequired('PREVIEW_STALE', "the environment's runtime policy changed since the preview; preview again");
+    }
+    const denied = denials(preview.policy);
+    if (denied.length === 0) return null;
+    const reason = override?.reason.trim();
+    if (!reason) {
+      throw new ShipgateError('POLICY_DENIED', `the release violates ${denied.length} deny rule(s) of environment "${env.name}"'s runtime policy: ${denied.map((v) => `${v.resource.kind}/${v.resource.name}: ${v.message}`).join('; ')}`, {
+        violations: denied,
+      });
+    }
+    requirePermission(caller, 'admin', env.name);
+    return this.ctx.events.for(release, caller).make('policy.overridden', { previewId: preview.id, reason, violations: denied });
   }
 
   /** Finds the preview a token stands for and checks it against the release and what runs now. */
@@ -274,11 +329,13 @@ export class ReleaseUseCases {
     return preview;
   }
 
-  async submit(caller: Caller, id: string, input: { previewToken?: string }): Promise<Release> {
+  async submit(caller: Caller, id: string, input: SubmitInput): Promise<Release> {
     const release = await this.load(this.ctx.store, id);
     requirePermission(caller, 'deployment:write', release.environment);
     const env = await this.ctx.environmentOf(this.ctx.store, release);
-    await this.verifyPreview(this.ctx.store, release, env, input.previewToken);
+    const preview = await this.verifyPreview(this.ctx.store, release, env, input.previewToken);
+    transition(release.state, env.approval.required ? 'submitForApproval' : 'submitWithoutApproval');
+    const overridden = this.checkPolicy(caller, env, release, preview, input.policyOverride);
     return this.ctx.write([id], async (tx) => {
       const current = await this.load(tx, id);
       if (current.draftRevision !== release.draftRevision) throw previewRequired('PREVIEW_MISMATCH', 'the draft changed');
@@ -307,7 +364,7 @@ export class ReleaseUseCases {
       }
       const updated: ReleaseRecord = { ...current, state: t.to, ticketId: ticket?.id ?? current.ticketId, updatedAt: now.toISOString() };
       await this.casOrConflict(tx, current, t.command, updated);
-      const events = [ev.make('release.submitted', { draftRevision: current.draftRevision, approvalRequired: required })];
+      const events = [...(overridden ? [overridden] : []), ev.make('release.submitted', { draftRevision: current.draftRevision, approvalRequired: required })];
       if (ticket) {
         events.push(
           ev.make('approval.requested', {
@@ -334,7 +391,7 @@ export class ReleaseUseCases {
       const result = await this.applyChecked(caller, release, input);
       return result;
     } catch (error) {
-      if (isShipgateError(error) && error.code !== 'NOT_FOUND') await this.recordRejectedApply(caller, release, error);
+      if (isShipgateError(error) && error.code !== 'NOT_FOUND') await recordRefusal(this.ctx, caller, release, 'apply.rejected', error, {});
       throw error;
     }
   }
@@ -351,6 +408,7 @@ export class ReleaseUseCases {
     }
     const command: ReleaseCommand = env.approval.required ? 'apply' : 'applyWithoutApproval';
     transition(release.state, command);
+    const overridden = this.checkPolicy(caller, env, release, preview, input.policyOverride);
     const freeze = activeFreezeWindow(env.freezeWindows, this.ctx.clock.now());
     if (freeze) {
       const reason = input.freezeOverride?.reason?.trim();
@@ -376,6 +434,7 @@ export class ReleaseUseCases {
       await this.casOrConflict(tx, current, t.command, updated);
       const ev = this.ctx.events.for(current, caller);
       await tx.timeline.append([
+        ...(overridden ? [overridden] : []),
         ev.make('apply.requested', {
           previewId: preview.id,
           draftRevision: current.draftRevision,
@@ -388,19 +447,6 @@ export class ReleaseUseCases {
     });
     this.ctx.bus.notifyWork();
     return applied;
-  }
-
-  private async recordRejectedApply(caller: Caller, release: ReleaseRecord, error: ShipgateError): Promise<void> {
-    try {
-      await this.ctx.write([release.id], async (tx) => {
-        const ev = this.ctx.events.for(release, caller);
-        await tx.timeline.append([
-          ev.make('apply.rejected', { code: error.code, reason: error.metadata.reason ?? null, detail: error.detail }),
-        ]);
-      });
-    } catch (recordError) {
-      this.ctx.logger.error({ err: recordError, releaseId: release.id }, 'could not record a rejected apply');
-    }
   }
 
   async cancel(caller: Caller, id: string): Promise<Release> {
@@ -553,6 +599,7 @@ function newDraft(caller: Caller, now: string) {
     previewId: null,
     execution: { ...NOT_STARTED },
     runtimeState: null,
+    authors: [caller.principal.subject],
   };
 }
 
@@ -566,6 +613,43 @@ function createdEventData(record: ReleaseRecord, fromReleaseId: string | null): 
     fromReleaseId,
     conversationId: record.conversationId,
   };
+}
+
+/** The digest of an environment's runtime policy: a preview's verdict holds only under the policy it was judged by. */
+function policyDigest(env: Environment): string {
+  return sha256Digest(canonicalJson(env.policy));
+}
+
+/**
+ * The rendered spec of a draft for an environment: parameters substituted, and for Compose the file accepted only
+ * when every key is one Shipgate knows to be safe (see `composeDocument`).
+ */
+function renderFor(env: Environment, spec: ReleaseSpec, parameters: Record<string, string>): string {
+  checkSpecRuntime(spec, env);
+  const rendered = renderSpec(spec, parameters);
+  if (env.runtime === 'compose') composeDocument(rendered);
+  return rendered;
+}
+
+/**
+ * What a new draft takes from the release it starts from. Within one environment, or for a caller who may also
+ * write the source's environment: its spec and parameters. Otherwise no secret travels: secret parameters stay
+ * behind (the new draft must be given them), and a spec that itself holds secret values is refused.
+ */
+function carriedFrom(caller: Caller, from: ReleaseRecord, environment: string, takesSpec: boolean): { spec: ReleaseSpec; parameters: Record<string, string> } {
+  if (from.environment === environment || can(caller.principal, 'deployment:write', from.environment)) {
+    return { spec: from.spec, parameters: from.parameters };
+  }
+  const secrets = secretValuesOf(from.renderedSpec, from.parameters);
+  const parameters = Object.fromEntries(
+    Object.entries(from.parameters).filter(([name, value]) => !looksSecret(name) && !secrets.some((s) => value.includes(s))),
+  );
+  if (takesSpec && secretValuesOf(specText(from.spec), {}).length > 0) {
+    throw new ShipgateError('FORBIDDEN', "starting from a release of another environment whose spec holds secret values needs deployment:write on that environment", {
+      permission: 'deployment:write',
+    });
+  }
+  return { spec: from.spec, parameters };
 }
 
 /** The spec kind must fit the environment's runtime. */

@@ -1,5 +1,6 @@
 import { AccessUseCases } from './access.use-cases.js';
 import { AppContext, type AppContextOptions } from './app-context.js';
+import type { AuditKeys } from '../ports/audit-keys.js';
 import { ApprovalUseCases } from './approvals.use-cases.js';
 import { AuditUseCases } from './audit.use-cases.js';
 import { EnvironmentUseCases } from './environments.use-cases.js';
@@ -8,6 +9,8 @@ import { ReleaseUseCases } from './releases.use-cases.js';
 
 export interface ShipgateOptions extends AppContextOptions {
   adminToken?: string | null;
+  /** The audit key: verifies the timeline's keyed chain and signs its checkpoints (the store chains with the same). */
+  auditKeys: AuditKeys;
   executor: Omit<ExecutorOptions, 'approvals'>;
 }
 
@@ -27,7 +30,7 @@ export class Shipgate {
     this.approvals = new ApprovalUseCases(this.ctx);
     this.environments = new EnvironmentUseCases(this.ctx);
     this.access = new AccessUseCases(this.ctx, { adminToken: options.adminToken ?? null });
-    this.audit = new AuditUseCases(this.ctx);
+    this.audit = new AuditUseCases(this.ctx, options.auditKeys);
     this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals });
   }
 

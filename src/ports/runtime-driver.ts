@@ -2,6 +2,7 @@ import type { Change } from '../core/preview/preview.js';
 import type { DriverStage, ReleaseSpec, Runtime } from '../core/release/release.js';
 import type { EnvironmentTarget } from '../core/environment/environment.js';
 import type { RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
+import type { PolicyResource } from '../core/policy/policy.js';
 
 /** What a driver is asked to act on: one application in one environment's target. */
 export interface DeployTarget {
@@ -24,6 +25,8 @@ export interface DeployUnit {
 export interface DriverPreview {
   changes: Change[];
   liveDigest: string;
+  /** The release's resources in the runtime's normalized form, for the runtime policy to judge. */
+  resources: PolicyResource[];
 }
 
 export interface ApplyOptions {

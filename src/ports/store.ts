@@ -21,6 +21,7 @@ export type ReleasePatch = Partial<
     | 'previewId'
     | 'execution'
     | 'runtimeState'
+    | 'authors'
     | 'updatedAt'
   >
 >;
@@ -89,6 +90,8 @@ export interface TimelineRepository {
   /** Every event after `afterSeq`, in order (for chain verification). */
   scan(afterSeq: number, limit: number): Promise<TimelineEvent[]>;
   headSeq(): Promise<number>;
+  /** The last event's seq and hash as the head row records them (seq 0 and the genesis hash when empty). */
+  head(): Promise<{ seq: number; hash: string }>;
 }
 
 /** A stored API token (only its hash). */

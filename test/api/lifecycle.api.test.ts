@@ -15,7 +15,7 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
   beforeAll(async () => {
     srv = await startTestServer({ dialect });
     const envs = [
-      { name: 'staging', runtime: 'compose', target: { project: 'shop-staging' } },
+      { name: 'staging', runtime: 'compose', target: { project: 'shopstg' } },
       { name: 'production', runtime: 'compose', target: { project: 'shop' }, production: true, approval: { required: true, minApprovers: 2 } },
       { name: 'single', runtime: 'compose', target: { project: 'single' }, approval: { required: true, minApprovers: 1 } },
     ];

@@ -1,36 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
 import { DIALECTS } from '../support/dialects.js';
+import { openSse, type SseEvent } from '../support/sse-reader.js';
 
-/** Reads Server-Sent Events until `until` says stop. */
-async function readEvents(url: string, token: string, until: (events: Array<{ event: string; data: any; id?: string }>) => boolean, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const events: Array<{ event: string; data: any; id?: string }> = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const timeout = setTimeout(() => controller.abort(), 15_000);
+/** Reads Server-Sent Events until `until` says stop (or the server ends the stream). */
+async function readEvents(url: string, token: string, until: (events: SseEvent[]) => boolean, headers: Record<string, string> = {}) {
+  const stream = await openSse(url, { authorization: `Bearer ${token}`, ...headers });
+  expect(stream.status).toBe(200);
+  expect(stream.headers.get('content-type')).toContain('text/event-stream');
   try {
-    while (!until(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let idx: number;
-      while ((idx = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, idx);
-        buffer = buffer.slice(idx + 2);
-        const fields = Object.fromEntries(block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
-        if (fields['data']) events.push({ event: fields['event'] ?? 'message', data: JSON.parse(fields['data']), id: fields['id'] });
-      }
-    }
+    return await stream.until(until);
   } finally {
-    clearTimeout(timeout);
-    controller.abort();
+    stream.close();
   }
-  return events;
 }
 
 describe.each(DIALECTS)('the release stream (%s)', (dialect) => {

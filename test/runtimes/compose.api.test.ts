@@ -200,8 +200,8 @@ describe('the Compose runtime against a real Docker engine', () => {
       ['include:\n  - /etc/compose.yaml\nservices:\n  web:\n    image: x\n', /include/],
       ['services:\n  web:\n    extends:\n      file: /etc/other.yaml\n      service: base\n', /extends/],
     ] as const) {
-      const id = await release('sneaky', compose);
-      const res = await api('POST', `/api/v1/releases/${id}/preview`);
+      // Refused when drafted, before anything reaches Compose.
+      const res = await api('POST', '/api/v1/releases', { application: 'sneaky', environment: 'dev', spec: { compose } });
       expect(res.status, compose).toBe(400);
       expect(res.body.detail).toMatch(message);
       expect(JSON.stringify(res.body)).not.toContain('root:x:0:0');

@@ -133,10 +133,22 @@ describe('the Kubernetes runtime (API-server simulator)', () => {
     expect(sim.get('ConfigMap', 'shop', 'extra')).toBeUndefined();
   });
 
+  it('judges cluster-scoped kinds by API discovery: a baseline violation at preview, refused at submit and apply', async () => {
+    const manifests = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n';
+    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'cluster', environment: 'prod', spec: { manifests } });
+    const p = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
+    expect(p.status).toBe(201);
+    expect(p.body.preview.policy).toMatchObject({ passed: false, violations: [{ ruleId: 'cluster-scoped-kind', severity: 'deny', resource: { kind: 'Namespace', name: 'other' } }] });
+    const applied = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/apply`, { previewToken: p.body.preview.token });
+    expect([applied.status, applied.body.code]).toEqual([422, 'POLICY_DENIED']);
+    expect(applied.body.violations[0].ruleId).toBe('cluster-scoped-kind');
+    expect(sim.get('Namespace', '', 'other')).toBeUndefined();
+  });
+
   it('rejects invalid manifests with the server message, and objects outside the namespace', async () => {
     const cases: Array<[string, RegExp]> = [
       [deployment('bad', 'app:1').replace('{app: bad}\n  template', '{app: other}\n  template'), /selector.*does not match template/],
-      ['apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n', /cluster-scoped/],
+      ['apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n', /serves no kind Widget/],
       ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: kube-system}\ndata: {}\n', /namespace "kube-system"/],
       ['kind: ConfigMap\nmetadata: {name: x}\n', /needs apiVersion, kind and metadata.name/],
     ];

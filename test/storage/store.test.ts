@@ -4,6 +4,7 @@ import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import { ChainVerifier } from '../../src/core/audit/timeline-event.js';
 import { NOT_STARTED, type ReleaseRecord } from '../../src/core/release/release.js';
 import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+import { testAuditKeys } from '../support/audit-keys.js';
 
 const ids = new UuidV7Ids();
 const now = () => new Date().toISOString();
@@ -33,6 +34,7 @@ function release(over: Partial<ReleaseRecord> = {}): ReleaseRecord {
     previewId: null,
     execution: { ...NOT_STARTED },
     runtimeState: null,
+    authors: ['dana'],
     ...over,
   };
 }
@@ -53,9 +55,19 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
       previewTtlSeconds: 60,
       applyTimeoutSeconds: 60,
       freezeWindows: [],
+      policy: { profile: 'baseline', allowHostPaths: ['/srv/data'] },
       createdAt: now(),
       updatedAt: now(),
     });
+  });
+
+  it("keeps an environment policy, a release's authors and a preview's policy verdict", async () => {
+    expect((await store.environments.get('staging'))?.policy).toEqual({ profile: 'baseline', allowHostPaths: ['/srv/data'] });
+    const r = release({ authors: ['dana', 'eli'] });
+    await store.releases.insert(r);
+    expect((await store.releases.get(r.id))?.authors).toEqual(['dana', 'eli']);
+    expect(await store.releases.compareAndSet(r.id, 'draft', { authors: ['dana', 'eli', 'fay'] })).toBe(true);
+    expect((await store.releases.get(r.id))?.authors).toEqual(['dana', 'eli', 'fay']);
   });
 
   afterAll(async () => {
@@ -97,6 +109,11 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
       consumedAt: null,
       summary: { create: 1, update: 0, delete: 0, unchanged: 0 },
       changes: [{ action: 'create' as const, kind: 'Service', name: 'web', diff: '+' }],
+      policy: {
+        passed: false,
+        violations: [{ ruleId: 'privileged', severity: 'deny' as const, message: 'runs privileged', resource: { kind: 'Service', name: 'web' }, path: '/privileged' }],
+      },
+      policyDigest: 'sha256:p',
     };
     await store.previews.insert(preview);
     expect(await store.previews.getByTokenHash(preview.tokenHash)).toEqual(preview);
@@ -127,9 +144,9 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect(await store.timeline.headSeq()).toBe(before + 50);
     const events = await store.timeline.listByRelease(r.id, 0, 100);
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, k) => before + 1 + k));
-    const verifier = new ChainVerifier();
+    const verifier = new ChainVerifier(testAuditKeys);
     for (const e of await store.timeline.scan(0, 10_000)) verifier.push(e);
-    expect(verifier.result(await store.timeline.headSeq())).toEqual({ ok: true, checked: before + 50 });
+    expect(verifier.result(await store.timeline.headSeq())).toEqual({ ok: true, checked: before + 50, legacyUnkeyed: 0 });
   });
 
   it('a failed transaction leaves nothing behind', async () => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
+import type { ChainHasher } from '../../src/core/audit/timeline-event.js';
+import { testAuditKeys } from './audit-keys.js';
 
 /** The PostgreSQL every store test also runs on (this machine's, or SHIPGATE_TEST_POSTGRES_URL). */
 export const POSTGRES_URL = process.env['SHIPGATE_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -13,7 +15,8 @@ export type Dialect = (typeof DIALECTS)[number];
 export interface TestDatabase {
   url: string;
   schema?: string;
-  open(): Promise<KyselyStore>;
+  /** Opens the store; its timeline is chained with `chain` (default: the test audit key). */
+  open(chain?: ChainHasher): Promise<KyselyStore>;
   drop(): Promise<void>;
 }
 
@@ -22,7 +25,7 @@ export function testDatabase(dialect: Dialect): TestDatabase {
     const url = `sqlite:${process.env['TMPDIR'] ?? '/tmp'}/shipgate-test-${process.pid}-${randomBytes(6).toString('hex')}.db`;
     return {
       url,
-      open: () => KyselyStore.create({ url }),
+      open: (chain = testAuditKeys) => KyselyStore.create({ url, chain }),
       drop: async () => {
         const { rm } = await import('node:fs/promises');
         const path = url.slice('sqlite:'.length);
@@ -34,7 +37,7 @@ export function testDatabase(dialect: Dialect): TestDatabase {
   return {
     url: POSTGRES_URL,
     schema,
-    open: () => KyselyStore.create({ url: POSTGRES_URL, schema }),
+    open: (chain = testAuditKeys) => KyselyStore.create({ url: POSTGRES_URL, schema, chain }),
     drop: async () => {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();

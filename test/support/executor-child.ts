@@ -5,10 +5,11 @@ import { createLogger } from '../../src/adapters/system/logger.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import { ScriptedDriver } from './scripted-driver.js';
+import { testAuditKeys } from './audit-keys.js';
 
 const url = process.env['CHILD_DATABASE_URL']!;
 const schema = process.env['CHILD_SCHEMA'];
-const store = await KyselyStore.create({ url, schema });
+const store = await KyselyStore.create({ url, schema, chain: testAuditKeys });
 const driver = new ScriptedDriver('compose');
 driver.hold = new Promise(() => undefined); // never finishes: it is killed mid-apply
 const shipgate = new Shipgate({
@@ -17,6 +18,7 @@ const shipgate = new Shipgate({
   clock: systemClock,
   ids: new UuidV7Ids(),
   logger: createLogger({ level: 'warn' }),
+  auditKeys: testAuditKeys,
   executor: { instanceId: 'child', leaseMs: Number(process.env['CHILD_LEASE_MS'] ?? 600), pollMs: 100 },
 });
 shipgate.executor.start();

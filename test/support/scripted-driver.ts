@@ -94,7 +94,9 @@ export class ScriptedDriver implements RuntimeDriver {
       changes.push({ action, kind, name, diff });
     }
     for (const name of live.keys()) if (!wanted.has(name)) changes.push({ action: 'delete', kind: 'Service', name, diff: `- ${name}` });
-    return { changes, liveDigest: await this.liveDigest(target) };
+    // The policy sees each resource as written (a real driver hands over its runtime's normalized form).
+    const resources = [...wanted.entries()].map(([name, { kind, body }]) => ({ kind, name: name.split('/').pop() ?? name, spec: body }));
+    return { changes, liveDigest: await this.liveDigest(target), resources };
   }
 
   async apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome> {

@@ -2,9 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Shipgate } from '../../src/app/shipgate.js';
 import { buildServer } from '../../src/adapters/http/server.js';
+import type { StreamLimits } from '../../src/adapters/http/release-stream.js';
 import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
 import { createLogger } from '../../src/adapters/system/logger.js';
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
+import { AuditKeyring } from '../../src/adapters/system/audit-keyring.js';
+import { TEST_AUDIT_KEY } from './audit-keys.js';
 import type { RuntimeDrivers } from '../../src/ports/runtime-driver.js';
 import { CommandCenter, type IntentInterpreter } from '../../src/adapters/ai/command-center.js';
 import { RuleInterpreter } from '../../src/adapters/ai/rule-interpreter.js';
@@ -46,18 +49,25 @@ export interface TestServerOptions {
   /** Keep the database after close (another server will share it). */
   keepDatabase?: boolean;
   rateLimitPerMinute?: number;
+  /** Failed authentications per minute one address may cause (default: the server's). */
+  authFailuresPerMinute?: number;
+  /** Bounds of the release streams (default: the server's). */
+  streams?: Partial<StreamLimits>;
   /** The command center's interpreter (default: the embedded parser). */
   interpreter?: IntentInterpreter;
   /** Serve the built web UI from this folder. */
   webRoot?: string;
   /** Start the executor (default true). */
   startExecutor?: boolean;
+  /** The audit key (default {@link TEST_AUDIT_KEY}). */
+  auditKey?: string;
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const database = options.database ?? testDatabase(options.dialect);
-  const store = await database.open();
+  const auditKeys = AuditKeyring.fromSecret(options.auditKey ?? TEST_AUDIT_KEY);
+  const store = await database.open(auditKeys);
   const clock = new TestClock();
   const driver = new ScriptedDriver('compose');
   const logs: string[] = [];
@@ -69,10 +79,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ids: new UuidV7Ids(),
     logger,
     adminToken: ADMIN_TOKEN,
+    auditKeys,
     executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
   });
   const commandCenter = new CommandCenter(shipgate, options.interpreter ?? new RuleInterpreter());
-  const app = await buildServer({ shipgate, logger, commandCenter, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, webRoot: options.webRoot ?? null });
+  const app = await buildServer({ shipgate, logger, commandCenter, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute, streams: options.streams, webRoot: options.webRoot ?? null });
   await app.listen({ host: '127.0.0.1', port: 0 });
   if (options.startExecutor !== false) shipgate.executor.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, ShipgateError, type ErrorCode, type FieldError } from '../../core/errors.js';
+import type { PolicyViolation } from '../../core/policy/policy.js';
 
 /** HTTP status of each error code: the one place where domain errors meet HTTP. */
 export const STATUS_OF: Record<ErrorCode, number> = {
@@ -9,11 +10,13 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   SELF_APPROVAL_FORBIDDEN: 403,
   NOT_FOUND: 404,
   ALREADY_EXISTS: 409,
+  TARGET_IN_USE: 409,
   INVALID_STATE: 409,
   APPROVAL_REQUIRED: 409,
   ALREADY_DECIDED: 409,
   FROZEN: 409,
   PAYLOAD_TOO_LARGE: 413,
+  POLICY_DENIED: 422,
   PREVIEW_REQUIRED: 428,
   RATE_LIMITED: 429,
   RUNTIME_UNAVAILABLE: 503,
@@ -21,7 +24,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
 };
 
 /** Fields of error metadata a client may see (metadata never holds secrets, and these are plain facts). */
-const PUBLIC_METADATA = ['reason', 'errors', 'state', 'conversationId'] as const;
+const PUBLIC_METADATA = ['reason', 'errors', 'state', 'conversationId', 'violations'] as const;
 
 /** An RFC 9457 body. */
 export interface ProblemBody {
@@ -35,6 +38,7 @@ export interface ProblemBody {
   errors?: FieldError[];
   state?: string;
   conversationId?: string;
+  violations?: PolicyViolation[];
 }
 
 export function problemOf(error: ShipgateError, requestId: string): ProblemBody {

@@ -1,6 +1,8 @@
 import { Type, type TSchema } from 'typebox';
 import { ROLES } from '../../core/access/access.js';
-import { TIMELINE_EVENT_TYPES } from '../../core/audit/timeline-event.js';
+import { POLICY_PROFILES } from '../../core/policy/policy.js';
+import { AUDIT_PUBLIC_KEY_PATTERN, CHECKPOINT_SIGNATURE_PATTERN } from '../../core/audit/audit-checkpoint.js';
+import { CHAIN_FAILURES, CHAIN_HASH_PATTERN, TIMELINE_EVENT_TYPES } from '../../core/audit/timeline-event.js';
 import { APPROVAL_STATUSES, CHANNELS, EXECUTION_STAGES, RELEASE_STATES, RUNTIMES } from '../../core/release/release.js';
 
 // Schemas of the HTTP API. Every object is closed (additionalProperties: false); the OpenAPI document is generated from these.
@@ -14,6 +16,16 @@ const DateTime = Type.String({ format: 'date-time' });
 const Name = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
 const StringMap = Type.Record(Type.String(), Type.String());
 const FreeObject = Type.Object({}, { additionalProperties: true });
+
+export const PolicyViolation = Type.Object({
+  ruleId: Type.String(),
+  severity: literals(['deny', 'warn'] as const),
+  message: Type.String(),
+  resource: Type.Object({ kind: Type.String(), name: Type.String() }),
+  path: Type.String(),
+});
+
+export const PolicyResult = Type.Object({ passed: Type.Boolean(), violations: Type.Array(PolicyViolation) });
 
 export const IdParams = Type.Object({ id: Uuid }, closed);
 export const NameParams = Type.Object({ name: Name }, closed);
@@ -30,14 +42,15 @@ export const Problem = Type.Object(
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
     state: Type.Optional(Type.String()),
     conversationId: Type.Optional(Type.String({ description: 'The command-center conversation the refusal belongs to' })),
+    violations: Type.Optional(Type.Array(PolicyViolation, { description: 'With POLICY_DENIED: the deny violations' })),
   },
   { description: 'RFC 9457 problem details' },
 );
 
-/** Problem responses for the given statuses. */
+/** Problem responses for the given statuses, and 429: every `/api/v1` route is rate-limited. */
 export function problems(...statuses: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {};
-  for (const s of statuses) out[s] = Problem;
+  for (const s of [...statuses, 429]) out[s] = Problem;
   return out;
 }
 
@@ -137,15 +150,22 @@ export const PreviewResponse = Type.Object({
     expiresAt: DateTime,
     summary: Summary,
     changes: Type.Array(Change),
+    policy: PolicyResult,
   }),
 });
 
 const PreviewToken = Type.String({ maxLength: 200 });
 
-export const SubmitBody = Type.Object({ previewToken: Type.Optional(PreviewToken) }, closed);
+const PolicyOverride = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { ...closed, description: "Admins only: go ahead despite the runtime policy's deny violations; the reason is recorded" },
+);
+
+export const SubmitBody = Type.Object({ previewToken: Type.Optional(PreviewToken), policyOverride: Type.Optional(PolicyOverride) }, closed);
 export const ApplyBody = Type.Object(
   {
     previewToken: Type.Optional(PreviewToken),
+    policyOverride: Type.Optional(PolicyOverride),
     freezeOverride: Type.Optional(
       Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { ...closed, description: 'Admins only: apply inside a freeze window' }),
     ),
@@ -215,12 +235,20 @@ const ApprovalPolicy = Type.Object(
     required: Type.Optional(Type.Boolean()),
     minApprovers: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     allowSelfApproval: Type.Optional(Type.Boolean()),
-    ticketTtlSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    ticketTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
   },
   closed,
 );
 
 const FreezeWindow = Type.Object({ start: DateTime, end: DateTime, reason: Type.String({ maxLength: 500 }) }, closed);
+
+const Policy = Type.Object(
+  {
+    profile: Type.Optional(literals(POLICY_PROFILES)),
+    allowHostPaths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' }), { maxItems: 100 })),
+  },
+  { ...closed, description: 'The runtime safety policy: `baseline` (default) refuses host access; `privileged` turns the built-in rules off' },
+);
 
 const Target = Type.Union([
   Type.Object({ namespace: Name, context: Type.Optional(Type.String({ maxLength: 253 })) }, closed),
@@ -236,6 +264,7 @@ export const Environment = Type.Object({
   previewTtlSeconds: Type.Integer(),
   applyTimeoutSeconds: Type.Integer(),
   freezeWindows: Type.Array(Type.Object({ start: DateTime, end: DateTime, reason: Type.String() })),
+  policy: Type.Object({ profile: literals(POLICY_PROFILES), allowHostPaths: Type.Array(Type.String()) }),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -250,6 +279,7 @@ export const CreateEnvironmentBody = Type.Object(
     previewTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
     applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
+    policy: Type.Optional(Policy),
   },
   closed,
 );
@@ -262,6 +292,7 @@ export const PatchEnvironmentBody = Type.Object(
     previewTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
     applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
+    policy: Type.Optional(Policy),
   },
   { ...closed, minProperties: 1 },
 );
@@ -343,8 +374,33 @@ export const DecisionBody = Type.Object(
   closed,
 );
 
-export const AuditVerification = Type.Object({
-  ok: Type.Boolean(),
-  checked: Type.Integer(),
-  firstBrokenSeq: Type.Optional(Type.Integer()),
-});
+export const AuditVerification = Type.Object(
+  {
+    ok: Type.Boolean(),
+    checked: Type.Integer({ description: 'Events verified, in seq order, before the first broken one' }),
+    reason: Type.Optional(literals(CHAIN_FAILURES)),
+    firstBrokenSeq: Type.Optional(Type.Integer()),
+    legacyUnkeyed: Type.Integer({ description: 'Unkeyed (sha256:) events of the legacy prefix written before the chain was keyed' }),
+  },
+  closed,
+);
+
+const seq = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+
+export const AuditCheckpoint = Type.Object(
+  {
+    seq: seq('The seq of the head event (0: the chain was empty)'),
+    hash: Type.String({ pattern: CHAIN_HASH_PATTERN }),
+    at: DateTime,
+    signature: Type.String({ pattern: CHECKPOINT_SIGNATURE_PATTERN, description: 'Base64 Ed25519 signature of the canonical JSON of purpose, seq, hash and at' }),
+    publicKey: Type.String({ pattern: AUDIT_PUBLIC_KEY_PATTERN, description: 'Base64 of the raw 32-byte Ed25519 public key' }),
+  },
+  { ...closed, description: 'The signed head of the audit chain' },
+);
+
+export const AuditVerifyBody = Type.Object(
+  { checkpoint: Type.Optional(Type.Object({ ...AuditCheckpoint.properties, publicKey: Type.Optional(AuditCheckpoint.properties.publicKey) }, closed)) },
+  closed,
+);
+
+export const AuditExportQuery = Type.Object({ after: Type.Optional(seq('Export the events after this seq (default 0: all)')) }, closed);

@@ -1,17 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Shipgate } from '../../app/shipgate.js';
 import { ERROR_CODES, ShipgateError } from '../../core/errors.js';
 import { registerAuth } from './plugins/auth.plugin.js';
+import { registerRequestLimits, REQUEST_LIMITS } from './plugins/request-limits.plugin.js';
+import { ReleaseStreams, type StreamLimits } from './release-stream.js';
 import { sendProblem } from './problem.js';
 import type { CommandCenter } from '../ai/command-center.js';
 import { accessRoutes } from './routes/access.routes.js';
 import { aiRoutes } from './routes/ai.routes.js';
 import { approvalsRoutes } from './routes/approvals.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
 import { environmentsRoutes } from './routes/environments.routes.js';
 import { releasesRoutes } from './routes/releases.routes.js';
 
@@ -24,8 +25,12 @@ export interface ServerOptions {
   commandCenter?: CommandCenter | null;
   /** The built web UI (`web/dist`), served at `/` with a single-page-app fallback. */
   webRoot?: string | null;
-  /** Requests per minute a client (its bearer token, else its address) may make to `/api/v1`; 0 turns the limit off. */
+  /** Requests per minute one token may make to `/api/v1`; 0 turns every request limit off. */
   rateLimitPerMinute?: number;
+  /** Missing or failed authentications per minute one client address may cause before it is refused without a token lookup. */
+  authFailuresPerMinute?: number;
+  /** Bounds of the release streams (lifetime, open streams per token and in all). */
+  streams?: Partial<StreamLimits>;
   version?: string;
 }
 
@@ -92,26 +97,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const rateLimitPerMinute = options.rateLimitPerMinute ?? 3_000;
+  const streams = new ReleaseStreams(shipgate, options.streams);
   await app.register(
     async (api) => {
-      if (rateLimitPerMinute > 0) {
-        await api.register(rateLimit, {
-          max: rateLimitPerMinute,
-          timeWindow: 60_000,
-          keyGenerator: (request) => {
-            const auth = request.headers.authorization;
-            return typeof auth === 'string' ? `t:${createHash('sha256').update(auth).digest('hex')}` : `ip:${request.ip}`;
-          },
-          errorResponseBuilder: (_request, context) =>
-            new ShipgateError('RATE_LIMITED', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`),
-        });
-      }
-      registerAuth(api, shipgate);
-      await api.register(releasesRoutes, { shipgate });
+      const limits = await registerRequestLimits(api, {
+        perTokenPerMinute: options.rateLimitPerMinute ?? REQUEST_LIMITS.perTokenPerMinute.default,
+        authFailuresPerMinute: options.authFailuresPerMinute ?? REQUEST_LIMITS.authFailuresPerMinute.default,
+      });
+      registerAuth(api, shipgate, limits);
+      await api.register(releasesRoutes, { shipgate, streams });
       await api.register(approvalsRoutes, { shipgate });
       await api.register(environmentsRoutes, { shipgate });
       await api.register(accessRoutes, { shipgate });
+      await api.register(auditRoutes, { shipgate });
       if (options.commandCenter) await api.register(aiRoutes, { commandCenter: options.commandCenter });
     },
     { prefix: '/api/v1' },

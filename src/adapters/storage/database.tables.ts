@@ -8,6 +8,8 @@ export interface EnvironmentsTable {
   preview_ttl_seconds: number;
   apply_timeout_seconds: number;
   freeze_windows: string;
+  /** JSON; null on environments made before policies: the baseline. */
+  policy: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -40,6 +42,8 @@ export interface ReleasesTable {
   exec_finished_at: string | null;
   exec_message: string | null;
   runtime_state: string | null;
+  /** JSON list of subjects; null on releases made before it was kept. */
+  authors: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
 }
@@ -56,6 +60,8 @@ export interface PreviewsTable {
   consumed_at: string | null;
   summary: string;
   changes: string;
+  policy: string | null;
+  policy_digest: string | null;
 }
 
 export interface ApprovalTicketsTable {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from './database.tables.js';
 import * as initial from './migrations/2026-11-25T1700-initial.migration.js';
 import * as conversations from './migrations/2026-11-25T1900-conversations.migration.js';
+import * as governance from './migrations/2026-11-26T0700-governance.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -32,6 +33,7 @@ export interface OpenDatabaseOptions {
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1700-initial': initial,
   '2026-11-25T1900-conversations': conversations,
+  '2026-11-26T0700-governance': governance,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -59,9 +61,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   return opened;
 }
 
-function openSqlite(url: string): OpenDatabase {
+/** The SQLite file a URL names; null for PostgreSQL and for an in-memory database. */
+export function sqliteFileOf(url: string): string | null {
+  if (isPostgresUrl(url)) return null;
   const path = url.replace(/^sqlite:(\/\/)?/, '');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  return path === ':memory:' ? null : path;
+}
+
+function openSqlite(url: string): OpenDatabase {
+  const file = sqliteFileOf(url);
+  if (file !== null) mkdirSync(dirname(file), { recursive: true });
+  const path = file ?? ':memory:';
   const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { ApprovalTicket, TicketStatus } from '../../core/approval/approval.js';
-import { chainEvent, type NewTimelineEvent, type TimelineEvent } from '../../core/audit/timeline-event.js';
+import { chainEvent, type ChainHasher, type NewTimelineEvent, type TimelineEvent } from '../../core/audit/timeline-event.js';
 import type { Diagnostics } from '../../core/diagnostics/diagnostics.js';
 import type { Environment } from '../../core/environment/environment.js';
 import type { PreviewRecord } from '../../core/preview/preview.js';
@@ -293,6 +293,7 @@ class KyselyTimelineRepository implements TimelineRepository {
   constructor(
     private readonly db: Db,
     private readonly capabilities: DialectCapabilities,
+    private readonly chain: ChainHasher,
   ) {}
 
   async append(events: NewTimelineEvent[]): Promise<TimelineEvent[]> {
@@ -304,7 +305,7 @@ class KyselyTimelineRepository implements TimelineRepository {
     let current = { seq: Number(head.seq), hash: head.hash };
     const chained: TimelineEvent[] = [];
     for (const event of events) {
-      const next = chainEvent(event, current);
+      const next = chainEvent(event, current, this.chain);
       chained.push(next);
       current = { seq: next.seq, hash: next.hash };
     }
@@ -339,6 +340,11 @@ class KyselyTimelineRepository implements TimelineRepository {
   async headSeq(): Promise<number> {
     const head = await this.db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
     return Number(head.seq);
+  }
+
+  async head(): Promise<{ seq: number; hash: string }> {
+    const head = await this.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+    return { seq: Number(head.seq), hash: head.hash };
   }
 }
 
@@ -430,22 +436,27 @@ class KyselyConversationRepository implements ConversationRepository {
   }
 }
 
-function session(db: Db, capabilities: DialectCapabilities): StoreSession {
+function session(db: Db, capabilities: DialectCapabilities, chain: ChainHasher): StoreSession {
   return {
     environments: new KyselyEnvironmentRepository(db),
     releases: new KyselyReleaseRepository(db),
     previews: new KyselyPreviewRepository(db),
     approvals: new KyselyApprovalRepository(db, capabilities),
-    timeline: new KyselyTimelineRepository(db, capabilities),
+    timeline: new KyselyTimelineRepository(db, capabilities, chain),
     tokens: new KyselyTokenRepository(db),
     diagnostics: new KyselyDiagnosticsRepository(db),
     conversations: new KyselyConversationRepository(db),
   };
 }
 
+/** How to open the store: the database, and the keyed hasher that chains every appended timeline event. */
+export interface KyselyStoreOptions extends OpenDatabaseOptions {
+  chain: ChainHasher;
+}
+
 /**
  * Shipgate's store over Kysely, on SQLite (embedded default) or PostgreSQL (shared by several processes).
- * @example const store = await KyselyStore.create({ url: 'postgres://postgres@127.0.0.1:5432/test' })
+ * @example const store = await KyselyStore.create({ url: 'postgres://postgres@127.0.0.1:5432/test', chain: auditKeys })
  */
 export class KyselyStore implements Store {
   readonly environments;
@@ -460,9 +471,10 @@ export class KyselyStore implements Store {
   private constructor(
     private readonly db: Kysely<Database>,
     readonly capabilities: DialectCapabilities,
+    private readonly chain: ChainHasher,
     private readonly closeDatabase: () => Promise<void>,
   ) {
-    const s = session(db, capabilities);
+    const s = session(db, capabilities, chain);
     this.environments = s.environments;
     this.releases = s.releases;
     this.previews = s.previews;
@@ -474,13 +486,13 @@ export class KyselyStore implements Store {
   }
 
   /** Opens and migrates the database. */
-  static async create(options: OpenDatabaseOptions): Promise<KyselyStore> {
+  static async create(options: KyselyStoreOptions): Promise<KyselyStore> {
     const opened = await openDatabase(options);
-    return new KyselyStore(opened.db, opened.capabilities, opened.close);
+    return new KyselyStore(opened.db, opened.capabilities, options.chain, opened.close);
   }
 
   transaction<T>(work: (tx: StoreSession) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(session(trx, this.capabilities)));
+    return this.db.transaction().execute((trx) => work(session(trx, this.capabilities, this.chain)));
   }
 
   async ping(): Promise<void> {

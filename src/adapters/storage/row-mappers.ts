@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ApprovalTicket, TicketStatus } from '../../core/approval/approval.js';
 import type { Diagnostics } from '../../core/diagnostics/diagnostics.js';
 import type { Environment } from '../../core/environment/environment.js';
+import { DEFAULT_POLICY } from '../../core/policy/policy.js';
 import type { PreviewRecord } from '../../core/preview/preview.js';
 import type {
   ApprovalDecision,
@@ -41,6 +42,7 @@ export function environmentFromRow(row: Selectable<EnvironmentsTable>): Environm
     previewTtlSeconds: row.preview_ttl_seconds,
     applyTimeoutSeconds: row.apply_timeout_seconds,
     freezeWindows: json(row.freeze_windows),
+    policy: row.policy === null ? { ...DEFAULT_POLICY } : json(row.policy),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -56,6 +58,7 @@ export function environmentToRow(env: Environment): EnvironmentsTable {
     preview_ttl_seconds: env.previewTtlSeconds,
     apply_timeout_seconds: env.applyTimeoutSeconds,
     freeze_windows: JSON.stringify(env.freezeWindows),
+    policy: JSON.stringify(env.policy),
     created_at: env.createdAt,
     updated_at: env.updatedAt,
   };
@@ -92,6 +95,7 @@ export function releaseFromRow(row: Selectable<ReleasesTable>): ReleaseRecord {
       message: row.exec_message,
     },
     runtimeState: row.runtime_state === null ? null : json(row.runtime_state),
+    authors: row.authors === null ? [row.created_by] : json(row.authors),
   };
 }
 
@@ -134,6 +138,7 @@ export function releasePatchToRow(p: ReleasePatch & Partial<ReleaseRecord>): Par
     row.exec_finished_at = p.execution.finishedAt;
     row.exec_message = p.execution.message;
   }
+  if (p.authors !== undefined) row.authors = JSON.stringify(p.authors);
   if (p.runtimeState !== undefined) row.runtime_state = p.runtimeState === null ? null : JSON.stringify(p.runtimeState);
   return row;
 }
@@ -151,6 +156,8 @@ export function previewFromRow(row: Selectable<PreviewsTable>): PreviewRecord {
     consumedAt: row.consumed_at,
     summary: json(row.summary),
     changes: json(row.changes),
+    policy: row.policy === null ? { passed: true, violations: [] } : json(row.policy),
+    policyDigest: row.policy_digest,
   };
 }
 
@@ -167,6 +174,8 @@ export function previewToRow(p: PreviewRecord): PreviewsTable {
     consumed_at: p.consumedAt,
     summary: JSON.stringify(p.summary),
     changes: JSON.stringify(p.changes),
+    policy: JSON.stringify(p.policy),
+    policy_digest: p.policyDigest,
   };
 }
 

@@ -74,3 +74,6 @@ export function permissionMap(principal: Principal): Record<string, Permission[]
   }
   return map;
 }
+
+/** The shortest bootstrap admin token (`SHIPGATE_ADMIN_TOKEN`) accepted: it holds every permission at once. */
+export const MIN_ADMIN_TOKEN_LENGTH = 24;

@@ -4,7 +4,7 @@ import type { ReleaseRecord } from '../release/release.js';
 import { isShipgateError, type ErrorCode } from '../errors.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
-const release = { id: 'r1', createdBy: 'dana', draftDigest: 'sha256:a' } as ReleaseRecord;
+const release = { id: 'r1', createdBy: 'dana', draftDigest: 'sha256:a', authors: ['dana'] } as ReleaseRecord;
 const ticket = (over: Partial<ApprovalTicket> = {}): ApprovalTicket => ({
   id: 't1',
   releaseId: 'r1',
@@ -33,6 +33,16 @@ function expectCode(fn: () => unknown, code: ErrorCode) {
 }
 
 describe('approval policy', () => {
+  it('keeps every author of any revision, the creator and the requester from deciding', () => {
+    const edited = { ...release, authors: ['dana', 'eve', 'frank'] } as ReleaseRecord;
+    for (const who of ['dana', 'eve', 'frank', 'gus']) {
+      expectCode(() => decide(ticket({ requestedBy: 'gus' }), edited, d(who), now), 'SELF_APPROVAL_FORBIDDEN');
+      expectCode(() => decide(ticket({ requestedBy: 'gus' }), edited, d(who, 'reject'), now), 'SELF_APPROVAL_FORBIDDEN');
+    }
+    expect(decide(ticket({ requestedBy: 'gus' }), edited, d('hana'), now)).toMatchObject({ approvals: 1 });
+    expect(decide(ticket({ requestedBy: 'gus', allowSelfApproval: true }), edited, d('eve'), now)).toMatchObject({ approvals: 1 });
+  });
+
   it('counts distinct approvers up to minApprovers', () => {
     expect(decide(ticket(), release, d('alice'), now)).toMatchObject({ status: 'pending', approvals: 1 });
     expect(decide(ticket({ decisions: [d('alice')] }), release, d('bob'), now)).toMatchObject({ status: 'approved', approvals: 2 });

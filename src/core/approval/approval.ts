@@ -50,8 +50,8 @@ export function decide(
   if (isTicketExpired(ticket, now)) {
     throw new ShipgateError('ALREADY_DECIDED', `the approval ticket expired at ${ticket.expiresAt}`, { status: 'expired' });
   }
-  if (!ticket.allowSelfApproval && (decision.approver === ticket.requestedBy || decision.approver === release.createdBy)) {
-    throw new ShipgateError('SELF_APPROVAL_FORBIDDEN', 'the requester of a release cannot decide its approval');
+  if (!ticket.allowSelfApproval && authorsOf(ticket, release).has(decision.approver)) {
+    throw new ShipgateError('SELF_APPROVAL_FORBIDDEN', 'whoever made, changed or requested a release cannot decide its approval');
   }
   if (ticket.decisions.some((d) => d.approver === decision.approver)) {
     throw new ShipgateError('ALREADY_DECIDED', `${decision.approver} already decided on this ticket`);
@@ -63,6 +63,11 @@ export function decide(
   const status: TicketStatus =
     decision.decision === 'reject' ? 'rejected' : approvals >= ticket.minApprovers ? 'approved' : 'pending';
   return { decision, status, approvals };
+}
+
+/** Everyone four eyes keeps from deciding: the release's creator, every author of any revision, and the requester. */
+export function authorsOf(ticket: ApprovalTicket, release: ReleaseRecord): Set<string> {
+  return new Set([release.createdBy, ...release.authors, ticket.requestedBy]);
 }
 
 /** The approval status a release shows for its current ticket (or its absence). */

@@ -1,4 +1,5 @@
 import type { Runtime } from '../release/release.js';
+import type { EnvironmentPolicy } from '../policy/policy.js';
 
 /** Who must approve a release of an environment, and for how long a request stays open. */
 export interface ApprovalPolicy {
@@ -28,6 +29,8 @@ export interface Environment {
   previewTtlSeconds: number;
   applyTimeoutSeconds: number;
   freezeWindows: FreezeWindow[];
+  /** The runtime safety policy releases are judged by at preview and held to at submit and apply. */
+  policy: EnvironmentPolicy;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { previewRequired } from '../errors.js';
 import type { ReleaseRecord } from '../release/release.js';
+import type { PolicyResult } from '../policy/policy.js';
 
 /** What a runtime would do to one resource or service. */
 export type ChangeAction = 'create' | 'update' | 'delete' | 'unchanged';
@@ -33,6 +34,10 @@ export interface PreviewRecord {
   consumedAt: string | null;
   summary: ChangeSummary;
   changes: Change[];
+  /** The runtime policy's verdict on the release, as judged when the preview was made. */
+  policy: PolicyResult;
+  /** The digest of the environment policy the verdict was reached under (null before policies were kept). */
+  policyDigest: string | null;
 }
 
 const TOKEN_PREFIX = 'sgp_';

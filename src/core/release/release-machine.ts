@@ -49,6 +49,9 @@ export function transition(state: ReleaseState, command: ReleaseCommand): Transi
   return { command, from: state, to: TRANSITIONS[command].to };
 }
 
+/** States in which a fresh preview of the same revision leaves the state (and the approval) as they are. */
+export const REPREVIEW_STATES: readonly ReleaseState[] = ['pending_approval', 'approved'];
+
 /** Rollback can be asked of a release that reached a final outcome at the runtime. */
 export const ROLLBACK_SOURCE_STATES: readonly ReleaseState[] = ['succeeded', 'failed', 'interrupted'];
 

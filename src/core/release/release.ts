@@ -105,6 +105,8 @@ export interface ReleaseRecord {
   execution: Execution;
   /** Runtime facts recorded at apply (e.g. resolved image ids), used to restore this release exactly. */
   runtimeState: Record<string, unknown> | null;
+  /** Every subject who made or changed a revision of this release: none of them may approve it. */
+  authors: string[];
 }
 
 /** The normalized release the API returns. */

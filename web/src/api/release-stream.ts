@@ -36,7 +36,7 @@ export function watchRelease(id: string, handlers: StreamHandlers): () => void {
 
 /**
  * Follows `GET /releases/{id}/stream` (Server-Sent Events) with the bearer token — which EventSource cannot send —
- * and reconnects from the last event id. Returns a function that stops it.
+ * and reconnects from the last event id, unless the server's `end` frame says not to. Returns a function that stops it.
  */
 export function followRelease(id: string, handlers: StreamHandlers): () => void {
   const controller = new AbortController();
@@ -70,6 +70,8 @@ export function followRelease(id: string, handlers: StreamHandlers): () => void 
             if (!data) continue;
             if (event === 'timeline') handlers.onEvent(JSON.parse(data) as TimelineEvent);
             else if (event === 'release') handlers.onRelease(JSON.parse(data) as Release);
+            // The server's last frame: a terminal release or a lost token is not worth reconnecting for.
+            else if (event === 'end' && !(JSON.parse(data) as { reconnect: boolean }).reconnect) return;
           }
         }
       } catch {

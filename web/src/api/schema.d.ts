@@ -125,6 +125,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -149,6 +161,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -173,6 +197,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -197,6 +233,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -221,6 +269,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -245,6 +305,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -269,6 +377,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -335,6 +455,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -416,6 +584,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -440,6 +620,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -464,6 +656,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -601,6 +841,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -625,6 +877,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -649,6 +913,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -673,6 +949,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -697,6 +985,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -721,6 +1021,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -745,6 +1093,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -841,6 +1201,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -865,6 +1237,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -961,6 +1381,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -985,6 +1417,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1009,6 +1453,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1033,6 +1489,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1139,6 +1643,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1163,6 +1679,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1187,6 +1715,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1211,6 +1751,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1235,6 +1787,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1246,14 +1846,14 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/audit/verify": {
+    "/api/v1/audit/checkpoint": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Check the timeline hash chain (admin) */
+        /** The head of the chain, signed with Ed25519 (admin); keep it outside the database */
         get: {
             parameters: {
                 query?: never;
@@ -1263,16 +1863,22 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The signed head of the audit chain */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            checked: number;
-                            firstBrokenSeq?: number;
-                            ok: boolean;
+                            /** Format: date-time */
+                            at: string;
+                            hash: string;
+                            /** @description Base64 of the raw 32-byte Ed25519 public key */
+                            publicKey: string;
+                            /** @description The seq of the head event (0: the chain was empty) */
+                            seq: number;
+                            /** @description Base64 Ed25519 signature of the canonical JSON of purpose, seq, hash and at */
+                            signature: string;
                         };
                     };
                 };
@@ -1297,6 +1903,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1321,6 +1939,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1328,6 +1994,563 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The timeline as NDJSON, one TimelineEvent per line in seq order (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Export the events after this seq (default 0: all) */
+                    after?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description TimelineEvents, one per line, in seq order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": {
+                            actor: {
+                                id: string;
+                                /** @enum {unknown} */
+                                type: "user" | "system" | "ai";
+                            };
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {unknown} */
+                            channel: "ui" | "api" | "cli" | "ai";
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            hash: string;
+                            /** @description A UUID */
+                            id: string;
+                            prevHash: string;
+                            release: {
+                                application: string;
+                                environment: string;
+                                kind: string;
+                                /** @enum {unknown} */
+                                runtime: "kubernetes" | "compose";
+                            };
+                            /** @description A UUID */
+                            releaseId: string;
+                            seq: number;
+                            /** @enum {unknown} */
+                            type: "release.created" | "release.updated" | "preview.created" | "release.submitted" | "approval.requested" | "approval.approved" | "approval.rejected" | "approval.decision_recorded" | "approval.denied" | "approval.expired" | "approval.voided" | "apply.requested" | "apply.rejected" | "release.state_changed" | "execution.started" | "execution.stage_changed" | "execution.succeeded" | "execution.failed" | "execution.interrupted" | "diagnostics.recorded" | "rollback.requested" | "rollback.completed" | "release.cancelled" | "policy.overridden";
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check the keyed hash chain of the timeline (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Events verified, in seq order, before the first broken one */
+                            checked: number;
+                            firstBrokenSeq?: number;
+                            /** @description Unkeyed (sha256:) events of the legacy prefix written before the chain was keyed */
+                            legacyUnkeyed: number;
+                            ok: boolean;
+                            /** @enum {unknown} */
+                            reason?: "TAMPERED" | "TRUNCATED";
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Check the chain, and that it still reaches a checkpoint (admin)
+         * @description A checkpoint not signed by this server's audit key (forged, altered or another key's) is a 400 VALIDATION_FAILED. A chain that ends before the checkpoint is TRUNCATED; one whose event at the checkpoint differs, or that fails a link or HMAC up to the head, is TAMPERED.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        checkpoint?: {
+                            /** Format: date-time */
+                            at: string;
+                            hash: string;
+                            /** @description Base64 of the raw 32-byte Ed25519 public key */
+                            publicKey?: string;
+                            /** @description The seq of the head event (0: the chain was empty) */
+                            seq: number;
+                            /** @description Base64 Ed25519 signature of the canonical JSON of purpose, seq, hash and at */
+                            signature: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Events verified, in seq order, before the first broken one */
+                            checked: number;
+                            firstBrokenSeq?: number;
+                            /** @description Unkeyed (sha256:) events of the legacy prefix written before the chain was keyed */
+                            legacyUnkeyed: number;
+                            ok: boolean;
+                            /** @enum {unknown} */
+                            reason?: "TAMPERED" | "TRUNCATED";
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1376,6 +2599,11 @@ export interface paths {
                                     start: string;
                                 }[];
                                 name: string;
+                                policy: {
+                                    allowHostPaths: string[];
+                                    /** @enum {unknown} */
+                                    profile: "baseline" | "privileged";
+                                };
                                 previewTtlSeconds: number;
                                 production: boolean;
                                 /** @enum {unknown} */
@@ -1410,6 +2638,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1442,6 +2718,12 @@ export interface paths {
                             start: string;
                         }[];
                         name: string;
+                        /** @description The runtime safety policy: `baseline` (default) refuses host access; `privileged` turns the built-in rules off */
+                        policy?: {
+                            allowHostPaths?: string[];
+                            /** @enum {unknown} */
+                            profile?: "baseline" | "privileged";
+                        };
                         previewTtlSeconds?: number;
                         production?: boolean;
                         /** @enum {unknown} */
@@ -1480,6 +2762,11 @@ export interface paths {
                                 start: string;
                             }[];
                             name: string;
+                            policy: {
+                                allowHostPaths: string[];
+                                /** @enum {unknown} */
+                                profile: "baseline" | "privileged";
+                            };
                             previewTtlSeconds: number;
                             production: boolean;
                             /** @enum {unknown} */
@@ -1513,6 +2800,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1537,6 +2836,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1561,6 +2872,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1585,6 +2908,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1639,6 +3010,11 @@ export interface paths {
                                 start: string;
                             }[];
                             name: string;
+                            policy: {
+                                allowHostPaths: string[];
+                                /** @enum {unknown} */
+                                profile: "baseline" | "privileged";
+                            };
                             previewTtlSeconds: number;
                             production: boolean;
                             /** @enum {unknown} */
@@ -1672,6 +3048,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1696,6 +3084,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1720,6 +3120,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1744,6 +3156,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1781,6 +3241,12 @@ export interface paths {
                             /** Format: date-time */
                             start: string;
                         }[];
+                        /** @description The runtime safety policy: `baseline` (default) refuses host access; `privileged` turns the built-in rules off */
+                        policy?: {
+                            allowHostPaths?: string[];
+                            /** @enum {unknown} */
+                            profile?: "baseline" | "privileged";
+                        };
                         previewTtlSeconds?: number;
                         production?: boolean;
                         target?: {
@@ -1817,6 +3283,11 @@ export interface paths {
                                 start: string;
                             }[];
                             name: string;
+                            policy: {
+                                allowHostPaths: string[];
+                                /** @enum {unknown} */
+                                profile: "baseline" | "privileged";
+                            };
                             previewTtlSeconds: number;
                             production: boolean;
                             /** @enum {unknown} */
@@ -1850,6 +3321,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1874,6 +3357,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1898,6 +3393,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1922,6 +3429,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -1986,6 +3541,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2113,6 +3716,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2137,6 +3752,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2263,6 +3926,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2287,6 +3962,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2311,6 +3998,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2335,6 +4034,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2359,6 +4070,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2477,6 +4236,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2501,6 +4272,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2525,6 +4308,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2549,6 +4344,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2676,6 +4519,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2700,6 +4555,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2724,6 +4591,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2748,6 +4627,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2772,6 +4663,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2796,6 +4699,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2812,7 +4763,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply (checks permission, preview token, approval, state, freeze windows) */
+        /** Apply (checks permission, preview token, approval, state, runtime policy, freeze windows) */
         post: {
             parameters: {
                 query?: never;
@@ -2828,6 +4779,10 @@ export interface paths {
                     "application/json": {
                         /** @description Admins only: apply inside a freeze window */
                         freezeOverride?: {
+                            reason: string;
+                        };
+                        /** @description Admins only: go ahead despite the runtime policy's deny violations; the reason is recorded */
+                        policyOverride?: {
                             reason: string;
                         };
                         previewToken?: string;
@@ -2922,6 +4877,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2946,6 +4913,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2970,6 +4949,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -2994,6 +4985,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3018,6 +5021,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3042,6 +5093,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3066,6 +5165,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3186,6 +5297,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3210,6 +5333,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3234,6 +5369,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3258,6 +5405,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3282,6 +5441,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3375,6 +5582,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3399,6 +5618,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3423,6 +5654,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3447,6 +5690,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3471,6 +5762,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3493,7 +5796,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Preview the changes against what runs now */
+        /** Preview the changes against what runs now and judge them by the runtime policy (also in pending_approval and approved, keeping the approval) */
         post: {
             parameters: {
                 query?: never;
@@ -3530,6 +5833,20 @@ export interface paths {
                                 /** @description A UUID */
                                 id: string;
                                 liveDigest: string;
+                                policy: {
+                                    passed: boolean;
+                                    violations: {
+                                        message: string;
+                                        path: string;
+                                        resource: {
+                                            kind: string;
+                                            name: string;
+                                        };
+                                        ruleId: string;
+                                        /** @enum {unknown} */
+                                        severity: "deny" | "warn";
+                                    }[];
+                                };
                                 /** @description A UUID */
                                 releaseId: string;
                                 summary: {
@@ -3565,6 +5882,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3589,6 +5918,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3613,6 +5954,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3637,6 +5990,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3661,6 +6026,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3685,6 +6098,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3812,6 +6237,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3836,6 +6273,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3860,6 +6309,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3884,6 +6345,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3908,6 +6381,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3926,7 +6447,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events: each new timeline event (event: timeline), then the release (event: release) */
+        /**
+         * Server-Sent Events: each new timeline event (event: timeline), then the release (event: release)
+         * @description The stream ends with `event: end`, data `{ reason, reconnect }`: after the release reached a terminal state (`terminal`), after the maximum lifetime (`max_lifetime`, reconnect with Last-Event-ID), or once the token is revoked or expired or the permission is lost. Past the open-stream caps (per token, per server): 429 RATE_LIMITED.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -3969,6 +6493,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -3993,6 +6529,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4017,6 +6565,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4041,6 +6601,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4077,6 +6685,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Admins only: go ahead despite the runtime policy's deny violations; the reason is recorded */
+                        policyOverride?: {
+                            reason: string;
+                        };
                         previewToken?: string;
                     };
                 };
@@ -4169,6 +6781,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4193,6 +6817,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4217,6 +6853,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4241,6 +6889,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4265,6 +6925,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4289,6 +6997,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4313,6 +7069,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4383,7 +7151,7 @@ export interface paths {
                                 releaseId: string;
                                 seq: number;
                                 /** @enum {unknown} */
-                                type: "release.created" | "release.updated" | "preview.created" | "release.submitted" | "approval.requested" | "approval.approved" | "approval.rejected" | "approval.decision_recorded" | "approval.denied" | "approval.expired" | "approval.voided" | "apply.requested" | "apply.rejected" | "release.state_changed" | "execution.started" | "execution.stage_changed" | "execution.succeeded" | "execution.failed" | "execution.interrupted" | "diagnostics.recorded" | "rollback.requested" | "rollback.completed" | "release.cancelled";
+                                type: "release.created" | "release.updated" | "preview.created" | "release.submitted" | "approval.requested" | "approval.approved" | "approval.rejected" | "approval.decision_recorded" | "approval.denied" | "approval.expired" | "approval.voided" | "apply.requested" | "apply.rejected" | "release.state_changed" | "execution.started" | "execution.stage_changed" | "execution.succeeded" | "execution.failed" | "execution.interrupted" | "diagnostics.recorded" | "rollback.requested" | "rollback.completed" | "release.cancelled" | "policy.overridden";
                             }[];
                             nextCursor: string | null;
                         };
@@ -4410,6 +7178,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4434,6 +7214,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4458,6 +7250,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4482,6 +7286,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4558,6 +7410,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4582,6 +7446,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4652,6 +7564,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4676,6 +7600,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4700,6 +7636,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4762,6 +7746,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4786,6 +7782,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4810,6 +7818,18 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };
@@ -4834,6 +7854,54 @@ export interface paths {
                             status: number;
                             title: string;
                             type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                     };
                 };

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
-import { AuditVerification, CreateTokenBody, CreatedToken, IdParams, Me, TokenList, problems } from '../schemas.js';
+import { CreateTokenBody, CreatedToken, IdParams, Me, TokenList, problems } from '../schemas.js';
 
-/** `/tokens`, `/me` and `/audit/verify`. */
+/** `/tokens` and `/me`. */
 export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -25,8 +25,4 @@ export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgat
   api.get('/me', {
     schema: { tags: ['access'], summary: 'Who the token belongs to and what it may do', response: { 200: Me, ...problems(401) } },
   }, async (req) => shipgate.access.me(req.caller));
-
-  api.get('/audit/verify', {
-    schema: { tags: ['audit'], summary: 'Check the timeline hash chain (admin)', response: { 200: AuditVerification, ...problems(401, 403) } },
-  }, async (req) => shipgate.audit.verify(req.caller));
 }

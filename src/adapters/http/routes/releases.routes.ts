@@ -17,12 +17,15 @@ import {
   TimelineQuery,
   problems,
 } from '../schemas.js';
-import { streamRelease } from '../release-stream.js';
+import { ReleaseStreams } from '../release-stream.js';
 
 const tags = ['releases'];
 
 /** `/releases`: the lifecycle of a release, each handler one use case. */
-export async function releasesRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
+export async function releasesRoutes(
+  app: FastifyInstance,
+  { shipgate, streams = new ReleaseStreams(shipgate) }: { shipgate: Shipgate; streams?: ReleaseStreams },
+): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const releases = shipgate.releases;
 
@@ -43,15 +46,15 @@ export async function releasesRoutes(app: FastifyInstance, { shipgate }: { shipg
   }, async (req) => releases.edit(req.caller, req.params.id, req.body));
 
   api.post('/releases/:id/preview', {
-    schema: { tags, summary: 'Preview the changes against what runs now', params: IdParams, response: { 201: PreviewResponse, ...problems(400, 401, 403, 404, 409, 503) } },
+    schema: { tags, summary: 'Preview the changes against what runs now and judge them by the runtime policy (also in pending_approval and approved, keeping the approval)', params: IdParams, response: { 201: PreviewResponse, ...problems(400, 401, 403, 404, 409, 503) } },
   }, async (req, reply) => reply.code(201).send({ preview: await releases.preview(req.caller, req.params.id) }));
 
   api.post('/releases/:id/submit', {
-    schema: { tags, summary: 'Submit for approval (or mark approved where none is required)', params: IdParams, body: SubmitBody, response: { 200: Release, ...problems(400, 401, 403, 404, 409, 428, 503) } },
+    schema: { tags, summary: 'Submit for approval (or mark approved where none is required)', params: IdParams, body: SubmitBody, response: { 200: Release, ...problems(400, 401, 403, 404, 409, 422, 428, 503) } },
   }, async (req) => releases.submit(req.caller, req.params.id, req.body ?? {}));
 
   api.post('/releases/:id/apply', {
-    schema: { tags, summary: 'Apply (checks permission, preview token, approval, state, freeze windows)', params: IdParams, body: ApplyBody, response: { 202: Release, ...problems(400, 401, 403, 404, 409, 428, 503) } },
+    schema: { tags, summary: 'Apply (checks permission, preview token, approval, state, runtime policy, freeze windows)', params: IdParams, body: ApplyBody, response: { 202: Release, ...problems(400, 401, 403, 404, 409, 422, 428, 503) } },
   }, async (req, reply) => reply.code(202).send(await releases.apply(req.caller, req.params.id, req.body ?? {})));
 
   api.post('/releases/:id/cancel', {
@@ -74,9 +77,13 @@ export async function releasesRoutes(app: FastifyInstance, { shipgate }: { shipg
     schema: {
       tags,
       summary: 'Server-Sent Events: each new timeline event (event: timeline), then the release (event: release)',
+      description:
+        'The stream ends with `event: end`, data `{ reason, reconnect }`: after the release reached a terminal state ' +
+        '(`terminal`), after the maximum lifetime (`max_lifetime`, reconnect with Last-Event-ID), or once the token is ' +
+        'revoked or expired or the permission is lost. Past the open-stream caps (per token, per server): 429 RATE_LIMITED.',
       params: IdParams,
       produces: ['text/event-stream'],
       response: { 200: { description: 'text/event-stream', type: 'string' }, ...problems(400, 401, 403, 404) },
     },
-  }, async (req, reply) => streamRelease(shipgate, req, reply, req.params.id));
+  }, async (req, reply) => streams.open(req, reply, req.params.id));
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeCliText, fromComposeCli, type ComposeDocument } from '../../../core/compose/compose-spec.js';
 import { ShipgateError } from '../../../core/errors.js';
 import { redactText } from '../../../core/secrets/secret-masking.js';
 import type { ComposeModel } from './compose-model.js';
@@ -91,8 +92,8 @@ export class ComposeCli {
    * Normalizes a Compose file with `docker compose config`; an invalid file is `VALIDATION_FAILED` with Compose's
    * own message (secrets masked).
    */
-  async config(project: string, text: string, secrets: readonly string[]): Promise<ComposeModel> {
-    return this.withFile(text, async (dir) => {
+  async config(project: string, doc: ComposeDocument, secrets: readonly string[]): Promise<ComposeModel> {
+    return this.withFile(composeCliText(doc), async (dir) => {
       const result = await this.run(['compose', '-p', project, '-f', 'compose.yaml', 'config', '--format', 'json'], dir);
       if (result.code !== 0) {
         const message = redactText(result.output.filter((l) => l.trim() && !l.startsWith('{')).join('\n').trim() || 'docker compose config failed', secrets);
@@ -101,7 +102,7 @@ export class ComposeCli {
         });
       }
       const json = result.output.join('\n');
-      return JSON.parse(json.slice(json.indexOf('{'))) as ComposeModel;
+      return fromComposeCli(JSON.parse(json.slice(json.indexOf('{'))) as ComposeModel);
     });
   }
 
@@ -111,7 +112,7 @@ export class ComposeCli {
     model: ComposeModel,
     options: { waitTimeoutSeconds: number; onLine?: (line: string) => void; signal?: AbortSignal },
   ): Promise<CommandResult> {
-    return this.withFile(JSON.stringify(model), (dir) =>
+    return this.withFile(composeCliText(model), (dir) =>
       this.run(
         ['compose', '--progress', 'plain', '-p', project, '-f', 'compose.yaml', 'up', '-d', '--wait', '--wait-timeout', String(options.waitTimeoutSeconds), '--remove-orphans', '--pull', this.options.pull ?? 'missing'],
         dir,

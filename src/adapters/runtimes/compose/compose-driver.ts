@@ -3,7 +3,8 @@ import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPrevie
 import { composeApply } from './compose-apply.js';
 import { ComposeCli } from './compose-cli.js';
 import { composeDiagnostics } from './compose-diagnostics.js';
-import { checkComposeSources, composeProjectName, labelledModel, type ComposeModel } from './compose-model.js';
+import { composeDocument } from '../../../core/compose/compose-spec.js';
+import { checkProjectOwnership, composeProjectName, labelledModel, policyResourcesOf, type ComposeModel } from './compose-model.js';
 import { composeChanges, liveDigestOf } from './compose-preview.js';
 import { createDockerEngine, type DockerEngine } from './docker-engine.js';
 
@@ -51,8 +52,7 @@ export class ComposeDriver implements RuntimeDriver {
   /** The model to apply: normalized by Compose, images pinned when restoring, labelled with ownership and digests. */
   private async desired(target: DeployTarget, unit: DeployUnit): Promise<ComposeModel> {
     const project = composeProjectName(target);
-    checkComposeSources(unit.rendered);
-    const model = await this.cli.config(project, unit.rendered, unit.secrets);
+    const model = await this.cli.config(project, composeDocument(unit.rendered), unit.secrets);
     const restored = (unit.restore?.['images'] ?? null) as RestoredImages | null;
     if (restored) {
       for (const [name, service] of Object.entries(model.services ?? {})) {
@@ -69,17 +69,23 @@ export class ComposeDriver implements RuntimeDriver {
   async preview(target: DeployTarget, unit: DeployUnit): Promise<DriverPreview> {
     const project = composeProjectName(target);
     const containers = await this.engine.projectContainers(project);
+    checkProjectOwnership(containers, target);
     const desired = await this.desired(target, unit);
     const imageIds = new Map<string, string>();
     for (const [name, service] of Object.entries(desired.services)) {
       const image = service.image ? await this.engine.image(service.image) : null;
       if (image) imageIds.set(name, image.id);
     }
-    return { changes: composeChanges(desired, containers, project, unit.secrets, imageIds), liveDigest: liveDigestOf(containers) };
+    return {
+      changes: composeChanges(desired, containers, project, unit.secrets, imageIds),
+      liveDigest: liveDigestOf(containers),
+      resources: policyResourcesOf(desired),
+    };
   }
 
   async apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome> {
     await this.engine.ping();
+    checkProjectOwnership(await this.engine.projectContainers(composeProjectName(target)), target);
     const desired = await this.desired(target, unit);
     return composeApply(this.engine, this.cli, composeProjectName(target), desired, unit.secrets, options);
   }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../core/canonical-json.js';
 import { sha256Digest } from '../../../core/digest.js';
-import { ShipgateError, type FieldError } from '../../../core/errors.js';
-import { specDocuments } from '../../../core/release/spec-render.js';
+import { ShipgateError } from '../../../core/errors.js';
+import type { PolicyResource } from '../../../core/policy/policy.js';
 import { MASK, looksSecret } from '../../../core/secrets/secret-masking.js';
 import type { DeployTarget } from '../../../ports/runtime-driver.js';
 
@@ -108,23 +108,27 @@ export function labelledModel(model: ComposeModel, target: DeployTarget, project
   return { ...model, name: project, services };
 }
 
+/** The release as the runtime policy judges it: each service, volume and network of the normalized model. */
+export function policyResourcesOf(model: ComposeModel): PolicyResource[] {
+  const entries = (kind: string, map: unknown): PolicyResource[] =>
+    Object.entries((map ?? {}) as Record<string, Record<string, unknown> | null>).map(([name, spec]) => ({ kind, name, spec: spec ?? {} }));
+  return [
+    ...Object.entries(model.services ?? {}).map(([name, service]) => ({ kind: 'Service', name, spec: withoutShipgateLabels(service) })),
+    ...entries('Volume', model['volumes']),
+    ...entries('Network', model['networks']),
+  ];
+}
+
 /**
- * Refuses Compose features that would make Compose read files on the Shipgate server into the release (and so
- * into previews): `env_file`, `extends` from a file, top-level `include`, and `build` (images must be referenced,
- * not built here).
+ * Refuses to touch containers that Shipgate labelled for another environment or application: that would reach
+ * another environment's workload without its gates. Containers Shipgate never labelled may be adopted.
  */
-export function checkComposeSources(rendered: string): void {
-  const errors: FieldError[] = [];
-  for (const doc of specDocuments(rendered)) {
-    const project = doc as Record<string, unknown>;
-    if (project['include'] !== undefined) errors.push({ path: '/spec/compose', message: '`include` is not supported: put every service in the release' });
-    for (const [name, raw] of Object.entries((project['services'] ?? {}) as Record<string, Record<string, unknown> | null>)) {
-      const service = raw ?? {};
-      if (service['env_file'] !== undefined) errors.push({ path: '/spec/compose', message: `service ${name}: \`env_file\` is not supported; use \`environment\` with parameters` });
-      if (service['build'] !== undefined) errors.push({ path: '/spec/compose', message: `service ${name}: \`build\` is not supported; reference an image` });
-      const ext = service['extends'];
-      if (ext && typeof ext === 'object' && (ext as Record<string, unknown>)['file'] !== undefined) errors.push({ path: '/spec/compose', message: `service ${name}: \`extends\` from a file is not supported` });
+export function checkProjectOwnership(containers: readonly { labels: Record<string, string> }[], target: DeployTarget): void {
+  for (const c of containers) {
+    const env = c.labels[LABELS.environment];
+    const app = c.labels[LABELS.application];
+    if ((env !== undefined && env !== target.environment) || (app !== undefined && app !== target.application)) {
+      throw new ShipgateError('TARGET_IN_USE', 'the Compose project runs containers of another environment or application; Shipgate will not change them');
     }
   }
-  if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
 }

@@ -20,6 +20,8 @@ export interface KubeClient {
    * to a function that stops the watch.
    */
   watch(apiVersion: string, kind: string, namespace: string, labelSelector: string, onChange: () => void): Promise<() => void>;
+  /** Whether API discovery serves the type as namespaced or cluster-scoped; null when it does not serve it. */
+  scope(apiVersion: string, kind: string): Promise<'namespaced' | 'cluster' | null>;
   /** Resolves when the API server answers (and, given a namespace, lets Shipgate read in it). */
   ping(namespace?: string): Promise<void>;
 }
@@ -138,6 +140,18 @@ export function createKubeClient(config: KubeConfig): KubeClient {
       );
       return () => controller.abort();
     },
+    scope: (apiVersion, kind) =>
+      guard(`discovery of ${apiVersion}/${kind}`, async () => {
+        // `resource` is client-node's own discovery lookup (cached per apiVersion); it is only typed protected.
+        const lookup = objects as unknown as { resource(apiVersion: string, kind: string): Promise<{ namespaced: boolean } | undefined> };
+        try {
+          const found = await lookup.resource(apiVersion, kind);
+          return found ? (found.namespaced ? 'namespaced' : 'cluster') : null;
+        } catch (error) {
+          if (statusOf(error) === 404) return null;
+          throw error;
+        }
+      }),
     // Only namespaced reads: the Role Shipgate is given grants nothing cluster-wide.
     ping: (namespace) =>
       guard('the namespace', async () => {

@@ -4,7 +4,10 @@ import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPrevie
 import { createKubeClient, type KubeClient, type KubeObject } from './kube-client.js';
 import { kubernetesApply } from './kubernetes-apply.js';
 import { kubernetesDiagnostics } from './kubernetes-diagnostics.js';
-import { OWNED_KINDS, liveDigestOf, manifestObjects, namespaceOf, objectKey, ownerSelector } from './kubernetes-model.js';
+import { ShipgateError, type FieldError } from '../../../core/errors.js';
+import type { PolicyResource } from '../../../core/policy/policy.js';
+import { specDocuments } from '../../../core/release/spec-render.js';
+import { OWNED_KINDS, checkOwnership, liveDigestOf, manifestObjects, namespaceOf, objectKey, ownerSelector, typeKey } from './kubernetes-model.js';
 import { kubernetesChanges } from './kubernetes-preview.js';
 
 export interface KubernetesDriverOptions {
@@ -57,19 +60,41 @@ export class KubernetesDriver implements RuntimeDriver {
     return liveDigestOf(await this.owned(target));
   }
 
+  /**
+   * The release's objects, placed by what API discovery says of each type (never by a list of kind names): a type
+   * the API server does not serve is `VALIDATION_FAILED`.
+   */
+  private async desired(target: DeployTarget, unit: DeployUnit): Promise<{ objects: KubeObject[]; clusterScoped: Set<string> }> {
+    manifestObjects(unit.rendered, target);
+    const client = this.client(target);
+    const types = new Map<string, { apiVersion: string; kind: string }>();
+    for (const doc of specDocuments(unit.rendered) as KubeObject[]) types.set(typeKey(doc), { apiVersion: doc.apiVersion!, kind: doc.kind! });
+    const clusterScoped = new Set<string>();
+    const errors: FieldError[] = [];
+    for (const [key, type] of types) {
+      const scope = await client.scope(type.apiVersion, type.kind);
+      if (scope === null) errors.push({ path: '/spec/manifests', message: `the API server serves no kind ${type.kind} in ${type.apiVersion}` });
+      if (scope === 'cluster') clusterScoped.add(key);
+    }
+    if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
+    return { objects: manifestObjects(unit.rendered, target, clusterScoped), clusterScoped };
+  }
+
   async preview(target: DeployTarget, unit: DeployUnit): Promise<DriverPreview> {
-    const desired = manifestObjects(unit.rendered, target);
     const namespace = namespaceOf(target);
     await this.client(target).ping(namespace);
+    const { objects: desired, clusterScoped } = await this.desired(target, unit);
     const owned = await this.owned(target);
-    const changes = await kubernetesChanges(this.client(target), namespace, desired, owned, unit.secrets);
-    return { changes, liveDigest: liveDigestOf(owned) };
+    const changes = await kubernetesChanges(this.client(target), target, namespace, desired, owned, unit.secrets);
+    const resources: PolicyResource[] = desired.map((o) => ({ kind: o.kind!, name: o.metadata!.name!, spec: o, clusterScoped: clusterScoped.has(typeKey(o)) }));
+    return { changes, liveDigest: liveDigestOf(owned), resources };
   }
 
   async apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome> {
-    const desired = manifestObjects(unit.rendered, target);
     const namespace = namespaceOf(target);
     await this.client(target).ping(namespace);
+    const { objects: desired } = await this.desired(target, unit);
+    for (const object of desired) checkOwnership(await this.client(target).read(object.apiVersion!, object.kind!, namespace, object.metadata!.name!), target);
     return kubernetesApply({ client: this.client(target), namespace, owned: () => this.owned(target), selector: ownerSelector(target) }, desired, unit.secrets, options);
   }
 

@@ -28,7 +28,6 @@ export const OWNED_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }> = 
 ];
 
 export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'Node', 'PriorityClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
 
 /** Where an object goes in the apply order (unknown kinds between config and workloads). */
 export function applyRank(kind: string): number {
@@ -50,12 +49,18 @@ export function namespaceOf(target: DeployTarget): string {
   return target.target.namespace;
 }
 
+/** `apiVersion/kind`: how API discovery names a type. */
+export function typeKey(o: { apiVersion?: string; kind?: string }): string {
+  return `${o.apiVersion}/${o.kind}`;
+}
+
 /**
- * The objects of a rendered manifest set, placed in the target namespace and labelled with their owner, in apply
- * order. Cluster-scoped objects, objects for another namespace, duplicates and objects without apiVersion, kind or
- * name are `VALIDATION_FAILED`.
+ * The objects of a rendered manifest set, placed in the target namespace (cluster-scoped types, as API discovery
+ * named them in `clusterScoped`, keep none) and labelled with their owner, in apply order. Objects for another
+ * namespace, duplicates and objects without apiVersion, kind or name are `VALIDATION_FAILED`; whether a
+ * cluster-scoped object may be applied is the runtime policy's call.
  */
-export function manifestObjects(rendered: string, target: DeployTarget): KubeObject[] {
+export function manifestObjects(rendered: string, target: DeployTarget, clusterScoped: ReadonlySet<string> = new Set()): KubeObject[] {
   const namespace = namespaceOf(target);
   const errors: FieldError[] = [];
   const seen = new Set<string>();
@@ -67,8 +72,8 @@ export function manifestObjects(rendered: string, target: DeployTarget): KubeObj
     if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
       return errors.push({ path: '/spec/manifests', message: `${where} needs apiVersion, kind and metadata.name` });
     }
-    if (CLUSTER_SCOPED.has(o.kind)) return errors.push({ path: '/spec/manifests', message: `${o.kind}/${o.metadata.name} is cluster-scoped; Shipgate manages objects in the environment's namespace only` });
-    if (o.metadata.namespace && o.metadata.namespace !== namespace) {
+    const cluster = clusterScoped.has(typeKey(o));
+    if (!cluster && o.metadata.namespace && o.metadata.namespace !== namespace) {
       return errors.push({ path: '/spec/manifests', message: `${o.kind}/${o.metadata.name} names namespace "${o.metadata.namespace}", not the environment's "${namespace}"` });
     }
     const key = objectKey(o);
@@ -78,7 +83,7 @@ export function manifestObjects(rendered: string, target: DeployTarget): KubeObj
       ...o,
       metadata: {
         ...o.metadata,
-        namespace,
+        namespace: cluster ? undefined : namespace,
         labels: { ...(o.metadata.labels ?? {}), [LABELS.managedBy]: 'shipgate', [LABELS.application]: target.application, [LABELS.environment]: target.environment },
       },
     });
@@ -129,6 +134,19 @@ export function displayObject(o: KubeObject | null, other: KubeObject | null): K
 export function liveDigestOf(owned: readonly KubeObject[]): string {
   const facts = owned.map((o) => [objectKey(o), o.metadata?.resourceVersion ?? '']).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   return sha256Digest(canonicalJson(facts));
+}
+
+/**
+ * Refuses to touch a live object that Shipgate labelled for another environment or application: that would reach
+ * another environment's workload without its gates. Objects Shipgate never labelled may be adopted.
+ */
+export function checkOwnership(live: KubeObject | null, target: DeployTarget): void {
+  const labels = live?.metadata?.labels ?? {};
+  const env = labels[LABELS.environment];
+  const app = labels[LABELS.application];
+  if ((env !== undefined && env !== target.environment) || (app !== undefined && app !== target.application)) {
+    throw new ShipgateError('TARGET_IN_USE', `${objectKey(live!)} belongs to another environment or application; Shipgate will not change it`);
+  }
 }
 
 export function sameObject(a: KubeObject, b: KubeObject): boolean {

@@ -2,7 +2,8 @@ import type { Change } from '../../../core/preview/preview.js';
 import { redactText } from '../../../core/secrets/secret-masking.js';
 import { readableYaml, resourceDiff } from '../resource-diff.js';
 import type { KubeClient, KubeObject } from './kube-client.js';
-import { comparable, displayObject, objectKey, sameObject } from './kubernetes-model.js';
+import type { DeployTarget } from '../../../ports/runtime-driver.js';
+import { checkOwnership, comparable, displayObject, objectKey, sameObject } from './kubernetes-model.js';
 
 /**
  * What applying `desired` would change: each object is server-side applied with `dryRun=All` and compared with the
@@ -11,6 +12,7 @@ import { comparable, displayObject, objectKey, sameObject } from './kubernetes-m
  */
 export async function kubernetesChanges(
   client: KubeClient,
+  target: DeployTarget,
   namespace: string,
   desired: readonly KubeObject[],
   owned: readonly KubeObject[],
@@ -21,6 +23,7 @@ export async function kubernetesChanges(
   for (const object of desired) {
     const name = object.metadata!.name!;
     const [dryRun, live] = await Promise.all([client.apply(object, { dryRun: true }), client.read(object.apiVersion!, object.kind!, namespace, name)]);
+    checkOwnership(live, target);
     const after = comparable(dryRun, namespace);
     if (!live) {
       changes.push({ action: 'create', kind: object.kind!, name, diff: resourceDiff(objectKey(object), null, show(displayObject(after, null))) });

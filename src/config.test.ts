@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const ADMIN = 'sgt_a_long_enough_admin_token_1234';
+
+describe('loadConfig', () => {
+  it('refuses an admin token shorter than 24 characters, without echoing it', () => {
+    const short = 'dev-admin-token';
+    expect(() => loadConfig({ SHIPGATE_ADMIN_TOKEN: short })).toThrow(/SHIPGATE_ADMIN_TOKEN must be at least 24 characters/);
+    try {
+      loadConfig({ SHIPGATE_ADMIN_TOKEN: short });
+    } catch (error) {
+      expect(String(error)).not.toContain(short);
+    }
+    expect(() => loadConfig({ SHIPGATE_ADMIN_TOKEN: 'x'.repeat(23) })).toThrow(/at least 24/);
+    expect(loadConfig({ SHIPGATE_ADMIN_TOKEN: 'x'.repeat(24) }).adminToken).toBe('x'.repeat(24));
+    expect(loadConfig({ SHIPGATE_ADMIN_TOKEN: '' }).adminToken).toBeNull();
+    expect(loadConfig({}).adminToken).toBeNull();
+  });
+
+  it('reads the stream and request limits with their defaults and bounds', () => {
+    const defaults = loadConfig({ SHIPGATE_ADMIN_TOKEN: ADMIN });
+    expect(defaults.streams).toEqual({ maxSeconds: 3_600, maxPerToken: 10, maxTotal: 1_000 });
+    expect(defaults.rateLimitPerMinute).toBe(3_000);
+    expect(defaults.authFailuresPerMinute).toBe(60);
+    const set = loadConfig({
+      SHIPGATE_STREAM_MAX_SECONDS: '60',
+      SHIPGATE_STREAM_MAX_PER_TOKEN: '3',
+      SHIPGATE_STREAM_MAX_TOTAL: '50',
+      SHIPGATE_RATE_LIMIT_PER_MINUTE: '0',
+      SHIPGATE_AUTH_FAILURES_PER_MINUTE: '5',
+    });
+    expect(set.streams).toEqual({ maxSeconds: 60, maxPerToken: 3, maxTotal: 50 });
+    expect(set.rateLimitPerMinute).toBe(0);
+    expect(set.authFailuresPerMinute).toBe(5);
+    for (const [name, value] of [
+      ['SHIPGATE_STREAM_MAX_SECONDS', '0'],
+      ['SHIPGATE_STREAM_MAX_SECONDS', '86401'],
+      ['SHIPGATE_STREAM_MAX_PER_TOKEN', '1.5'],
+      ['SHIPGATE_STREAM_MAX_TOTAL', 'lots'],
+      ['SHIPGATE_RATE_LIMIT_PER_MINUTE', '-1'],
+      ['SHIPGATE_RATE_LIMIT_PER_MINUTE', 'off'],
+      ['SHIPGATE_AUTH_FAILURES_PER_MINUTE', '1e9'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`${name} must be an integer from`));
+    }
+  });
+});

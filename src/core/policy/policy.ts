@@ -1,0 +1,132 @@
+import { posix } from 'node:path';
+
+/** How strict an environment's runtime safety policy is. `privileged` is an admin's recorded choice. */
+export const POLICY_PROFILES = ['baseline', 'privileged'] as const;
+export type PolicyProfile = (typeof POLICY_PROFILES)[number];
+
+/** An environment's runtime safety policy. */
+export interface EnvironmentPolicy {
+  profile: PolicyProfile;
+  /** Host paths a bind mount or `hostPath` may use: absolute prefixes, matched segment by segment. */
+  allowHostPaths: string[];
+}
+
+export const DEFAULT_POLICY: EnvironmentPolicy = Object.freeze({ profile: 'baseline', allowHostPaths: [] }) as EnvironmentPolicy;
+
+export type PolicySeverity = 'deny' | 'warn';
+
+/** One thing of a release that a rule refused or warned about, and where it is. */
+export interface PolicyViolation {
+  ruleId: string;
+  severity: PolicySeverity;
+  message: string;
+  resource: { kind: string; name: string };
+  /** JSON-pointer-like path inside the resource. */
+  path: string;
+}
+
+/** What the policy concluded of a release: `passed` is false when any `deny` violation remains. */
+export interface PolicyResult {
+  passed: boolean;
+  violations: PolicyViolation[];
+}
+
+/**
+ * A resource of a release as the policy sees it: Compose services (`Service`), volumes and networks, or Kubernetes
+ * objects, in the runtime's normalized form. `clusterScoped` comes from the runtime's API discovery.
+ */
+export interface PolicyResource {
+  kind: string;
+  name: string;
+  spec: Record<string, unknown>;
+  clusterScoped?: boolean;
+}
+
+/** What a rule knows besides the resource. */
+export interface PolicyContext {
+  policy: EnvironmentPolicy;
+}
+
+/** A finding of a rule inside one resource, before the engine names the rule and the resource. */
+export interface RuleFinding {
+  message: string;
+  path: string;
+}
+
+/** One rule of the engine: data (id, severity, which resources) and a pure check. */
+export interface PolicyRule {
+  id: string;
+  severity: PolicySeverity;
+  /** What the rule refuses, for people (README, UI). */
+  description: string;
+  check(resource: PolicyResource, context: PolicyContext): RuleFinding[];
+}
+
+/**
+ * Runs every rule over every resource. With the `privileged` profile the built-in rules are off.
+ * @example evaluatePolicy(env.policy, rules, resources).passed
+ */
+export function evaluatePolicy(policy: EnvironmentPolicy, rules: readonly PolicyRule[], resources: readonly PolicyResource[]): PolicyResult {
+  const active = policy.profile === 'privileged' ? [] : rules;
+  const violations: PolicyViolation[] = [];
+  for (const resource of resources) {
+    for (const rule of active) {
+      for (const finding of rule.check(resource, { policy })) {
+        violations.push({ ruleId: rule.id, severity: rule.severity, message: finding.message, resource: { kind: resource.kind, name: resource.name }, path: finding.path });
+      }
+    }
+  }
+  return { passed: !violations.some((v) => v.severity === 'deny'), violations };
+}
+
+/** The `deny` violations of a result. */
+export function denials(result: PolicyResult): PolicyViolation[] {
+  return result.violations.filter((v) => v.severity === 'deny');
+}
+
+/** A host path made absolute and normal (`/srv/a/../b` → `/srv/b`), or null when it is not absolute. */
+export function normalHostPath(path: string): string | null {
+  if (!path.startsWith('/')) return null;
+  const normal = posix.normalize(path);
+  return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
+}
+
+/** True when `path` lies at or under one of the allowed prefixes (segment by segment, after normalization). */
+export function hostPathAllowed(path: string, allowed: readonly string[]): boolean {
+  const normal = normalHostPath(path);
+  if (!normal) return false;
+  return allowed.some((prefix) => {
+    const p = normalHostPath(prefix);
+    if (!p) return false;
+    return p === '/' || normal === p || normal.startsWith(`${p}/`);
+  });
+}
+
+/** Where Docker engines listen; binding one of these (or a directory holding one) hands over the engine. */
+const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/var/run/docker', '/run/docker', '/var/run/containerd', '/run/containerd', '/run/podman', '/var/run/podman'];
+
+/** True when a host path is a Docker/containerd socket or a directory that contains one. */
+export function reachesEngineSocket(path: string): boolean {
+  const normal = normalHostPath(path);
+  if (!normal) return false;
+  if (/\.sock$/.test(normal) || /\/docker\.sock\b/.test(normal)) return true;
+  return DOCKER_SOCKETS.some((socket) => socket === normal || socket.startsWith(normal === '/' ? '/' : `${normal}/`));
+}
+
+/** Capabilities the baseline lets a container add. */
+export const ALLOWED_ADDED_CAPABILITIES: ReadonlySet<string> = new Set(['NET_BIND_SERVICE']);
+
+/** A capability name as Docker and Kubernetes both accept it (`cap_net_admin`, `NET_ADMIN`) → `NET_ADMIN`. */
+export function capabilityName(value: unknown): string {
+  return String(value).toUpperCase().replace(/^CAP_/, '');
+}
+
+/** Checks a validated policy's fields; returns problems as `path: message`. */
+export function policyProblems(policy: EnvironmentPolicy): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  policy.allowHostPaths.forEach((path, i) => {
+    const normal = normalHostPath(path);
+    if (!normal || normal !== path) problems.push({ path: `/policy/allowHostPaths/${i}`, message: 'must be an absolute, normalized path (no "..", no trailing "/")' });
+  });
+  return problems;
+}
