@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import type { Database } from '../../src/adapters/storage/database.tables.js';
 import { loadAuditSecret } from '../../src/adapters/system/audit-key-file.js';
 import { AuditKeyring } from '../../src/adapters/system/audit-keyring.js';
+import { createLogger } from '../../src/adapters/system/logger.js';
 import { checkpointPayload } from '../../src/core/audit/audit-checkpoint.js';
 import { eventHash, legacyEventHash, type NewTimelineEvent, type TimelineEvent } from '../../src/core/audit/timeline-event.js';
 import { TEST_AUDIT_KEY } from '../support/audit-keys.js';
@@ -233,6 +234,11 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
       expect([bad.status, bad.body?.code], after).toEqual([400, 'VALIDATION_FAILED']);
     }
     expect((await call(ADMIN_TOKEN, 'GET', '/api/v1/audit/export?after=1&since=2')).status).toBe(400);
+    // "1e400" is coerced to Infinity, which the schema's bounds do not see: refused on every route, never a 500.
+    for (const path of ['/api/v1/releases?limit=1e400', `/api/v1/releases/${all[0]!.releaseId}/timeline?after=1e400`, `/api/v1/releases/${all[0]!.releaseId}/timeline?limit=-1e400`]) {
+      const bad = await call(ADMIN_TOKEN, 'GET', path);
+      expect([bad.status, bad.body?.code], path).toEqual([400, 'VALIDATION_FAILED']);
+    }
     const forbidden = await call(deployer, 'GET', '/api/v1/audit/export');
     expect([forbidden.status, forbidden.body.code]).toEqual([403, 'FORBIDDEN']);
     expect(forbidden.headers.get('content-type')).toContain('application/problem+json');
@@ -327,5 +333,11 @@ describe('the audit key', () => {
     const secrets = [TEST_AUDIT_KEY, ...[Buffer.from(TEST_AUDIT_KEY), seed].flatMap((b) => [b.toString('base64'), b.toString('base64url'), b.toString('hex')])];
     for (const text of shown) for (const secret of secrets) expect(text).not.toContain(secret);
     expect(JSON.stringify(keyed)).toBe(JSON.stringify({ publicKey: keyed.publicKey }));
+    // Even a careless log line of the configuration or the keyring shows no key.
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
+    logger.info({ auditKey: TEST_AUDIT_KEY, config: { auditKey: TEST_AUDIT_KEY }, keys: keyed }, 'configuration');
+    expect(lines).toHaveLength(1);
+    for (const secret of secrets) expect(lines[0]).not.toContain(secret);
   });
 });

@@ -62,6 +62,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error));
+  // The validator coerces a query's "1e400" to Infinity and then skips the bounds: no handler gets a non-finite number.
+  app.addHook('preHandler', async (request) => {
+    for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      if ([value].flat().some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+        const path = `/querystring/${key}`;
+        throw new ShipgateError('VALIDATION_FAILED', `${path} must be a finite number`, { errors: [{ path, message: 'must be a finite number' }] });
+      }
+    }
+  });
   const webRoot = options.webRoot ?? null;
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';

@@ -9,6 +9,8 @@ export const REDACTED_PATHS = [
   '*.token',
   '*.previewToken',
   '*.adminToken',
+  'auditKey',
+  '*.auditKey',
   '*.password',
   '*.spec',
   '*.renderedSpec',
