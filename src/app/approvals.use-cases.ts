@@ -3,6 +3,7 @@ import { decide, isTicketExpired, type ApprovalTicket, type TicketStatus } from 
 import { ShipgateError, isShipgateError } from '../core/errors.js';
 import type { ChangeSummary } from '../core/preview/preview.js';
 import { transition } from '../core/release/release-machine.js';
+import { redactText, secretValuesOf } from '../core/secrets/secret-masking.js';
 import type { ReleaseRecord } from '../core/release/release.js';
 import type { StoreSession } from '../ports/store.js';
 import type { AppContext } from './app-context.js';
@@ -48,7 +49,8 @@ export class ApprovalUseCases {
     const preview = release?.previewId ? await session.previews.get(release.previewId) : null;
     const { allowSelfApproval: _self, closedAt: _closed, ...rest } = ticket;
     const status = isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status;
-    return { ...rest, status, summary: preview?.summary ?? null, releaseState: release?.state ?? 'draft', description: release?.description ?? null };
+    const description = release?.description ? redactText(release.description, secretValuesOf(release.renderedSpec, release.parameters)) : null;
+    return { ...rest, status, summary: preview?.summary ?? null, releaseState: release?.state ?? 'draft', description };
   }
 
   /**

@@ -144,6 +144,9 @@ export class Executor {
         .catch((error: unknown) => this.ctx.logger.warn({ err: error, releaseId }, 'lease renewal failed'));
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     heartbeat.unref();
+    // Once the runtime was driven, the lease is given back only after the outcome is written: if that write fails,
+    // the lease runs out and recovery reports the release interrupted. Nothing ever applies it a second time.
+    let giveBackLease = true;
     try {
       let execution: Execution = {
         stage: 'applying',
@@ -156,6 +159,7 @@ export class Executor {
         ev('execution.started', { attempt: execution.attempt, instance: this.options.instanceId }),
         ev('execution.stage_changed', { from: release.execution.stage, to: 'applying' }),
       ]);
+      giveBackLease = false;
       const outcome = await this.runDriver(env, release, controller, async (stage, message) => {
         if (stage === execution.stage) return;
         const from = execution.stage;
@@ -163,9 +167,10 @@ export class Executor {
         await this.record(release, execution, (ev) => [ev('execution.stage_changed', { from, to: stage, message: message ?? null })]);
       });
       await this.finish(release, outcome.kind, outcome, execution);
+      giveBackLease = true;
     } finally {
       clearInterval(heartbeat);
-      await this.ctx.store.releases.releaseLease(releaseId, this.options.instanceId).catch(() => undefined);
+      if (giveBackLease) await this.ctx.store.releases.releaseLease(releaseId, this.options.instanceId).catch(() => undefined);
     }
   }
 

@@ -1,7 +1,7 @@
 import { releaseApprovalStatus, type ApprovalTicket } from '../core/approval/approval.js';
 import type { Environment } from '../core/environment/environment.js';
 import type { PreviewRecord } from '../core/preview/preview.js';
-import { maskParameters } from '../core/secrets/secret-masking.js';
+import { maskParameters, redactText, secretValuesOf } from '../core/secrets/secret-masking.js';
 import type { Release, ReleaseRecord } from '../core/release/release.js';
 
 /** The normalized release the API shows: lifecycle state, runtime, approval status and execution stage. */
@@ -35,8 +35,8 @@ export function releaseView(
       : null,
     draftRevision: record.draftRevision,
     draftDigest: record.draftDigest,
-    parameters: maskParameters(record.parameters),
-    description: record.description,
+    parameters: maskParameters(record.parameters, secretValuesOf(record.renderedSpec, record.parameters)),
+    description: record.description === null ? null : redactText(record.description, secretValuesOf(record.renderedSpec, record.parameters)),
     channel: record.channel,
     conversationId: record.conversationId,
     createdBy: record.createdBy,

@@ -33,16 +33,46 @@ export function composeEnvironment(service: Record<string, unknown>): Record<str
   return result;
 }
 
+/** `scheme://user:password@` (or `scheme://token@`): the user-info of a URL, whatever the scheme. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*)(?::([^\s/?#@]*))?@/gi;
+
+/** The secret part of each URL user-info in a text: the password, or a lone user-info (a token, as in `https://tok@host`). */
+export function urlCredentials(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(URL_USERINFO)) {
+    const secret = m[3] !== undefined ? m[3] : m[2];
+    if (secret) found.push(secret);
+  }
+  return found;
+}
+
+/** Every string inside a JSON-like value. */
+function stringsOf(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 64) return out;
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringsOf(v, out, depth + 1);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) stringsOf(v, out, depth + 1);
+  return out;
+}
+
 /**
  * Every secret value a rendered spec carries: Compose environment values whose name looks secret, Kubernetes
- * `Secret` data (decoded and encoded) and stringData, and parameters whose name looks secret.
+ * `Secret` data (decoded and encoded) and stringData, parameters whose name looks secret, and the credentials of
+ * every URL (`scheme://user:password@host`) in the spec or the parameters. A multi-line secret also counts line by
+ * line, since a diff or a log shows it a line at a time.
  */
 export function secretValuesOf(rendered: string, parameters: Record<string, string>): string[] {
   const values = new Set<string>();
   const add = (v: unknown) => {
-    if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) values.add(v);
+    if (typeof v !== 'string') return;
+    for (const piece of [v, ...(v.includes('\n') ? v.split(/\r?\n/).map((l) => l.trim()) : [])]) {
+      if (piece.length >= MIN_SECRET_LENGTH) values.add(piece);
+    }
   };
-  for (const [name, value] of Object.entries(parameters)) if (looksSecret(name)) add(value);
+  for (const [name, value] of Object.entries(parameters)) {
+    if (looksSecret(name)) add(value);
+    for (const credential of urlCredentials(value)) add(credential);
+  }
   let documents: unknown[] = [];
   try {
     documents = specDocuments(rendered);
@@ -50,6 +80,7 @@ export function secretValuesOf(rendered: string, parameters: Record<string, stri
     documents = [];
   }
   for (const doc of documents) {
+    for (const text of stringsOf(doc)) for (const credential of urlCredentials(text)) add(credential);
     const obj = asRecord(doc);
     if (!obj) continue;
     if (obj['kind'] === 'Secret') {
@@ -69,16 +100,21 @@ export function secretValuesOf(rendered: string, parameters: Record<string, stri
   return [...values].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every occurrence of each secret value in a text with {@link MASK}. */
+/**
+ * Replaces every occurrence of each secret value in a text with {@link MASK}, and the password of every URL
+ * (`scheme://user:********@host`) whatever its length.
+ */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
-  return out;
+  return out.replace(URL_USERINFO, (match, scheme: string, user: string, password: string | undefined) => {
+    if (password !== undefined) return password === MASK || password === '' ? match : `${scheme}${user}:${MASK}@`;
+    return user === '' || user === MASK ? match : `${scheme}${MASK}@`;
+  });
 }
 
 /** {@link redactText} over every string of a JSON-like value. */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
   if (typeof value === 'string') return redactText(value, secrets) as T;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets)) as T;
   const obj = asRecord(value);
@@ -90,9 +126,14 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   return value;
 }
 
-/** Parameters as shown to people: values of secret-looking names masked. */
-export function maskParameters(parameters: Record<string, string>): Record<string, string> {
+/**
+ * Parameters as shown to people: the value of a secret-looking name masked whole, and in any other value each
+ * secret the release carries (by value, so a secret passed under an innocent name is masked too) and each URL
+ * password.
+ * @example maskParameters({ DB_PASSWORD: 'p', DSN: 'pg://u:pw@db' }, []) // { DB_PASSWORD: '********', DSN: 'pg://u:********@db' }
+ */
+export function maskParameters(parameters: Record<string, string>, secrets: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parameters)) out[k] = looksSecret(k) ? MASK : v;
+  for (const [k, v] of Object.entries(parameters)) out[k] = looksSecret(k) || secrets.includes(v) ? MASK : redactText(v, secrets);
   return out;
 }
