@@ -113,14 +113,23 @@ export function redactText(text: string, secrets: readonly string[]): string {
   });
 }
 
-/** {@link redactText} over every string of a JSON-like value. */
-export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * {@link redactText} over every string of a JSON-like value (plain objects and arrays; anything else, such as a
+ * request object, is left as it is, and nesting deeper than any document Shipgate makes is cut off).
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[], depth = 0): T {
   if (typeof value === 'string') return redactText(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets)) as T;
-  const obj = asRecord(value);
-  if (obj) {
+  if (depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets, depth + 1)) as T;
+  if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = redactDeep(v, secrets);
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, secrets, depth + 1);
     return out as T;
   }
   return value;
