@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,40 @@ export interface ComposeCliOptions {
   dockerConfig?: string;
   /** When `up` pulls images: `missing` (default), `always` or `never`. */
   pull?: 'missing' | 'always' | 'never';
+  /** Where scratch directories go (default `<tmpdir>/shipgate-compose`). */
+  scratchRoot?: string;
+}
+
+/** True while a process of that id runs (on this host). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the scratch directories that processes which are gone left behind (a crash skips the cleanup after a
+ * command): each directory is named after the process that made it, so a live process's directory is never touched.
+ * Returns how many it removed.
+ */
+export function sweepScratch(root: string): number {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  // The rendered files hold secrets: the root must be this user's own private directory, not a link or a shared one.
+  const stat = lstatSync(root);
+  if (!stat.isDirectory() || stat.isSymbolicLink() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0) {
+    throw new Error(`the Compose scratch directory ${root} must be a private directory (mode 0700) owned by this user`);
+  }
+  let removed = 0;
+  for (const name of readdirSync(root)) {
+    const pid = Number.parseInt(name.split('-')[0] ?? '', 10);
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
 }
 
 export interface CommandResult {
@@ -29,9 +64,12 @@ export interface CommandResult {
  */
 export class ComposeCli {
   private readonly binary: string;
+  private readonly scratchRoot: string;
 
   constructor(private readonly options: ComposeCliOptions) {
     this.binary = options.dockerBinary ?? 'docker';
+    this.scratchRoot = options.scratchRoot ?? join(tmpdir(), 'shipgate-compose');
+    sweepScratch(this.scratchRoot);
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -77,9 +115,9 @@ export class ComposeCli {
     });
   }
 
-  /** Runs `work` with a scratch directory holding `compose.yaml`. */
+  /** Runs `work` with a scratch directory holding `compose.yaml`, removed when the command ends. */
   private async withFile<T>(text: string, work: (dir: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(tmpdir(), 'shipgate-compose-'));
+    const dir = await mkdtemp(join(this.scratchRoot, `${process.pid}-`));
     try {
       await writeFile(join(dir, 'compose.yaml'), text, { mode: 0o600 });
       return await work(dir);

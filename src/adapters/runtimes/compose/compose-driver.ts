@@ -14,6 +14,8 @@ export interface ComposeDriverOptions {
   dockerBinary?: string;
   dockerConfig?: string;
   pull?: 'missing' | 'always' | 'never';
+  /** Where the CLI's scratch directories go (swept of dead processes' leftovers on start). */
+  scratchRoot?: string;
 }
 
 /** Image facts recorded when a release ran, by service. */
@@ -37,7 +39,7 @@ export class ComposeDriver implements RuntimeDriver {
     const dockerHost = options.dockerHost || 'unix:///var/run/docker.sock';
     return new ComposeDriver(
       createDockerEngine(dockerHost),
-      new ComposeCli({ dockerHost, dockerBinary: options.dockerBinary, dockerConfig: options.dockerConfig, pull: options.pull }),
+      new ComposeCli({ dockerHost, dockerBinary: options.dockerBinary, dockerConfig: options.dockerConfig, pull: options.pull, scratchRoot: options.scratchRoot }),
     );
   }
 
