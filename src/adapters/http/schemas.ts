@@ -203,7 +203,7 @@ export const TimelineEvent = Type.Object({
 
 export const TimelineQuery = Type.Object(
   {
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Return events after this seq (a previous nextCursor)' })),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Return events after this seq (a previous nextCursor)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   },
   closed,
