@@ -17,6 +17,8 @@ export type Environment = Json<'/api/v1/environments/{name}', 'get', 200>;
 export type Approval = Json<'/api/v1/approvals/{id}', 'get', 200>;
 export type Me = Json<'/api/v1/me', 'get', 200>;
 export type Change = Preview['changes'][number];
+export type PolicyResult = Preview['policy'];
+export type PolicyViolation = PolicyResult['violations'][number];
 
 /** An RFC 9457 problem as the API sends it. */
 export interface Problem {
@@ -28,6 +30,8 @@ export interface Problem {
   reason?: string;
   requestId?: string;
   errors?: Array<{ path: string; message: string }>;
+  /** With POLICY_DENIED: the runtime policy's deny violations. */
+  violations?: PolicyViolation[];
 }
 
 /** Thrown by {@link unwrap} for every error answer; carries the problem body. */

@@ -9,6 +9,7 @@ const ACTION_LABEL: Record<NextAction, string> = {
   reload: 'Refresh',
   'view-approvals': 'Open approvals',
   'override-freeze': 'Override the freeze (admin)',
+  'override-policy': 'Override the policy (admin)',
 };
 
 /** The problem carried by an error, whatever threw it. */

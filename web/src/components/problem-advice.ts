@@ -1,6 +1,6 @@
 import type { Problem } from '../api/client';
 
-export type NextAction = 'preview-again' | 'submit' | 'sign-in' | 'reload' | 'view-approvals' | 'override-freeze';
+export type NextAction = 'preview-again' | 'submit' | 'sign-in' | 'reload' | 'view-approvals' | 'override-freeze' | 'override-policy';
 
 export interface Advice {
   title: string;
@@ -26,6 +26,16 @@ export function adviceFor(problem: Problem): Advice {
       return { title: 'Approval needed', message: 'This environment requires approval before anything is applied. Submit the release for approval and wait for the approvers.', actions: ['submit', 'view-approvals'] };
     case 'FROZEN':
       return { title: 'The environment is frozen', message: `${problem.detail}. Only an admin can apply now, with a recorded reason.`, actions: ['override-freeze'] };
+    case 'POLICY_DENIED': {
+      const listed = problem.violations?.map((v) => `${v.resource.kind}/${v.resource.name}: ${v.message}`).join('\n');
+      return {
+        title: "The environment's runtime policy refuses this release",
+        message: `${listed ?? problem.detail}\nChange the release, or an admin may go ahead with a recorded reason.`,
+        actions: ['override-policy'],
+      };
+    }
+    case 'TARGET_IN_USE':
+      return { title: 'The target belongs to another environment', message: `${problem.detail}. Each environment needs a namespace or project of its own.`, actions: [] };
     case 'INVALID_STATE':
       return { title: 'Not possible in this state', message: `${problem.detail}. The page was refreshed with the current state.`, actions: ['reload'] };
     case 'FORBIDDEN':

@@ -7,6 +7,7 @@ import { ChannelBadge, StateBadge } from '../components/badges';
 import { ConfirmDialog, Countdown, Loading, ProblemNotice, formatTime } from '../components/common';
 import { DiagnosticsView } from '../components/diagnostics-view';
 import { ChangeSummary, DiffView } from '../components/diff-view';
+import { PolicyView } from '../components/policy-view';
 import { lifecycleSteps } from '../components/lifecycle-steps';
 import type { NextAction } from '../components/problem-advice';
 import { Stepper } from '../components/stepper';
@@ -52,6 +53,7 @@ export function ReleasePage() {
   const [confirmApply, setConfirmApply] = useState(false);
   const [confirmRollback, setConfirmRollback] = useState(false);
   const [freezeReason, setFreezeReason] = useState<string | null>(null);
+  const [policyReason, setPolicyReason] = useState<string | null>(null);
   const [tab, setTab] = useState<'timeline' | 'diagnostics'>('timeline');
 
   // Live: every new timeline event and the release's new state, without reloading.
@@ -102,10 +104,14 @@ export function ReleasePage() {
       await queryClient.invalidateQueries({ queryKey: ['release', id] });
     });
   const doSubmit = () =>
-    run('submit', async () => refresh(await unwrap(api.POST('/api/v1/releases/{id}/submit', { params: { path: { id } }, body: { previewToken: currentPreview?.token } }))));
+    run('submit', async () => refresh(await unwrap(api.POST('/api/v1/releases/{id}/submit', { params: { path: { id } }, body: { previewToken: currentPreview?.token, ...(policyReason ? { policyOverride: { reason: policyReason } } : {}) } }))));
   const doApply = () =>
     run('apply', async () => {
-      const body = { previewToken: currentPreview?.token, ...(freezeReason ? { freezeOverride: { reason: freezeReason } } : {}) };
+      const body = {
+        previewToken: currentPreview?.token,
+        ...(freezeReason ? { freezeOverride: { reason: freezeReason } } : {}),
+        ...(policyReason ? { policyOverride: { reason: policyReason } } : {}),
+      };
       refresh(await unwrap(api.POST('/api/v1/releases/{id}/apply', { params: { path: { id } }, body })));
       setConfirmApply(false);
     });
@@ -123,10 +129,12 @@ export function ReleasePage() {
     else if (action === 'view-approvals') navigate('/approvals');
     else if (action === 'sign-in') navigate('/sign-in');
     else if (action === 'override-freeze') setFreezeReason('');
+    else if (action === 'override-policy') setPolicyReason('');
   };
 
-  const available: NextAction[] = ['preview-again', 'submit', 'reload', 'view-approvals', 'sign-in', ...(can(me.data, 'admin', r.environment) ? (['override-freeze'] as const) : [])];
-  const canPreview = mayWrite && ['draft', 'previewed'].includes(r.state);
+  const available: NextAction[] = ['preview-again', 'submit', 'reload', 'view-approvals', 'sign-in', ...(can(me.data, 'admin', r.environment) ? (['override-freeze', 'override-policy'] as const) : [])];
+  // In pending_approval and approved a fresh preview keeps the approval (it is bound to the draft, not a preview).
+  const canPreview = mayWrite && ['draft', 'previewed', 'pending_approval', 'approved'].includes(r.state);
   const canSubmit = mayWrite && approvalRequired && r.state === 'previewed';
   const canApply = mayWrite && (r.state === 'approved' || (!approvalRequired && r.state === 'previewed'));
   const canCancel = mayWrite && ['draft', 'previewed', 'pending_approval', 'approved'].includes(r.state);
@@ -168,6 +176,12 @@ export function ReleasePage() {
         {!mayWrite && <span className="muted">You can read this release; changing it needs the deployer role on {r.environment}.</span>}
       </div>
 
+      {policyReason !== null && !confirmApply && canSubmit && (
+        <label className="inline-field">
+          Policy override reason for the submission (recorded on the timeline)
+          <input value={policyReason} onChange={(e) => setPolicyReason(e.target.value)} required />
+        </label>
+      )}
       {(canApply || canSubmit) && !previewUsable && <p className="hint">Preview the release to see what it changes; the same preview is what gets {approvalRequired ? 'approved and ' : ''}applied.</p>}
 
       {currentPreview && (
@@ -177,6 +191,7 @@ export function ReleasePage() {
             {previewUsable ? <Countdown until={currentPreview.expiresAt} label="Expires in" /> : <span className="badge badge-neutral">used by the apply</span>}
           </div>
           <ChangeSummary summary={currentPreview.summary} />
+          <PolicyView policy={currentPreview.policy} />
           {currentPreview.changes.map((c) => <DiffView key={`${c.kind}/${c.name}`} change={c} />)}
         </section>
       )}
@@ -186,6 +201,13 @@ export function ReleasePage() {
         <ul className="plain">
           {currentPreview?.changes.filter((c) => c.action !== 'unchanged').map((c) => <li key={`${c.kind}/${c.name}`}>{c.action} {c.kind}/{c.name}</li>)}
         </ul>
+        {currentPreview && !currentPreview.policy?.passed && <PolicyView policy={currentPreview.policy} />}
+        {policyReason !== null && (
+          <label>
+            Policy override reason (recorded on the timeline)
+            <input value={policyReason} onChange={(e) => setPolicyReason(e.target.value)} required />
+          </label>
+        )}
         {freezeReason !== null && (
           <label>
             Freeze override reason (recorded on the timeline)
@@ -197,7 +219,7 @@ export function ReleasePage() {
             error={error}
             available={available}
             onAction={(action) => {
-              if (action !== 'override-freeze') setConfirmApply(false);
+              if (action !== 'override-freeze' && action !== 'override-policy') setConfirmApply(false);
               onAction(action);
             }}
           />
