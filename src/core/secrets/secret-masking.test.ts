@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, maskParameters, redactDeep, redactText, secretValuesOf } from './secret-masking.js';
+import { ShipgateError } from '../errors.js';
+import { MASK, maskParameters, redactDeep, redactText, secretValuesOf, withoutSecrets } from './secret-masking.js';
 
 describe('secret masking', () => {
   it('finds Compose, Kubernetes and parameter secrets', () => {
@@ -30,5 +31,16 @@ describe('secret masking', () => {
     const shown = redactText('key: |\n    MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n    AAAAB3NzaC1yc2EAAAADAQABAAABgQC\n', lines);
     expect(shown).not.toContain('MIIEvQ');
     expect(shown).not.toContain('AAAAB3');
+  });
+
+  it('masks secrets a runtime quoted in an error', () => {
+    const raw = new ShipgateError('VALIDATION_FAILED', 'Secret "db" is invalid: data.pw: "hunter22-canary" is not base64', {
+      errors: [{ path: '/spec/manifests', message: 'data.pw: "hunter22-canary"' }],
+    });
+    const shown = withoutSecrets(raw, ['hunter22-canary']) as ShipgateError;
+    expect(shown.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify([shown.detail, shown.metadata])).not.toContain('hunter22');
+    const other = new Error('x');
+    expect(withoutSecrets(other, ['x'])).toBe(other);
   });
 });

@@ -1,3 +1,4 @@
+import { ShipgateError } from '../errors.js';
 import { specDocuments } from '../release/spec-render.js';
 
 /** What a masked value is shown as. */
@@ -145,4 +146,13 @@ export function maskParameters(parameters: Record<string, string>, secrets: read
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(parameters)) out[k] = looksSecret(k) || secrets.includes(v) ? MASK : redactText(v, secrets);
   return out;
+}
+
+/**
+ * An error as it may leave Shipgate: a runtime's own messages (a Kubernetes API server's, Compose's) can quote the
+ * rendered spec, so each secret in its detail and field errors is masked. Anything but a ShipgateError is left as it is.
+ */
+export function withoutSecrets(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof ShipgateError)) return error;
+  return new ShipgateError(error.code, redactText(error.detail, secrets), redactDeep(error.metadata, secrets));
 }
