@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, eventually, startTestServer, type ApiResponse, type TestServer } from '../support/test-server.js';
 import { DIALECTS } from '../support/dialects.js';
+import { ScriptedDriver } from '../support/scripted-driver.js';
+import { openSse, type SseEvent } from '../support/sse-reader.js';
 
 // Governance that cannot be bypassed, through the public API on both stores: the runtime policy, one target per
 // environment, four eyes over every author, refusals that reveal nothing, re-preview after approval, and secrets
@@ -9,6 +11,8 @@ import { DIALECTS } from '../support/dialects.js';
 const CANARY = 'canary-gov-5d1e0c';
 const URL_PASSWORD = 'urlpw-9f8e7d';
 const RENAMED = 'renamed-canary-41b2';
+const PEM_LINE_1 = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7canary';
+const PEM_LINE_2 = 'AAAAB3NzaC1yc2EAAAADAQABAAABgQDcanaryline2xyz';
 const compose = (extra = '', image = 'web:${TAG}') => `services:\n  web:\n    image: ${image}\n${extra}`;
 
 describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => {
@@ -19,6 +23,7 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
   let vic: string; // viewer of staging only
   let stan: string; // deployer of staging, viewer of production
   const seen: ApiResponse[] = [];
+  const frames: SseEvent[] = [];
 
   async function call(token: string | null, method: string, path: string, body?: unknown) {
     const res = await srv.api(token, method, path, body);
@@ -275,8 +280,11 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
       const shown = (await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body;
       expect(shown.parameters).toMatchObject({ TAG: '1', PW: '********', API_TOKEN: '********', DSN: 'postgres://app:********@db:5432/shop' });
       const p = await preview(rel.id);
+      const stream = await openSse(`${srv.url}/api/v1/releases/${rel.id}/stream`, { authorization: `Bearer ${dana}` });
       await call(dana, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token });
       await eventually(async () => ((await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body.state === 'succeeded' ? true : null));
+      frames.push(...(await stream.end(15_000)));
+      expect(frames.some((f) => f.event === 'timeline')).toBe(true);
       await call(dana, 'GET', `/api/v1/releases/${rel.id}/timeline`);
       await call(dana, 'GET', `/api/v1/releases/${rel.id}/diagnostics`);
       await call(dana, 'GET', '/api/v1/releases?environment=staging');
@@ -299,12 +307,34 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
       expect((await call(dana, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: prod.id })).status).toBe(201);
     });
 
-    it('never shows a canary in any response body, timeline event or log line of this suite', async () => {
-      const events = (await srv.store.timeline.scan(0, 100_000)).map((e) => JSON.stringify(e)).join('\n');
+    it('masks a multi-line secret line by line (a Kubernetes Secret), wherever a line of it would show', async () => {
+      const k8s = await startTestServer({ dialect, drivers: { kubernetes: new ScriptedDriver('kubernetes') } });
+      try {
+        await k8s.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'kube', runtime: 'kubernetes', target: { namespace: 'gov' } });
+        const manifests = `apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\nstringData:\n  key: |\n    -----BEGIN KEY-----\n    ${PEM_LINE_1}\n    ${PEM_LINE_2}\n    -----END KEY-----\n`;
+        const rel = await k8s.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'tls', environment: 'kube', spec: { manifests }, description: `rotates ${PEM_LINE_1}` });
+        expect(rel.status, JSON.stringify(rel.body)).toBe(201);
+        const p = await k8s.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
+        seen.push(rel, p, await k8s.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.body.id}`), await k8s.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.body.id}/timeline`));
+        const text = JSON.stringify([rel.body, p.body]) + (await k8s.store.timeline.scan(0, 10_000)).map((e) => JSON.stringify(e)).join('') + k8s.logs.join('');
+        for (const line of [PEM_LINE_1, PEM_LINE_2]) expect(text).not.toContain(line);
+      } finally {
+        await k8s.close();
+      }
+    });
+
+    it('never shows a canary in any response body, SSE frame, timeline event, webhook-ready payload or log line of this suite', async () => {
+      const timeline = await srv.store.timeline.scan(0, 100_000);
+      const events = timeline.map((e) => JSON.stringify(e)).join('\n');
       const bodies = seen.map((r) => JSON.stringify(r.body)).join('\n');
-      for (const canary of [CANARY, URL_PASSWORD, RENAMED]) {
+      // What a notification would carry: each event with the release as the API shows it.
+      const payloads: string[] = [];
+      for (const event of timeline.slice(-40)) payloads.push(JSON.stringify({ event, release: (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${event.releaseId}`)).body }));
+      for (const canary of [CANARY, URL_PASSWORD, RENAMED, PEM_LINE_1]) {
         expect(bodies).not.toContain(canary);
+        expect(JSON.stringify(frames)).not.toContain(canary);
         expect(events).not.toContain(canary);
+        expect(payloads.join('\n')).not.toContain(canary);
         expect(srv.logs.join('\n')).not.toContain(canary);
       }
     });
