@@ -180,6 +180,8 @@ export class ReleaseStreams {
     };
     request.raw.on('close', close);
     res.on('close', close);
-    if (send(first)) end('terminal');
+    // A client gone before the listeners were on would otherwise hold its slot until the lifetime ran out.
+    if (res.destroyed) close();
+    else if (send(first)) end('terminal');
   }
 }
