@@ -53,13 +53,21 @@ export interface PolicyOverride {
   reason: string;
 }
 
-export interface SubmitInput {
+/**
+ * How a caller shows the preview a submit or apply goes by: the single-use token the preview returned, or — for the
+ * command center, which never keeps tokens — the id of a preview this same caller made through this same
+ * conversation (see {@link ReleaseUseCases.verifyPreview}).
+ */
+export interface PreviewProof {
   previewToken?: string;
+  previewId?: string;
+}
+
+export interface SubmitInput extends PreviewProof {
   policyOverride?: PolicyOverride;
 }
 
-export interface ApplyInput {
-  previewToken?: string;
+export interface ApplyInput extends PreviewProof {
   policyOverride?: PolicyOverride;
   /** Apply inside a freeze window; admins only, and the reason is recorded. */
   freezeOverride?: { reason: string };
@@ -267,6 +275,8 @@ export class ReleaseUseCases {
       changes,
       policy,
       policyDigest: policyDigest(env),
+      createdBy: caller.principal.subject,
+      conversationId: conversationOf(caller),
     };
     await this.ctx.write([id], async (tx) => {
       const current = await this.load(tx, id);
@@ -292,7 +302,7 @@ export class ReleaseUseCases {
       if (t.from !== t.to) events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
       await tx.timeline.append(events);
     });
-    const { tokenHash: _hash, consumedAt: _consumed, policyDigest: _digest, ...shown } = preview;
+    const { tokenHash: _hash, consumedAt: _consumed, policyDigest: _digest, createdBy: _by, conversationId: _conversation, ...shown } = preview;
     return { ...shown, token };
   }
 
@@ -317,15 +327,33 @@ export class ReleaseUseCases {
     return this.ctx.events.for(release, caller).make('policy.overridden', { previewId: preview.id, reason, violations: denied });
   }
 
-  /** Finds the preview a token stands for and checks it against the release and what runs now. */
-  private async verifyPreview(session: StoreSession, release: ReleaseRecord, env: Environment, token: string | undefined): Promise<PreviewRecord> {
-    if (token === undefined || token === '') throw previewRequired('PREVIEW_MISSING', 'a previewToken from POST /releases/{id}/preview is required');
-    const hash = previewTokenHash(token);
-    const preview = hash ? await session.previews.getByTokenHash(hash) : null;
-    if (!preview) throw previewRequired('PREVIEW_INVALID', 'the preview token is not one Shipgate issued');
+  /**
+   * Finds the preview a proof stands for and checks it against the release and what runs now. A preview id (instead
+   * of its token) is accepted only from the command center, for a preview the same caller made in the same
+   * conversation: preview ids are visible to every reader of the release, so the id alone proves nothing.
+   */
+  private async verifyPreview(session: StoreSession, caller: Caller, release: ReleaseRecord, env: Environment, proof: PreviewProof): Promise<PreviewRecord> {
+    const preview = await this.previewOf(session, caller, proof);
     checkPreviewFor(preview, release, this.ctx.clock.now());
     const driver = this.ctx.driverFor(env.runtime);
     checkPreviewLive(preview, await driver.liveDigest(deployTargetOf(env, release)));
+    return preview;
+  }
+
+  private async previewOf(session: StoreSession, caller: Caller, proof: PreviewProof): Promise<PreviewRecord> {
+    const { previewToken: token, previewId } = proof;
+    if (token !== undefined && token !== '') {
+      const hash = previewTokenHash(token);
+      const preview = hash ? await session.previews.getByTokenHash(hash) : null;
+      if (!preview) throw previewRequired('PREVIEW_INVALID', 'the preview token is not one Shipgate issued');
+      return preview;
+    }
+    if (previewId === undefined || previewId === '') throw previewRequired('PREVIEW_MISSING', 'a previewToken from POST /releases/{id}/preview is required');
+    const conversationId = conversationOf(caller);
+    const preview = conversationId ? await session.previews.get(previewId) : null;
+    if (!preview || preview.conversationId !== conversationId || preview.createdBy !== caller.principal.subject) {
+      throw previewRequired('PREVIEW_INVALID', 'the preview was not made by this caller in this conversation');
+    }
     return preview;
   }
 
@@ -333,7 +361,7 @@ export class ReleaseUseCases {
     const release = await this.load(this.ctx.store, id);
     requirePermission(caller, 'deployment:write', release.environment);
     const env = await this.ctx.environmentOf(this.ctx.store, release);
-    const preview = await this.verifyPreview(this.ctx.store, release, env, input.previewToken);
+    const preview = await this.verifyPreview(this.ctx.store, caller, release, env, input);
     transition(release.state, env.approval.required ? 'submitForApproval' : 'submitWithoutApproval');
     const overridden = this.checkPolicy(caller, env, release, preview, input.policyOverride);
     return this.ctx.write([id], async (tx) => {
@@ -399,7 +427,7 @@ export class ReleaseUseCases {
   private async applyChecked(caller: Caller, release: ReleaseRecord, input: ApplyInput): Promise<Release> {
     requirePermission(caller, 'deployment:write', release.environment);
     const env = await this.ctx.environmentOf(this.ctx.store, release);
-    const preview = await this.verifyPreview(this.ctx.store, release, env, input.previewToken);
+    const preview = await this.verifyPreview(this.ctx.store, caller, release, env, input);
     const ticket = release.ticketId ? await this.ctx.store.approvals.get(release.ticketId) : null;
     if (!isApprovalComplete(env.approval.required, release, ticket)) {
       throw new ShipgateError('APPROVAL_REQUIRED', `environment "${env.name}" requires an approved approval ticket`, {
@@ -585,13 +613,18 @@ export class ReleaseUseCases {
   }
 }
 
+/** The command-center conversation a caller acts through; null on every other channel. */
+function conversationOf(caller: Caller): string | null {
+  return caller.channel === 'ai' ? (caller.conversationId ?? null) : null;
+}
+
 /** What every new release starts with: a first draft revision by the caller, on the caller's channel, not run yet. */
 function newDraft(caller: Caller, now: string) {
   return {
     state: 'draft' as const,
     draftRevision: 1,
     channel: caller.channel,
-    conversationId: caller.channel === 'ai' ? (caller.conversationId ?? null) : null,
+    conversationId: conversationOf(caller),
     createdBy: caller.principal.subject,
     createdAt: now,
     updatedAt: now,

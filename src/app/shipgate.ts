@@ -3,6 +3,7 @@ import { AppContext, type AppContextOptions } from './app-context.js';
 import type { AuditKeys } from '../ports/audit-keys.js';
 import { ApprovalUseCases } from './approvals.use-cases.js';
 import { AuditUseCases } from './audit.use-cases.js';
+import { ConversationUseCases } from './conversations.use-cases.js';
 import { EnvironmentUseCases } from './environments.use-cases.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import { ReleaseUseCases } from './releases.use-cases.js';
@@ -22,6 +23,7 @@ export class Shipgate {
   readonly environments: EnvironmentUseCases;
   readonly access: AccessUseCases;
   readonly audit: AuditUseCases;
+  readonly conversations: ConversationUseCases;
   readonly executor: Executor;
 
   constructor(options: ShipgateOptions) {
@@ -31,6 +33,7 @@ export class Shipgate {
     this.environments = new EnvironmentUseCases(this.ctx);
     this.access = new AccessUseCases(this.ctx, { adminToken: options.adminToken ?? null });
     this.audit = new AuditUseCases(this.ctx, options.auditKeys);
+    this.conversations = new ConversationUseCases(this.ctx);
     this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals });
   }
 

@@ -132,6 +132,8 @@ export interface ConversationRecord {
   subject: string;
   title: string;
   state: Record<string, unknown>;
+  /** Bumped by every state write: what {@link ConversationRepository.compareAndSetState} compares. */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -149,10 +151,11 @@ export interface MessageRecord {
 export interface ConversationRepository {
   insert(conversation: ConversationRecord): Promise<void>;
   get(id: string): Promise<ConversationRecord | null>;
-  update(conversation: ConversationRecord): Promise<void>;
+  /** Compare-and-set: writes `state` (and bumps the version) only while the conversation is at `expectedVersion`. False when another write came first. */
+  compareAndSetState(id: string, expectedVersion: number, state: Record<string, unknown>, updatedAt: string): Promise<boolean>;
   listBySubject(subject: string, limit: number): Promise<ConversationRecord[]>;
   addMessage(message: MessageRecord): Promise<void>;
-  /** Messages oldest first (ids are time-ordered). */
+  /** The newest `limit` messages, oldest first (ids are time-ordered). */
   messages(conversationId: string, limit: number): Promise<MessageRecord[]>;
 }
 

@@ -114,10 +114,8 @@ describe.each(DIALECTS)('the AI command center (%s)', (dialect) => {
     const outsider = await srv.tokenFor('olga', 'viewer', ['production']);
     for (const text of ['why did web fail in staging?', `why did ${bad.body.id} fail?`, `show the timeline of ${bad.body.id}`]) {
       const res = await say(outsider, text);
-      // Named by id, the release is refused as the API refuses it; named by an environment the user cannot see,
-      // the command center does not even know it, and asks.
-      if (text.includes(bad.body.id)) expect([res.status, res.body.code], text).toEqual([403, 'FORBIDDEN']);
-      else expect(res.body.reply).toMatch(/which release/i);
+      // Named by id or by an environment the user cannot see, the request is refused as the API refuses it.
+      expect([res.status, res.body.code], text).toEqual([403, 'FORBIDDEN']);
       const body = JSON.stringify(res.body);
       for (const leak of ['CONTAINER_EXITED', 'exited', 'fatal', 'findings']) expect(body, text).not.toContain(leak);
       const history = await srv.api(outsider, 'GET', `/api/v1/ai/conversations/${res.body.conversationId}`);
@@ -210,13 +208,13 @@ describe('the command center with an OpenAI-compatible model', () => {
   const say = (token: string, text: string, conversationId?: string) => srv.api(token, 'POST', '/api/v1/ai/messages', { text, ...(conversationId ? { conversationId } : {}) });
 
   it('turns a tool call into the same use case, and offers only the fixed action set', async () => {
-    llm.enqueue({ toolCalls: [{ name: 'draft_release', arguments: JSON.stringify({ application: 'web', environment: 'production', parameters: { TAG: '4' } }) }] });
-    const res = await say(tokens.dana, 'please put web 4 on prod');
+    llm.enqueue({ toolCalls: [{ name: 'draft_release', arguments: JSON.stringify({ application: 'web', environment: 'production', fromEnvironment: 'staging', parameters: { TAG: '4' } }) }] });
+    const res = await say(tokens.dana, 'please put what runs in staging on prod, with tag 4');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.release).toMatchObject({ application: 'web', environment: 'production', parameters: { TAG: '4' }, channel: 'ai' });
     const request = llm.requests.at(-1)!;
     expect(request.tools.map((t) => t.function.name).sort()).toEqual(['draft_release', 'explain_failure', 'list_approvals', 'preview_release', 'propose_apply', 'propose_rollback', 'show_status', 'show_timeline', 'submit_release']);
-    expect(request.messages.at(-1)).toMatchObject({ role: 'user', content: 'please put web 4 on prod' });
+    expect(request.messages.at(-1)).toMatchObject({ role: 'user', content: 'please put what runs in staging on prod, with tag 4' });
   });
 
   it('refuses malicious or malformed tool calls and never shows the model release text', async () => {
@@ -254,9 +252,19 @@ describe('the command center with an OpenAI-compatible model', () => {
     }
   });
 
-  it('passes a plain answer through as a question', async () => {
+  it("shows a model's question only as a separate note after saying that nothing was done", async () => {
     llm.enqueue({ text: 'Which environment: staging or production?' });
     const res = await say(tokens.dana, 'deploy web');
-    expect(res.body.reply).toBe('Which environment: staging or production?');
+    expect(res.body.reply).toMatch(/^Nothing was done/);
+    expect(res.body.reply).toContain('Note from the language model (nothing was done): “Which environment: staging or production?”');
+    expect(res.body.actions).toEqual([]);
+  });
+
+  it('lists approvals through the list_approvals tool', async () => {
+    llm.enqueue({ toolCalls: [{ name: 'list_approvals', arguments: '{}' }] });
+    const res = await say(tokens.dana, 'anything waiting on sign-off?');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.actions.map((a: any) => a.type)).toEqual(['approvals']);
+    expect(res.body.reply).toMatch(/wait|Nothing waits/);
   });
 });

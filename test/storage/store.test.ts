@@ -114,6 +114,8 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
         violations: [{ ruleId: 'privileged', severity: 'deny' as const, message: 'runs privileged', resource: { kind: 'Service', name: 'web' }, path: '/privileged' }],
       },
       policyDigest: 'sha256:p',
+      createdBy: 'dana',
+      conversationId: null,
     };
     await store.previews.insert(preview);
     expect(await store.previews.getByTokenHash(preview.tokenHash)).toEqual(preview);
@@ -208,17 +210,19 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect(got).toMatchObject({ status: 'approved', decisions: [{ approver: 'alice', decision: 'approve' }] });
   });
 
-  it('keeps conversations per user with their messages in order', async () => {
+  it('keeps conversations per user with their messages in order, and their state compare-and-set', async () => {
     const now2 = now();
-    const conversation = { id: ids.newId(), subject: 'dana', title: 'deploy web', state: { releaseId: null, proposals: [] }, createdAt: now2, updatedAt: now2 };
+    const conversation = { id: ids.newId(), subject: 'dana', title: 'deploy web', state: { releaseId: null, proposals: [] }, version: 0, createdAt: now2, updatedAt: now2 };
     await store.conversations.insert(conversation);
     await store.conversations.insert({ ...conversation, id: ids.newId(), subject: 'alice' });
     for (const [role, text] of [['user', 'deploy web'], ['assistant', 'Drafted'], ['user', 'apply it']] as const) {
       await store.conversations.addMessage({ id: ids.newId(), conversationId: conversation.id, role, text, actions: [{ type: 'release' }], releaseId: null, at: now() });
     }
-    await store.conversations.update({ ...conversation, state: { releaseId: 'r1', proposals: [{ id: 'p' }] }, updatedAt: now() });
-    expect((await store.conversations.get(conversation.id))?.state).toEqual({ releaseId: 'r1', proposals: [{ id: 'p' }] });
+    expect(await store.conversations.compareAndSetState(conversation.id, 0, { releaseId: 'r1', proposals: [{ id: 'p' }] }, now())).toBe(true);
+    expect(await store.conversations.compareAndSetState(conversation.id, 0, { releaseId: 'lost', proposals: [] }, now())).toBe(false);
+    expect(await store.conversations.get(conversation.id)).toMatchObject({ state: { releaseId: 'r1', proposals: [{ id: 'p' }] }, version: 1 });
     expect((await store.conversations.messages(conversation.id, 10)).map((m) => m.text)).toEqual(['deploy web', 'Drafted', 'apply it']);
+    expect((await store.conversations.messages(conversation.id, 2)).map((m) => m.text)).toEqual(['Drafted', 'apply it']);
     expect((await store.conversations.listBySubject('dana', 10)).map((c) => c.id)).toEqual([conversation.id]);
   });
 });

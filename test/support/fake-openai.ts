@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One scripted answer: a tool call (name + raw JSON arguments), several, or plain text. */
-export type ScriptedAnswer = { toolCalls: Array<{ name: string; arguments: string }> } | { text: string };
+/** One scripted answer: tool calls (name + raw JSON arguments, with text beside them or not), or plain text. */
+export type ScriptedAnswer = { toolCalls: Array<{ name: string; arguments: string }>; text?: string } | { text: string };
 
 /**
  * A small local OpenAI-compatible server (POST /v1/chat/completions) that replays scripted answers in order and
@@ -30,20 +30,20 @@ export class FakeOpenAi {
         this.requests.push(JSON.parse(body));
         const answer = this.script.shift() ?? { text: 'I am not sure what you mean.' };
         const message =
-          'text' in answer
-            ? { role: 'assistant', content: answer.text }
-            : {
+          'toolCalls' in answer
+            ? {
                 role: 'assistant',
-                content: null,
+                content: answer.text ?? null,
                 tool_calls: answer.toolCalls.map((c, i) => ({ id: `call_${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } })),
-              };
+              }
+            : { role: 'assistant', content: answer.text };
         res.writeHead(200, { 'content-type': 'application/json' }).end(
           JSON.stringify({
             id: 'chatcmpl-test',
             object: 'chat.completion',
             created: Math.floor(Date.now() / 1000),
             model: 'scripted',
-            choices: [{ index: 0, message, finish_reason: 'text' in answer ? 'stop' : 'tool_calls' }],
+            choices: [{ index: 0, message, finish_reason: 'toolCalls' in answer ? 'tool_calls' : 'stop' }],
             usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
           }),
         );

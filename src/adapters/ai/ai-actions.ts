@@ -43,11 +43,15 @@ export type ActionArgs<A extends ActionName> = Static<(typeof ACTIONS)[A]['param
 /** What the operator asked for, as one action of the fixed set. */
 export type Intent = { [A in ActionName]: { action: A; args: ActionArgs<A> } }[ActionName];
 
-/** What the interpreter answers when it cannot pick one action safely. */
+/**
+ * What the interpreter understood. `question` and `refusal` texts are Shipgate's own; a model's free text is never
+ * one of them, only the `note` of `unclear`, which the command center shows apart from its own words.
+ */
 export type Understanding =
   | { kind: 'intent'; intent: Intent }
   | { kind: 'question'; text: string }
   | { kind: 'refusal'; text: string }
+  | { kind: 'unclear'; note: string | null }
   | { kind: 'help' };
 
 /** True when `name` is an action of the set. */
@@ -60,10 +64,11 @@ export function isActionName(name: string): name is ActionName {
  * arguments that do not match the schema are refused, never coerced.
  */
 export function checkIntent(name: string, args: unknown): Understanding {
-  if (name === 'approve_release' || /approv/i.test(name)) {
-    return { kind: 'refusal', text: 'I cannot approve releases. Approvers decide in the Approvals queue.' };
+  if (!isActionName(name)) {
+    // Anything approval-like outside the set (approve_release, approve, skip_approval…) gets the plain answer.
+    if (/approv/i.test(name)) return { kind: 'refusal', text: 'I cannot approve releases. Approvers decide in the Approvals queue.' };
+    return { kind: 'refusal', text: `That is not something I can do, so I did nothing.` };
   }
-  if (!isActionName(name)) return { kind: 'refusal', text: `“${name}” is not something I can do.` };
   const schema = ACTIONS[name].parameters;
   if (!Value.Check(schema, args)) return { kind: 'refusal', text: `The request for ${name} was malformed, so I did nothing.` };
   return { kind: 'intent', intent: { action: name, args } as Intent };

@@ -1,9 +1,12 @@
+import { MASK, looksSecret, redactText, secretValuesOf, urlCredentials } from '../../core/secrets/secret-masking.js';
 import type { Intent, Understanding } from './ai-actions.js';
 
 /** What the parser knows of the world to resolve names: environments and applications the user can read. */
 export interface ParseContext {
   environments: readonly string[];
   applications: readonly string[];
+  /** The parameter names each application's releases take, for plain-language parameters ("image tag 3"). */
+  parameterNames?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Common names for environments, tried when no environment has the word as its name. */
@@ -16,10 +19,39 @@ const ENVIRONMENT_SYNONYMS: Record<string, string[]> = {
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/i;
 const PARAMETER = /\b([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s,;]+)/g;
+/** Words that name a parameter in plain language, besides the words of the application's own parameter names. */
+const PARAMETER_NOUNS = ['tag', 'version', 'image', 'replicas'];
+/** Words that may stand before such a noun as part of the name ("image tag", "docker image"). */
+const PARAMETER_QUALIFIERS = ['image', 'docker', 'container'];
+/** Between a parameter's name and its value. */
+const VALUE_SEPARATORS = new Set(['=', ':', 'to', 'as', 'is', 'at']);
+/**
+ * A value taken as given without quotes: it carries a digit (3, 1.4.2, v2-rc.1) and only the characters of versions,
+ * tags and digests. Anything else ("latest-ish", "the new one") is asked for, never guessed.
+ */
+const EXACT_VALUE = /^(?=.*\d)[A-Za-z0-9][A-Za-z0-9._+:@/-]*$/;
+const HEDGED_VALUE = /(^|[-_.])ish$/i;
+/** A word after a value that makes it approximate ("1.4 or so", "2-ish"). */
+const HEDGES = new Set(['or', 'ish', '-ish', 'something', 'maybe', 'probably', 'roughly', 'approximately', 'about', 'around']);
 const STOP_WORDS = new Set([
   'the', 'a', 'an', 'to', 'into', 'in', 'on', 'for', 'from', 'with', 'and', 'of', 'it', 'please', 'now', 'me', 'my', 'our',
   'release', 'version', 'app', 'application', 'service', 'environment', 'env', 'latest', 'last', 'new', 'again', 'again?',
+  // Words of questions about "it": never an application's name.
+  'that', 'this', 'its', 'is', 'was', 'one', 'doing', 'going', 'did', 'does', 'do', 'fail', 'failed', 'wrong', 'went', 'what', 'why', 'how',
+  'show', 'tell', 'about', 'status', 'timeline', 'history', 'events',
 ]);
+
+/** Words before an environment's name ("in production", "to staging"). */
+const ENVIRONMENT_PREPOSITIONS = new Set(['in', 'to', 'into', 'on', 'from']);
+
+/**
+ * The environment a common name stands for when the user can read none by that name ("in production"): the
+ * use cases then answer as they answer anyone (`FORBIDDEN` without read, whether or not it exists).
+ */
+function unreadableEnvironmentOf(word: string): string | undefined {
+  if (word in ENVIRONMENT_SYNONYMS) return word;
+  return Object.entries(ENVIRONMENT_SYNONYMS).find(([, synonyms]) => synonyms.includes(word))?.[0];
+}
 
 /** Synonym-aware resolution of one word to an environment name. */
 function environmentOf(word: string, context: ParseContext): string[] {
@@ -43,7 +75,125 @@ function words(text: string): string[] {
 }
 
 function unquote(value: string): string {
-  return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
+  return /^(["']).*\1$/s.test(value) ? value.slice(1, -1) : value;
+}
+
+/** `NAME=value` pairs written out in a message, exactly as written. */
+function explicitParameters(text: string): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const m of text.matchAll(PARAMETER)) parameters[m[1]!] = unquote(m[2]!);
+  return parameters;
+}
+
+/**
+ * The secret values a message carries: values of `NAME=value` pairs whose name looks secret and the credentials
+ * of URLs (`scheme://user:password@host`). Longest first, so that one containing another is masked whole.
+ */
+export function secretsInMessage(text: string): string[] {
+  const found = new Set([...secretValuesOf('', explicitParameters(text)), ...urlCredentials(text)]);
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A message as it may be stored and echoed: the value of every `NAME=value` with a secret-looking name masked
+ * (whatever its length), then every secret value and URL password found in it.
+ * @example maskMessage('deploy web with DB_PASSWORD=hunter2', ['hunter2']) // 'deploy web with DB_PASSWORD=********'
+ */
+export function maskMessage(text: string, secrets: readonly string[]): string {
+  return redactText(text.replace(PARAMETER, (match, name: string) => (looksSecret(name) ? `${name}=${MASK}` : match)), secrets);
+}
+
+/** A parameter named in plain words ("image tag 3"): its words, and its value when it was given exactly. */
+interface SpokenParameter {
+  words: string[];
+  value: string | null;
+}
+
+/** The words of known parameter names that may name a parameter in plain language (secret ones never do). */
+function parameterWords(context: ParseContext): { nouns: Set<string>; qualifiers: Set<string> } {
+  const nouns = new Set(PARAMETER_NOUNS);
+  const qualifiers = new Set(PARAMETER_QUALIFIERS);
+  const taken = new Set([...STOP_WORDS, ...context.environments, ...context.applications]);
+  for (const names of Object.values(context.parameterNames ?? {})) {
+    for (const name of names) {
+      if (looksSecret(name)) continue;
+      const segments = name.toLowerCase().split('_').filter((w) => w.length >= 3 && !taken.has(w));
+      const last = segments.pop();
+      if (last && name.toLowerCase().endsWith(last)) nouns.add(last);
+      for (const w of segments) qualifiers.add(w);
+    }
+  }
+  return { nouns, qualifiers };
+}
+
+/**
+ * Finds parameters named in plain words: a run of up to three name words ending in a noun, an optional separator
+ * ("to", "=", ":"), then the value. Returns them and the text without them (so that a value is never read as an
+ * application or environment).
+ */
+function spokenParameters(text: string, context: ParseContext): { spoken: SpokenParameter[]; rest: string } {
+  const tokens = text.replace(PARAMETER, ' ').match(/"[^"]*"|'[^']*'|=|[^\s,;()=]+/g) ?? [];
+  const bare = tokens.map((t) => (/^["']/.test(t) ? t : t.replace(/[.!?:]+$/, '')));
+  const lower = bare.map((t) => t.toLowerCase());
+  const { nouns, qualifiers } = parameterWords(context);
+  const isNameWord = (w: string | undefined) => w !== undefined && (nouns.has(w) || qualifiers.has(w));
+  const spoken: SpokenParameter[] = [];
+  const consumed = new Set<number>();
+  for (let i = 0; i < tokens.length; i += 1) {
+    if (!isNameWord(lower[i])) continue;
+    let end = i;
+    while (end < tokens.length && end - i < 3 && isNameWord(lower[end])) end += 1;
+    let last = end - 1;
+    while (last >= i && !nouns.has(lower[last]!)) last -= 1;
+    if (last < i) {
+      i = end - 1;
+      continue;
+    }
+    let at = last + 1;
+    if (VALUE_SEPARATORS.has(lower[at] ?? '')) at += 1;
+    const raw = bare[at];
+    const quoted = raw !== undefined && /^(["']).*\1$/s.test(raw);
+    const exact = raw !== undefined && (quoted || (EXACT_VALUE.test(raw) && !HEDGED_VALUE.test(raw) && !HEDGES.has(lower[at + 1] ?? '')));
+    spoken.push({ words: lower.slice(i, last + 1), value: exact ? unquote(raw) : null });
+    for (let k = i; k <= (exact ? at : last); k += 1) consumed.add(k);
+    i = exact ? at : last;
+  }
+  return { spoken, rest: tokens.filter((_, k) => !consumed.has(k)).join(' ') };
+}
+
+/**
+ * The parameter a spoken name stands for among the application's known names: the name itself (IMAGE_TAG for
+ * "image tag"), else the one known name ending in it (IMAGE_TAG for "tag"). Several or none known: a question.
+ */
+function parameterNameOf(words: string[], known: readonly string[]): { name: string } | { question: string } {
+  const candidate = words.join('_').toUpperCase();
+  if (known.length === 0 || known.includes(candidate)) return { name: candidate };
+  const matches = known.filter((k) => k.endsWith(`_${candidate}`));
+  if (matches.length === 1) return { name: matches[0]! };
+  const spoken = words.join(' ');
+  if (matches.length > 1) return { question: `Which parameter do you mean by “${spoken}”: ${matches.join(' or ')}?` };
+  return { question: `Its releases take no parameter called “${spoken}” (they take ${known.join(', ')}). Give it as NAME=value.` };
+}
+
+/**
+ * The parameters of a draft: the `NAME=value` pairs exactly as written, and each plain-language one resolved to a
+ * known name with its exact value. A vague value, an unknown name or two values for one name: a question instead.
+ */
+function draftParameters(text: string, spoken: SpokenParameter[], known: readonly string[]): { parameters: Record<string, string> } | { question: string } {
+  const parameters = explicitParameters(text);
+  for (const p of spoken) {
+    const resolved = parameterNameOf(p.words, known);
+    if ('question' in resolved) return resolved;
+    const name = resolved.name;
+    if (p.value === null) {
+      return { question: `Which ${p.words.join(' ')} exactly? Give its value, for example “with ${name}=1.4.2”; I do not guess values.` };
+    }
+    if (parameters[name] !== undefined && parameters[name] !== p.value) {
+      return { question: `Two values for ${name}: ${parameters[name]} or ${p.value}?` };
+    }
+    parameters[name] = p.value;
+  }
+  return { parameters };
 }
 
 /** `web`, `api`… mentioned in the text: known applications first, else the word after the verb. */
@@ -65,10 +215,11 @@ function applicationsIn(ws: string[], context: ParseContext, verbIndex: number, 
  */
 export function parseMessage(text: string, context: ParseContext): Understanding {
   const lower = text.toLowerCase();
-  const ws = words(text);
+  const { spoken, rest } = spokenParameters(text, context);
+  const ws = words(rest);
   const releaseId = UUID.exec(text)?.[0]?.toLowerCase();
-  const parameters: Record<string, string> = {};
-  for (const m of text.matchAll(PARAMETER)) parameters[m[1]!] = unquote(m[2]!);
+  const explicit = explicitParameters(text);
+  const parametersFor = (application: string | undefined) => draftParameters(text, spoken, (application && context.parameterNames?.[application]) || []);
 
   // Environments named in the text, with the preposition before each (to/from/in/on).
   const named: Array<{ env: string; prep: string | undefined; word: string }> = [];
@@ -76,7 +227,10 @@ export function parseMessage(text: string, context: ParseContext): Understanding
   ws.forEach((w, i) => {
     if (STOP_WORDS.has(w)) return;
     const envs = environmentOf(w, context);
-    if (envs.length === 1) named.push({ env: envs[0]!, prep: ws[i - 1], word: w });
+    const prep = ws[i - 1];
+    const unreadable = envs.length === 0 && ENVIRONMENT_PREPOSITIONS.has(prep ?? '') ? unreadableEnvironmentOf(w) : undefined;
+    if (envs.length === 1) named.push({ env: envs[0]!, prep, word: w });
+    else if (unreadable) named.push({ env: unreadable, prep, word: w });
     else if (envs.length > 1 && !context.applications.includes(w)) ambiguous.push(envs);
   });
   if (ambiguous.length > 0 && named.length === 0) return { kind: 'question', text: `Which environment do you mean: ${ambiguous[0]!.join(' or ')}?` };
@@ -118,17 +272,21 @@ export function parseMessage(text: string, context: ParseContext): Understanding
     if (!from) return { kind: 'question', text: 'Promote from which environment?' };
     if (!to) return { kind: 'question', text: 'Promote to which environment?' };
     const application = apps.exact[0] ?? apps.loose[0];
-    return intent({ action: 'draft_release', args: { ...(application ? { application } : {}), environment: to, fromEnvironment: from, parameters } });
+    const drafted = parametersFor(application);
+    if ('question' in drafted) return { kind: 'question', text: drafted.question };
+    return intent({ action: 'draft_release', args: { ...(application ? { application } : {}), environment: to, fromEnvironment: from, parameters: drafted.parameters } });
   }
   const deployVerb = /\b(deploy|release|ship|roll ?out|push|upgrade|bump|update)\b/;
   const applyWords = /\b(apply|go ahead|execute|do it|proceed|confirm|ship it|deploy it|roll it out|make it so)\b/;
-  if (applyWords.test(lower) && named.length === 0 && Object.keys(parameters).length === 0) return onRelease('propose_apply');
+  if (applyWords.test(lower) && named.length === 0 && Object.keys(explicit).length === 0 && spoken.length === 0) return onRelease('propose_apply');
   if (deployVerb.test(lower)) {
     const t = target(verbAt(/^(deploy|release|ship|rollout|roll|push|upgrade|bump|update)$/));
     if ('kind' in t) return t;
+    const drafted = parametersFor(t.application);
+    if ('question' in drafted) return { kind: 'question', text: drafted.question };
     return intent({
       action: 'draft_release',
-      args: { ...(t.application ? { application: t.application } : {}), ...(t.environment ? { environment: t.environment } : {}), parameters },
+      args: { ...(t.application ? { application: t.application } : {}), ...(t.environment ? { environment: t.environment } : {}), parameters: drafted.parameters },
     });
   }
   return { kind: 'question', text: 'I did not understand that. Try “deploy web to staging with IMAGE_TAG=1.4.2”, “preview it”, “submit it”, “apply it”, “status of web in production”, “why did web fail in staging”, “roll back web in production” or “what waits for approval”.' };

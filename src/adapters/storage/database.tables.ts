@@ -62,6 +62,9 @@ export interface PreviewsTable {
   changes: string;
   policy: string | null;
   policy_digest: string | null;
+  /** Who made the preview and in which command-center conversation (null on previews made before they were kept). */
+  created_by: string | null;
+  conversation_id: string | null;
 }
 
 export interface ApprovalTicketsTable {
@@ -132,6 +135,8 @@ export interface ConversationsTable {
   state: string;
   created_at: string;
   updated_at: string;
+  /** Bumped by every state write: the compare-and-set guard. */
+  version: number;
 }
 
 export interface ConversationMessagesTable {

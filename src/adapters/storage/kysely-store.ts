@@ -416,9 +416,14 @@ class KyselyConversationRepository implements ConversationRepository {
     return row ? conversationFromRow(row) : null;
   }
 
-  async update(conversation: ConversationRecord): Promise<void> {
-    const { id, ...rest } = conversationToRow(conversation);
-    await this.db.updateTable('conversations').set(rest).where('id', '=', id).execute();
+  async compareAndSetState(id: string, expectedVersion: number, state: Record<string, unknown>, updatedAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('conversations')
+      .set((eb) => ({ state: JSON.stringify(state), updated_at: updatedAt, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async listBySubject(subject: string, limit: number): Promise<ConversationRecord[]> {
@@ -431,7 +436,9 @@ class KyselyConversationRepository implements ConversationRepository {
   }
 
   async messages(conversationId: string, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db.selectFrom('conversation_messages').selectAll().where('conversation_id', '=', conversationId).orderBy('id').limit(limit).execute();
+    // The newest `limit`, read newest first and turned around.
+    const rows = await this.db.selectFrom('conversation_messages').selectAll().where('conversation_id', '=', conversationId).orderBy('id', 'desc').limit(limit).execute();
+    rows.reverse();
     return rows.map(messageFromRow);
   }
 }

@@ -158,6 +158,8 @@ export function previewFromRow(row: Selectable<PreviewsTable>): PreviewRecord {
     changes: json(row.changes),
     policy: row.policy === null ? { passed: true, violations: [] } : json(row.policy),
     policyDigest: row.policy_digest,
+    createdBy: row.created_by,
+    conversationId: row.conversation_id,
   };
 }
 
@@ -176,6 +178,8 @@ export function previewToRow(p: PreviewRecord): PreviewsTable {
     changes: JSON.stringify(p.changes),
     policy: JSON.stringify(p.policy),
     policy_digest: p.policyDigest,
+    created_by: p.createdBy,
+    conversation_id: p.conversationId,
   };
 }
 
@@ -282,11 +286,11 @@ export function diagnosticsFromRow(row: Selectable<DiagnosticsTable>): Diagnosti
 }
 
 export function conversationFromRow(row: Selectable<ConversationsTable>): ConversationRecord {
-  return { id: row.id, subject: row.subject, title: row.title, state: json(row.state), createdAt: row.created_at, updatedAt: row.updated_at };
+  return { id: row.id, subject: row.subject, title: row.title, state: json(row.state), version: row.version, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 export function conversationToRow(c: ConversationRecord): ConversationsTable {
-  return { id: c.id, subject: c.subject, title: c.title, state: JSON.stringify(c.state), created_at: c.createdAt, updated_at: c.updatedAt };
+  return { id: c.id, subject: c.subject, title: c.title, state: JSON.stringify(c.state), version: c.version, created_at: c.createdAt, updated_at: c.updatedAt };
 }
 
 export function messageFromRow(row: Selectable<ConversationMessagesTable>): MessageRecord {

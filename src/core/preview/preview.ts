@@ -38,6 +38,10 @@ export interface PreviewRecord {
   policy: PolicyResult;
   /** The digest of the environment policy the verdict was reached under (null before policies were kept). */
   policyDigest: string | null;
+  /** Who made the preview (null on previews made before it was kept). */
+  createdBy: string | null;
+  /** The command-center conversation it was made through, if any: the command center confirms by preview id there. */
+  conversationId: string | null;
 }
 
 const TOKEN_PREFIX = 'sgp_';
