@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
 import { LlmInterpreter } from '../../src/adapters/ai/llm-interpreter.js';
+import { openDatabase } from '../../src/adapters/storage/database.js';
+import * as conversationGuard from '../../src/adapters/storage/migrations/2026-11-26T1200-conversation-guard.migration.js';
 import { createLogger } from '../../src/adapters/system/logger.js';
 import type { Caller } from '../../src/app/caller.js';
 import { isShipgateError } from '../../src/core/errors.js';
 import { ADMIN_TOKEN, eventually, startTestServer, type ApiResponse, type TestServer } from '../support/test-server.js';
-import { DIALECTS } from '../support/dialects.js';
+import { DIALECTS, testDatabase } from '../support/dialects.js';
 import { FakeOpenAi } from '../support/fake-openai.js';
 
 // The command center as an attacker would try it, on both stores: a viewer of one environment fishing for another's
@@ -335,6 +338,25 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       await gate(draftIn('staging', '9'), async () => srv.clock.advance(2 * 24 * HOUR), [428, 'PREVIEW_REQUIRED', 'PREVIEW_EXPIRED']);
     });
 
+    it('scrubs the preview tokens older conversation states kept when it migrates', async () => {
+      const database = testDatabase(dialect);
+      const { db, close } = await openDatabase({ url: database.url, schema: database.schema });
+      try {
+        const token = `sgp_${'B'.repeat(43)}`;
+        const untyped = db as unknown as Kysely<unknown>;
+        await conversationGuard.down(untyped);
+        const old = JSON.stringify({ releaseId: 'r1', previewTokens: { r1: token }, proposals: [] });
+        const at = new Date().toISOString();
+        await sql`insert into conversations (id, subject, title, state, created_at, updated_at) values (${'c1'}, ${'dana'}, ${'old'}, ${old}, ${at}, ${at})`.execute(db);
+        await conversationGuard.up(untyped);
+        const row = await db.selectFrom('conversations').selectAll().where('id', '=', 'c1').executeTakeFirstOrThrow();
+        expect([JSON.parse(row.state), Number(row.version)]).toEqual([{ releaseId: 'r1', proposals: [] }, 0]);
+      } finally {
+        await close();
+        await database.drop();
+      }
+    });
+
     it('drops preview tokens and token-bound proposals that an older state kept', async () => {
       const caller = await callerOf(dana, null);
       const token = `sgp_${'A'.repeat(43)}`;
@@ -425,7 +447,7 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       const listed = await call(dana, 'GET', '/api/v1/ai/conversations');
       expect(listed.body.items.find((c: { id: string }) => c.id === res.body.conversationId).title).not.toContain(OPERATOR_SECRET);
       // Refused or not, a message's secrets stay masked.
-      for (const refused of [`deploy web to nowhere-env with DB_PASSWORD=${OPERATOR_SECRET}`, `deploy web to qa with API_TOKEN=${OPERATOR_SECRET}`, `deploy web with SECRET_KEY=${OPERATOR_SECRET} to staging with the new tag`]) {
+      for (const refused of [`deploy web to staging with password ${OPERATOR_SECRET}`, `deploy web to staging, the db token is "${OPERATOR_SECRET}"`, `deploy web to nowhere-env with DB_PASSWORD=${OPERATOR_SECRET}`, `deploy web to qa with API_TOKEN=${OPERATOR_SECRET}`, `deploy web with SECRET_KEY=${OPERATOR_SECRET} to staging with the new tag`]) {
         const r = await say(dana, refused);
         expect(JSON.stringify(r.body), refused).not.toContain(OPERATOR_SECRET);
       }

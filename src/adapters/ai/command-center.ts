@@ -58,6 +58,7 @@ export type ActionCard =
   | { type: 'diagnostics'; releaseId: string; summary: string; findings: Array<{ severity: string; code: string; resource: string; message: string }> }
   | { type: 'approvals'; items: Array<{ id: string; releaseId: string; application: string; environment: string; requestedBy: string; approvals: number; minApprovers: number }> };
 
+/** The answer to one message or confirmation: Shipgate's reply, its cards, and the release the conversation is about. */
 export interface CommandReply {
   conversationId: string;
   reply: string;

@@ -123,4 +123,20 @@ describe('secrets in a message', () => {
     for (const leak of ['hunter2-canary', 's3cr3t-canary', 'x1 ']) expect(masked).not.toContain(leak);
     expect(masked).toBe('deploy web with DB_PASSWORD=******** API_TOKEN=******** and DSN=postgres://app:********@db:5432/app');
   });
+
+  it.each([
+    ['deploy web to staging with password hunter2-canary', 'deploy web to staging with password ********'],
+    ['deploy web to staging, db-password: hunter2-canary', 'deploy web to staging, db-password: ********'],
+    ['deploy web to staging with access key "hunter2-canary"', 'deploy web to staging with access key "********"'],
+    ['deploy web to staging, the token is hunter2-canary.', 'deploy web to staging, the token is ********.'],
+  ])('in plain words are masked and asked for as NAME=value: %s', (text, shown) => {
+    expect(maskMessage(text, secretsInMessage(text))).toBe(shown);
+    expect(parseMessage(text, ctx)).toMatchObject({ kind: 'question', text: expect.stringContaining('NAME=value') });
+  });
+
+  it('leave messages without secrets as they are', () => {
+    for (const text of ['deploy web to staging with IMAGE_TAG=1.4.2', 'the token for staging expired, what now?', 'status of web in production']) {
+      expect(maskMessage(text, secretsInMessage(text))).toBe(text);
+    }
+  });
 });

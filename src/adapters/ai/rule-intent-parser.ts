@@ -85,12 +85,26 @@ function explicitParameters(text: string): Record<string, string> {
   return parameters;
 }
 
+/** A secret named in plain words ("password hunter2", "api key: abc"), outside `NAME=value` pairs. */
+const SPOKEN_SECRET = /\b(?:[a-z0-9]+[-_])?(?:password|passwd|passphrase|secret|token|credentials?|(?:api|access|private|secret)[-_ ]key)s?\b\s*(?:(?:is|=|:)\s*)?("[^"]*"|'[^']*'|[^\s,;]+)/gi;
+
+/** Values that follow a secret-looking word in plain words: taken as secrets to mask, never as parameters. */
+function spokenSecrets(text: string): string[] {
+  const values: string[] = [];
+  for (const m of text.replace(PARAMETER, ' ').matchAll(SPOKEN_SECRET)) {
+    const value = unquote(m[1]!.replace(/[.!?]+$/, ''));
+    if (value && !STOP_WORDS.has(value.toLowerCase())) values.push(value);
+  }
+  return values;
+}
+
 /**
- * The secret values a message carries: values of `NAME=value` pairs whose name looks secret and the credentials
- * of URLs (`scheme://user:password@host`). Longest first, so that one containing another is masked whole.
+ * The secret values a message carries: values of `NAME=value` pairs whose name looks secret, what follows a
+ * secret-looking word ("password hunter2") and the credentials of URLs (`scheme://user:password@host`). Longest
+ * first, so that one containing another is masked whole.
  */
 export function secretsInMessage(text: string): string[] {
-  const found = new Set([...secretValuesOf('', explicitParameters(text)), ...urlCredentials(text)]);
+  const found = new Set([...secretValuesOf('', explicitParameters(text)), ...spokenSecrets(text), ...urlCredentials(text)]);
   return [...found].sort((a, b) => b.length - a.length);
 }
 
@@ -180,6 +194,9 @@ function parameterNameOf(words: string[], known: readonly string[]): { name: str
  * known name with its exact value. A vague value, an unknown name or two values for one name: a question instead.
  */
 function draftParameters(text: string, spoken: SpokenParameter[], known: readonly string[]): { parameters: Record<string, string> } | { question: string } {
+  if (spokenSecrets(text).length > 0) {
+    return { question: 'Give secret values as NAME=value (for example DB_PASSWORD=…): I take secrets only that way, so that they stay masked everywhere.' };
+  }
   const parameters = explicitParameters(text);
   for (const p of spoken) {
     const resolved = parameterNameOf(p.words, known);
