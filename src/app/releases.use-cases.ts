@@ -21,8 +21,8 @@ import {
 import { draftDigest } from '../core/preview/draft-digest.js';
 import { NOT_STARTED, type Release, type ReleaseRecord, type ReleaseSpec, type ReleaseState } from '../core/release/release.js';
 import { REPREVIEW_STATES, ROLLBACK_SOURCE_STATES, transition, type ReleaseCommand } from '../core/release/release-machine.js';
-import { renderSpec, specText } from '../core/release/spec-render.js';
-import { looksSecret, redactDeep, secretValuesOf } from '../core/secrets/secret-masking.js';
+import { renderSpec } from '../core/release/spec-render.js';
+import { looksSecret, redactDeep, secretValuesOf, withoutSecrets } from '../core/secrets/secret-masking.js';
 import type { StoreSession } from '../ports/store.js';
 import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
 import { requirePermission, type Caller } from './caller.js';
@@ -256,7 +256,9 @@ export class ReleaseUseCases {
     const env = await this.ctx.environmentOf(this.ctx.store, release);
     const driver = this.ctx.driverFor(env.runtime);
     const unit = deployUnitOf(release, null);
-    const result = await driver.preview(deployTargetOf(env, release), unit);
+    const result = await driver.preview(deployTargetOf(env, release), unit).catch((error: unknown) => {
+      throw withoutSecrets(error, unit.secrets);
+    });
     const changes = redactDeep(result.changes, unit.secrets);
     const policy = redactDeep(evaluatePolicy(env.policy, baselineRules(env.runtime), result.resources), unit.secrets);
     const token = formatPreviewToken(this.ctx.ids.randomBytes(32));
@@ -602,6 +604,7 @@ export class ReleaseUseCases {
       ticketId: after.ticketId,
       previewId: after.previewId,
       execution: after.execution,
+      authors: after.authors,
       updatedAt: after.updatedAt,
     });
     if (!ok) {
@@ -677,7 +680,9 @@ function carriedFrom(caller: Caller, from: ReleaseRecord, environment: string, t
   const parameters = Object.fromEntries(
     Object.entries(from.parameters).filter(([name, value]) => !looksSecret(name) && !secrets.some((s) => value.includes(s))),
   );
-  if (takesSpec && secretValuesOf(specText(from.spec), {}).length > 0) {
+  // Secrets written into the spec itself (not brought by a parameter, which stays behind) would travel with it.
+  const literal = secretValuesOf(from.renderedSpec, {}).filter((s) => !Object.values(from.parameters).some((v) => v.includes(s)));
+  if (takesSpec && literal.length > 0) {
     throw new ShipgateError('FORBIDDEN', "starting from a release of another environment whose spec holds secret values needs deployment:write on that environment", {
       permission: 'deployment:write',
     });

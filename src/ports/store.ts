@@ -45,15 +45,15 @@ export interface ReleaseRepository {
   list(query: ReleaseQuery): Promise<ReleaseRecord[]>;
   /** The newest `succeeded` release of an application in an environment created before `beforeId`. */
   lastSucceeded(application: string, environment: string, beforeId: string | null): Promise<ReleaseRecord | null>;
-  /** Applying releases nobody holds a lease on, oldest first. */
+  /** Applying releases still queued that nobody holds a lease on, oldest first. */
   unclaimed(limit: number): Promise<ReleaseRecord[]>;
-  /** Takes the execution lease of an applying, unclaimed release. False when another took it first. */
+  /** Takes the execution lease of an applying release still queued and unclaimed. False when another took it first. */
   claim(id: string, owner: string, leaseUntil: string): Promise<boolean>;
   /** Extends a lease this owner holds. False when the lease was lost. */
   renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean>;
   /** Drops the lease when execution ends. */
   releaseLease(id: string, owner: string): Promise<void>;
-  /** Applying releases whose lease ran out (their executor died). */
+  /** Applying releases whose lease ran out, or that started and were left without one: to be reported interrupted. */
   expiredLeases(now: string, limit: number): Promise<ReleaseRecord[]>;
 }
 

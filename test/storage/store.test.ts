@@ -163,7 +163,7 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
   });
 
   it('gives an execution lease to one claimant at a time', async () => {
-    const r = release({ state: 'applying' });
+    const r = release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'queued' } });
     await store.releases.insert(r);
     const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.releases.claim(r.id, owner, new Date(Date.now() + 1000).toISOString())));
     expect(claims.filter(Boolean)).toHaveLength(1);
@@ -172,6 +172,14 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect(await store.releases.renewLease(r.id, owner, new Date(Date.now() - 1).toISOString())).toBe(true);
     expect((await store.releases.expiredLeases(now(), 100)).map((x) => x.id)).toContain(r.id);
     expect((await store.releases.unclaimed(100)).map((x) => x.id)).not.toContain(r.id);
+  });
+
+  it('claims only queued work: a started execution left without a lease is reported, never run again', async () => {
+    const started = release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'waiting_for_rollout', attempt: 1 } });
+    await store.releases.insert(started);
+    expect((await store.releases.unclaimed(100)).map((x) => x.id)).not.toContain(started.id);
+    expect(await store.releases.claim(started.id, 'a', new Date(Date.now() + 1000).toISOString())).toBe(false);
+    expect((await store.releases.expiredLeases(now(), 100)).map((x) => x.id)).toContain(started.id);
   });
 
   it('filters lists by readable environments and pages by id', async () => {

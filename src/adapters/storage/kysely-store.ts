@@ -130,6 +130,7 @@ class KyselyReleaseRepository implements ReleaseRepository {
       .selectFrom('releases')
       .selectAll()
       .where('state', '=', 'applying')
+      .where('exec_stage', '=', 'queued')
       .where('lease_owner', 'is', null)
       .orderBy('id')
       .limit(limit)
@@ -143,6 +144,7 @@ class KyselyReleaseRepository implements ReleaseRepository {
       .set({ lease_owner: owner, lease_expires_at: leaseUntil })
       .where('id', '=', id)
       .where('state', '=', 'applying')
+      .where('exec_stage', '=', 'queued')
       .where('lease_owner', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
@@ -173,8 +175,13 @@ class KyselyReleaseRepository implements ReleaseRepository {
       .selectFrom('releases')
       .selectAll()
       .where('state', '=', 'applying')
-      .where('lease_owner', 'is not', null)
-      .where('lease_expires_at', '<', now)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('lease_owner', 'is not', null), eb('lease_expires_at', '<', now)]),
+          // Started, then left without a lease: it must be reported, never run a second time.
+          eb.and([eb('lease_owner', 'is', null), eb('exec_stage', '!=', 'queued')]),
+        ]),
+      )
       .orderBy('id')
       .limit(limit)
       .execute();
