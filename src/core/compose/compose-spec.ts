@@ -85,6 +85,12 @@ function checkEntries(kind: string, value: unknown, allowed: ReadonlySet<string>
       if (key.startsWith('x-')) continue;
       if (!allowed.has(key)) errors.push({ path: FIELD, message: `${kind} ${name}: \`${key}\` is not supported${key === 'file' || key === 'environment' ? ' (it reads files or variables of the Shipgate server); use `content`' : ''}` });
     }
+    // A fixed name is shared by every project on the engine: Compose would reuse another project's (another
+    // environment's) volume or network of that name. Compose names them per project; only an `external` one, which
+    // the runtime policy judges, may name something outside the project.
+    if ((kind === 'volume' || kind === 'network') && entry['name'] !== undefined && entry['external'] !== true) {
+      errors.push({ path: FIELD, message: `${kind} ${name}: \`name\` fixes a name shared by every project on the engine; Compose names ${kind}s per project` });
+    }
   }
 }
 
