@@ -320,8 +320,8 @@ describe('through the API (Kubernetes simulator)', () => {
 
 describe.skipIf(!dockerConfigured())('against the real Docker engine', () => {
   let srv: TestServer;
-  const scratch = mkdtempSync(join(tmpdir(), 'shipgate-review-'));
-  const allowed = join(scratch, 'allowed');
+  let scratch = '';
+  let allowed = '';
   let dana: string; // deployer everywhere
   const projects = new Set<string>();
   const volumes = new Set<string>();
@@ -356,6 +356,8 @@ describe.skipIf(!dockerConfigured())('against the real Docker engine', () => {
 
   beforeAll(async () => {
     await ensureTestImages();
+    scratch = mkdtempSync(join(tmpdir(), 'shipgate-review-'));
+    allowed = join(scratch, 'allowed');
     mkdirSync(allowed);
     chmodSync(allowed, 0o777);
     srv = await startTestServer({ dialect: 'sqlite', drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never', scratchRoot: join(scratch, 'compose') }) } });
@@ -379,7 +381,7 @@ describe.skipIf(!dockerConfigured())('against the real Docker engine', () => {
     for (const project of projects) await removeProject(project).catch(() => undefined);
     for (const project of projects) await docker(['network', 'rm', `${project}_default`]).catch(() => undefined);
     for (const v of [...volumes, 'rvs-rel_data', 'rvs-ovl_data']) await docker(['volume', 'rm', '-f', v]).catch(() => undefined);
-    rmSync(scratch, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   it.each([
