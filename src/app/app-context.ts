@@ -8,6 +8,7 @@ import type { Ids } from '../ports/ids.js';
 import type { DeployTarget, DeployUnit, RuntimeDriver, RuntimeDrivers } from '../ports/runtime-driver.js';
 import type { Store, StoreSession } from '../ports/store.js';
 import { ReleaseEventBus, TimelineEvents } from './release-events.js';
+import { SecretCache } from './secret-cache.js';
 
 /** What every use case is built from; wired once in `main.ts`. */
 export interface AppContextOptions {
@@ -27,6 +28,7 @@ export class AppContext {
   readonly logger: Logger;
   readonly events: TimelineEvents;
   readonly bus = new ReleaseEventBus();
+  readonly secrets = new SecretCache();
 
   constructor(options: AppContextOptions) {
     this.store = options.store;
@@ -34,7 +36,7 @@ export class AppContext {
     this.clock = options.clock;
     this.ids = options.ids;
     this.logger = options.logger;
-    this.events = new TimelineEvents(options.clock, options.ids);
+    this.events = new TimelineEvents(options.clock, options.ids, this.secrets);
   }
 
   nowIso(): string {

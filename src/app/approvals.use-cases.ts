@@ -3,11 +3,11 @@ import { decide, isTicketExpired, type ApprovalTicket, type TicketStatus } from 
 import { ShipgateError, isShipgateError } from '../core/errors.js';
 import type { ChangeSummary } from '../core/preview/preview.js';
 import { transition } from '../core/release/release-machine.js';
-import { redactText, secretValuesOf } from '../core/secrets/secret-masking.js';
+import { redactText } from '../core/secrets/secret-masking.js';
 import type { ReleaseRecord } from '../core/release/release.js';
 import type { StoreSession } from '../ports/store.js';
 import type { AppContext } from './app-context.js';
-import { requirePermission, type Caller } from './caller.js';
+import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 
 /** A ticket of the global queue as the API shows it. */
@@ -39,7 +39,7 @@ export class ApprovalUseCases {
 
   async get(caller: Caller, id: string): Promise<ApprovalView> {
     const ticket = await this.ctx.store.approvals.get(id);
-    if (!ticket) throw new ShipgateError('NOT_FOUND', `approval ${id} not found`);
+    if (!ticket) throw missingFor(caller, 'deployment:read', `approval ${id}`);
     requirePermission(caller, 'deployment:read', ticket.environment);
     return this.view(this.ctx.store, ticket);
   }
@@ -49,7 +49,7 @@ export class ApprovalUseCases {
     const preview = release?.previewId ? await session.previews.get(release.previewId) : null;
     const { allowSelfApproval: _self, closedAt: _closed, ...rest } = ticket;
     const status = isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status;
-    const description = release?.description ? redactText(release.description, secretValuesOf(release.renderedSpec, release.parameters)) : null;
+    const description = release?.description ? redactText(release.description, this.ctx.secrets.of(release)) : null;
     return { ...rest, status, summary: preview?.summary ?? null, releaseState: release?.state ?? 'draft', description };
   }
 
@@ -59,7 +59,7 @@ export class ApprovalUseCases {
    */
   async decide(caller: Caller, ticketId: string, input: DecisionInput): Promise<ApprovalView> {
     const ticket = await this.ctx.store.approvals.get(ticketId);
-    if (!ticket) throw new ShipgateError('NOT_FOUND', `approval ${ticketId} not found`);
+    if (!ticket) throw missingFor(caller, 'deployment:approve', `approval ${ticketId}`);
     const release = await this.ctx.store.releases.get(ticket.releaseId);
     if (!release) throw new ShipgateError('NOT_FOUND', `release ${ticket.releaseId} not found`);
     try {

@@ -21,6 +21,16 @@ export function requirePermission(caller: Caller, permission: Permission, enviro
   }
 }
 
+/**
+ * What a caller hears of a release, ticket or environment that does not exist: `NOT_FOUND` when they may read every
+ * environment (it would be theirs to see wherever it were), else the very `FORBIDDEN` they get for one that exists
+ * in an environment they may not read. So an id or a name is never an oracle for what exists.
+ */
+export function missingFor(caller: Caller, permission: Permission, what: string): ShipgateError {
+  if (canEverywhere(caller.principal, 'deployment:read')) return new ShipgateError('NOT_FOUND', `${what} not found`);
+  return new ShipgateError('FORBIDDEN', `${permission} on this environment is required`, { permission });
+}
+
 /** True when the caller may read the environment (and so may see anything of it, refusals included). */
 export function canRead(caller: Caller, environment: string): boolean {
   return can(caller.principal, 'deployment:read', environment);

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Actor, NewTimelineEvent, TimelineEventType } from '../core/audit/timeline-event.js';
-import { redactDeep, secretValuesOf } from '../core/secrets/secret-masking.js';
+import { redactDeep } from '../core/secrets/secret-masking.js';
 import type { Channel, ReleaseRecord } from '../core/release/release.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { Caller } from './caller.js';
+import type { SecretCache } from './secret-cache.js';
 
 /** The system actor: the executor and the sweepers. */
 export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'system', id: 'shipgate' }) as Actor;
@@ -23,11 +24,12 @@ export class TimelineEvents {
   constructor(
     private readonly clock: Clock,
     private readonly ids: Ids,
+    private readonly secrets: SecretCache,
   ) {}
 
   for(release: ReleaseRecord, caller: Caller | null, channel?: Channel) {
     const who = actorOf(caller);
-    const secrets = secretValuesOf(release.renderedSpec, release.parameters);
+    const secrets = this.secrets.of(release);
     return {
       make: (type: TimelineEventType, data: Record<string, unknown> = {}): NewTimelineEvent => ({
         id: this.ids.newId(),

@@ -1,7 +1,7 @@
 import { releaseApprovalStatus, type ApprovalTicket } from '../core/approval/approval.js';
 import type { Environment } from '../core/environment/environment.js';
 import type { PreviewRecord } from '../core/preview/preview.js';
-import { maskParameters, redactText, secretValuesOf } from '../core/secrets/secret-masking.js';
+import { maskParameters, redactText } from '../core/secrets/secret-masking.js';
 import type { Release, ReleaseRecord } from '../core/release/release.js';
 
 /** The normalized release the API shows: lifecycle state, runtime, approval status and execution stage. */
@@ -11,6 +11,8 @@ export function releaseView(
   ticket: ApprovalTicket | null,
   preview: PreviewRecord | null,
   now: Date,
+  /** The secrets the release carries, masked wherever they would show. */
+  secrets: readonly string[],
 ): Release {
   const required = environment?.approval.required ?? false;
   const current = ticket && ticket.status !== 'void' ? ticket : null;
@@ -35,8 +37,8 @@ export function releaseView(
       : null,
     draftRevision: record.draftRevision,
     draftDigest: record.draftDigest,
-    parameters: maskParameters(record.parameters, secretValuesOf(record.renderedSpec, record.parameters)),
-    description: record.description === null ? null : redactText(record.description, secretValuesOf(record.renderedSpec, record.parameters)),
+    parameters: maskParameters(record.parameters, secrets),
+    description: record.description === null ? null : redactText(record.description, secrets),
     channel: record.channel,
     conversationId: record.conversationId,
     createdBy: record.createdBy,

@@ -1,4 +1,4 @@
-import { can, environmentsWith } from '../core/access/access.js';
+import { can, environmentsWith, type Permission } from '../core/access/access.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { composeDocument } from '../core/compose/compose-spec.js';
 import { sha256Digest } from '../core/digest.js';
@@ -21,11 +21,11 @@ import {
 import { draftDigest } from '../core/preview/draft-digest.js';
 import { NOT_STARTED, type Release, type ReleaseRecord, type ReleaseSpec, type ReleaseState } from '../core/release/release.js';
 import { REPREVIEW_STATES, ROLLBACK_SOURCE_STATES, transition, type ReleaseCommand } from '../core/release/release-machine.js';
-import { renderSpec } from '../core/release/spec-render.js';
-import { looksSecret, redactDeep, secretValuesOf, withoutSecrets } from '../core/secrets/secret-masking.js';
+import { renderSpec, specDocuments, specText } from '../core/release/spec-render.js';
+import { looksSecret, maskParameters, redactDeep, secretValuesOf, withoutSecrets } from '../core/secrets/secret-masking.js';
 import type { StoreSession } from '../ports/store.js';
 import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
-import { requirePermission, type Caller } from './caller.js';
+import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 import { releaseView } from './release-view.js';
 
@@ -100,18 +100,27 @@ export interface ListReleasesInput {
 export class ReleaseUseCases {
   constructor(private readonly ctx: AppContext) {}
 
-  /** Loads a release or throws `NOT_FOUND`. */
+  /** Loads a release or throws `NOT_FOUND` (for a reload inside a transaction, after the permission check). */
   private async load(session: StoreSession, id: string): Promise<ReleaseRecord> {
     const release = await session.releases.get(id);
     if (!release) throw new ShipgateError('NOT_FOUND', `release ${id} not found`);
     return release;
   }
 
+  /**
+   * Loads a release the caller holds `permission` on. A missing release answers as an unreadable one would (see
+   * `missingFor`), so an id never tells whether it exists.
+   */
+  private async loadFor(session: StoreSession, caller: Caller, permission: Permission, id: string): Promise<ReleaseRecord> {
+    const release = await session.releases.get(id);
+    if (!release) throw missingFor(caller, permission, `release ${id}`);
+    requirePermission(caller, permission, release.environment);
+    return release;
+  }
+
   /** Loads a release the caller holds `deployment:read` on. */
   private async loadReadable(caller: Caller, id: string): Promise<ReleaseRecord> {
-    const release = await this.load(this.ctx.store, id);
-    requirePermission(caller, 'deployment:read', release.environment);
-    return release;
+    return this.loadFor(this.ctx.store, caller, 'deployment:read', id);
   }
 
   /** The normalized view of a stored release. */
@@ -121,7 +130,7 @@ export class ReleaseUseCases {
       release.ticketId ? session.approvals.get(release.ticketId) : Promise.resolve(null),
       release.previewId ? session.previews.get(release.previewId) : Promise.resolve(null),
     ]);
-    return releaseView(release, env, ticket, preview, this.ctx.clock.now());
+    return releaseView(release, env, ticket, preview, this.ctx.clock.now(), this.ctx.secrets.of(release));
   }
 
   async get(caller: Caller, id: string): Promise<Release> {
@@ -192,7 +201,7 @@ export class ReleaseUseCases {
       await tx.releases.insert(record);
       const ev = this.ctx.events.for(record, caller, record.channel);
       await tx.timeline.append([
-        ev.make('release.created', createdEventData(record, input.fromReleaseId ?? null)),
+        ev.make('release.created', createdEventData(record, input.fromReleaseId ?? null, this.ctx.secrets.of(record))),
       ]);
       return this.view(tx, record);
     });
@@ -200,8 +209,7 @@ export class ReleaseUseCases {
 
   async edit(caller: Caller, id: string, input: EditReleaseInput): Promise<Release> {
     return this.ctx.write([id], async (tx) => {
-      const release = await this.load(tx, id);
-      requirePermission(caller, 'deployment:write', release.environment);
+      const release = await this.loadFor(tx, caller, 'deployment:write', id);
       const t = transition(release.state, 'edit');
       if (release.kind === 'rollback' && (input.spec !== undefined || input.parameters !== undefined)) {
         // A rollback restores exactly what an earlier release ran; a different spec is a new deploy, not a rollback.
@@ -231,7 +239,8 @@ export class ReleaseUseCases {
         ev.make('release.updated', {
           draftRevision: updated.draftRevision,
           draftDigest: updated.draftDigest,
-          parameters: updated.parameters,
+          // As the API shows them: secret names masked whole, however short the value.
+          parameters: maskParameters(updated.parameters, this.ctx.secrets.of(updated)),
           description: updated.description,
         }),
       ];
@@ -250,8 +259,7 @@ export class ReleaseUseCases {
    * the state: the approval is bound to the draft digest, not to a preview.
    */
   async preview(caller: Caller, id: string): Promise<PreviewResult> {
-    const release = await this.load(this.ctx.store, id);
-    requirePermission(caller, 'deployment:write', release.environment);
+    const release = await this.loadFor(this.ctx.store, caller, 'deployment:write', id);
     if (!REPREVIEW_STATES.includes(release.state)) transition(release.state, 'preview');
     const env = await this.ctx.environmentOf(this.ctx.store, release);
     const driver = this.ctx.driverFor(env.runtime);
@@ -360,8 +368,7 @@ export class ReleaseUseCases {
   }
 
   async submit(caller: Caller, id: string, input: SubmitInput): Promise<Release> {
-    const release = await this.load(this.ctx.store, id);
-    requirePermission(caller, 'deployment:write', release.environment);
+    const release = await this.loadFor(this.ctx.store, caller, 'deployment:write', id);
     const env = await this.ctx.environmentOf(this.ctx.store, release);
     const preview = await this.verifyPreview(this.ctx.store, caller, release, env, input);
     transition(release.state, env.approval.required ? 'submitForApproval' : 'submitWithoutApproval');
@@ -416,7 +423,8 @@ export class ReleaseUseCases {
    * Checks, in order: permission, preview token, approval, state, freeze windows. Every refusal is on the timeline.
    */
   async apply(caller: Caller, id: string, input: ApplyInput): Promise<Release> {
-    const release = await this.load(this.ctx.store, id);
+    const release = await this.ctx.store.releases.get(id);
+    if (!release) throw missingFor(caller, 'deployment:write', `release ${id}`);
     try {
       const result = await this.applyChecked(caller, release, input);
       return result;
@@ -481,8 +489,7 @@ export class ReleaseUseCases {
 
   async cancel(caller: Caller, id: string): Promise<Release> {
     return this.ctx.write([id], async (tx) => {
-      const release = await this.load(tx, id);
-      requirePermission(caller, 'deployment:write', release.environment);
+      const release = await this.loadFor(tx, caller, 'deployment:write', id);
       const t = transition(release.state, 'cancel');
       const ev = this.ctx.events.for(release, caller);
       const events = [ev.make('release.cancelled', { from: t.from })];
@@ -498,8 +505,7 @@ export class ReleaseUseCases {
 
   /** Drafts a `rollback` release restoring an earlier succeeded release's stored spec; it then goes through every gate. */
   async rollback(caller: Caller, id: string, input: { toReleaseId?: string }): Promise<Release> {
-    const source = await this.load(this.ctx.store, id);
-    requirePermission(caller, 'deployment:write', source.environment);
+    const source = await this.loadFor(this.ctx.store, caller, 'deployment:write', id);
     if (!ROLLBACK_SOURCE_STATES.includes(source.state)) {
       throw new ShipgateError('INVALID_STATE', `release is in state "${source.state}"; only a succeeded, failed or interrupted release can be rolled back`, {
         state: source.state,
@@ -507,7 +513,7 @@ export class ReleaseUseCases {
     }
     let target: ReleaseRecord | null;
     if (input.toReleaseId !== undefined) {
-      target = await this.load(this.ctx.store, input.toReleaseId);
+      target = await this.loadFor(this.ctx.store, caller, 'deployment:read', input.toReleaseId);
       if (target.application !== source.application || target.environment !== source.environment) {
         throw new ShipgateError('VALIDATION_FAILED', 'the rollback target must be a release of the same application and environment', {
           errors: [{ path: '/toReleaseId', message: 'must be of the same application and environment' }],
@@ -537,7 +543,7 @@ export class ReleaseUseCases {
       await tx.releases.insert(record);
       const ev = this.ctx.events.for(record, caller);
       await tx.timeline.append([
-        ev.make('release.created', createdEventData(record, restore.id)),
+        ev.make('release.created', createdEventData(record, restore.id, this.ctx.secrets.of(record))),
         ev.make('rollback.requested', { rollbackOf: source.id, rollbackTo: restore.id }),
         this.ctx.events.for(source, caller).make('rollback.requested', { rollbackReleaseId: record.id, rollbackTo: restore.id }),
       ]);
@@ -640,11 +646,11 @@ function newDraft(caller: Caller, now: string) {
 }
 
 /** What `release.created` records of a new release. */
-function createdEventData(record: ReleaseRecord, fromReleaseId: string | null): Record<string, unknown> {
+function createdEventData(record: ReleaseRecord, fromReleaseId: string | null, secrets: readonly string[]): Record<string, unknown> {
   return {
     draftRevision: record.draftRevision,
     draftDigest: record.draftDigest,
-    parameters: record.parameters,
+    parameters: maskParameters(record.parameters, secrets),
     description: record.description,
     fromReleaseId,
     conversationId: record.conversationId,
@@ -680,14 +686,29 @@ function carriedFrom(caller: Caller, from: ReleaseRecord, environment: string, t
   const parameters = Object.fromEntries(
     Object.entries(from.parameters).filter(([name, value]) => !looksSecret(name) && !secrets.some((s) => value.includes(s))),
   );
-  // Secrets written into the spec itself (not brought by a parameter, which stays behind) would travel with it.
-  const literal = secretValuesOf(from.renderedSpec, {}).filter((s) => !Object.values(from.parameters).some((v) => v.includes(s)));
-  if (takesSpec && literal.length > 0) {
+  if (takesSpec && holdsLiteralSecrets(from.spec)) {
     throw new ShipgateError('FORBIDDEN', "starting from a release of another environment whose spec holds secret values needs deployment:write on that environment", {
       permission: 'deployment:write',
     });
   }
   return { spec: from.spec, parameters };
+}
+
+/** A secret-looking value that is nothing but parameter references: the secret itself stays with the parameters. */
+const REFERENCES_ONLY = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
+
+/**
+ * True when a spec's own text (before parameters are substituted) holds a secret value, so that copying the spec
+ * would copy the secret. A spec that cannot be read counts as holding one.
+ */
+function holdsLiteralSecrets(spec: ReleaseSpec): boolean {
+  const text = specText(spec);
+  try {
+    specDocuments(text);
+  } catch {
+    return true;
+  }
+  return secretValuesOf(text, {}).some((secret) => !REFERENCES_ONLY.test(secret));
 }
 
 /** The spec kind must fit the environment's runtime. */

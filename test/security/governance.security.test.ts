@@ -112,7 +112,7 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
     });
 
     it('judges a preview under the policy it was made with: a changed policy makes it stale', async () => {
-      const rel = await draft('staging', compose('    volumes: ["/srv/data/web:/data"]\n'));
+      const rel = await draft('staging', compose('    volumes: ["/srv/data:/data"]\n'));
       const p = await preview(rel.id);
       expect(p.policy.violations.map((v) => v.ruleId)).toEqual(['host-path']);
       expect((await call(ADMIN_TOKEN, 'PATCH', '/api/v1/environments/staging', { policy: { allowHostPaths: ['/srv/data'] } })).status).toBe(200);
@@ -125,8 +125,8 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
         const bad = await call(ADMIN_TOKEN, 'PATCH', '/api/v1/environments/staging', { policy: { allowHostPaths: [path] } });
         expect([bad.status, bad.body.code], path).toEqual([400, 'VALIDATION_FAILED']);
       }
-      const escape = await draft('staging', compose('    volumes: ["/srv/data/../../etc:/x", "/srv/database:/y"]\n'));
-      expect((await preview(escape.id)).policy.violations.map((v) => v.ruleId)).toEqual(['host-path', 'host-path']);
+      const escape = await draft('staging', compose('    volumes: ["/srv/data/../../etc:/x", "/srv/database:/y", "/srv/data/link/etc:/z"]\n'));
+      expect((await preview(escape.id)).policy.violations.map((v) => v.ruleId)).toEqual(['host-path', 'host-path', 'host-path']);
     });
 
     it('applies anything in an environment an admin made privileged', async () => {

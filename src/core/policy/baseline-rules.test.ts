@@ -8,10 +8,11 @@ const rulesHit = (runtime: 'compose' | 'kubernetes', resources: PolicyResource[]
   evaluatePolicy(policy, baselineRules(runtime), resources).violations.map((v) => v.ruleId);
 
 describe('host paths', () => {
-  it('matches allowed prefixes segment by segment, after normalization', () => {
+  it('allows exactly the listed paths, after normalization, never a path under one (a planted symlink could lead anywhere)', () => {
     expect(hostPathAllowed('/srv/data', ['/srv/data'])).toBe(true);
-    expect(hostPathAllowed('/srv/data/app/logs', ['/srv/data'])).toBe(true);
-    for (const path of ['/srv/database', '/srv/data/../../etc', '/srv/data/../secret', '/srv', '/', 'srv/data', './srv/data', '']) {
+    expect(hostPathAllowed('/srv//data/', ['/srv/data'])).toBe(true);
+    expect(hostPathAllowed('/srv/data/app/logs', ['/srv/data', '/srv/data/app/logs'])).toBe(true);
+    for (const path of ['/srv/data/app/logs', '/srv/data/link/etc', '/srv/database', '/srv/data/../../etc', '/srv/data/../secret', '/srv', '/', 'srv/data', './srv/data', '']) {
       expect(hostPathAllowed(path, ['/srv/data']), path).toBe(false);
     }
   });
@@ -65,7 +66,7 @@ describe('the baseline profile on Compose (normalized and short syntax alike)', 
 
   it('lets through what stays in the container', () => {
     const ok = service({
-      volumes: [{ type: 'volume', source: 'data', target: '/data' }, '/srv/data/app:/data2', 'cache:/cache', '/tmpdata'],
+      volumes: [{ type: 'volume', source: 'data', target: '/data' }, '/srv/data:/data2', 'cache:/cache', '/tmpdata'],
       cap_add: ['NET_BIND_SERVICE'],
       cap_drop: ['ALL'],
       security_opt: ['no-new-privileges:true', 'apparmor=docker-default'],
@@ -136,7 +137,7 @@ describe('the baseline profile on Kubernetes (pod specs found by shape, in any k
     expect(rulesHit('kubernetes', [{ kind: 'ClusterRoleBinding', name: 'x', spec: {}, clusterScoped: true }])).toEqual(['cluster-scoped-kind']);
     expect(rulesHit('kubernetes', [{ kind: 'Widget', name: 'x', spec: {}, clusterScoped: true }])).toEqual(['cluster-scoped-kind']);
     const restricted = deployment({
-      volumes: [{ name: 'd', hostPath: { path: '/srv/data/web' } }, { name: 'c', configMap: { name: 'x' } }],
+      volumes: [{ name: 'd', hostPath: { path: '/srv/data' } }, { name: 'c', configMap: { name: 'x' } }],
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [{ name: 'app', image: 'x', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } }],
     });

@@ -7,7 +7,7 @@ export type PolicyProfile = (typeof POLICY_PROFILES)[number];
 /** An environment's runtime safety policy. */
 export interface EnvironmentPolicy {
   profile: PolicyProfile;
-  /** Host paths a bind mount or `hostPath` may use: absolute prefixes, matched segment by segment. */
+  /** Host paths a bind mount or `hostPath` may use, each exactly as listed (a path under one is not allowed). */
   allowHostPaths: string[];
 }
 
@@ -91,15 +91,14 @@ export function normalHostPath(path: string): string | null {
   return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
 }
 
-/** True when `path` lies at or under one of the allowed prefixes (segment by segment, after normalization). */
+/** True when `path`, normalized, is one of the allowed host paths. */
 export function hostPathAllowed(path: string, allowed: readonly string[]): boolean {
   const normal = normalHostPath(path);
   if (!normal) return false;
-  return allowed.some((prefix) => {
-    const p = normalHostPath(prefix);
-    if (!p) return false;
-    return p === '/' || normal === p || normal.startsWith(`${p}/`);
-  });
+  // Exactly an allowed path, never a path under one: the engine resolves a bind source on the host, following any
+  // symlink a container planted inside the allowed directory (`<allowed>/link -> /`), so only the allowed path itself
+  // is known to stay where the admin put it.
+  return allowed.some((entry) => normalHostPath(entry) === normal);
 }
 
 /** Where Docker engines listen; binding one of these (or a directory holding one) hands over the engine. */
