@@ -62,6 +62,10 @@ describe('the baseline profile on Compose (normalized and short syntax alike)', 
     expect(rulesHit('compose', [{ kind: 'Volume', name: 'etc', spec: { driver: 'local', driver_opts: { type: 'none', o: 'bind', device: '/etc' } } }])).toContain('host-path');
     expect(rulesHit('compose', [{ kind: 'Network', name: 'h', spec: { external: true, name: 'host' } }])).toContain('host-namespaces');
     expect(rulesHit('compose', [{ kind: 'Network', name: 'host', spec: { external: true } }])).toContain('host-namespaces');
+    for (const driver of ['macvlan', 'ipvlan']) {
+      expect(rulesHit('compose', [{ kind: 'Network', name: 'lan', spec: { driver, driver_opts: { parent: 'eth0' } } }]), driver).toContain('host-namespaces');
+    }
+    expect(rulesHit('compose', [{ kind: 'Network', name: 'back', spec: { driver: 'bridge', internal: true } }])).toEqual([]);
   });
 
   it('lets through what stays in the container', () => {

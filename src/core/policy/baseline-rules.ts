@@ -110,6 +110,9 @@ function localVolumeMounts(spec: Json): HostMount[] {
   return mounts;
 }
 
+/** Network drivers that attach containers to the host's own network interfaces. */
+const HOST_LINK_DRIVERS: ReadonlySet<string> = new Set(['macvlan', 'ipvlan']);
+
 const NAMESPACE_FIELDS = ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup'] as const;
 /** Networks that belong to no project: none, and the engine's default bridge. */
 const PROJECT_NEUTRAL_NETWORKS = new Set(['none', 'bridge', 'default']);
@@ -163,6 +166,10 @@ const COMPOSE_RULES: readonly PolicyRule[] = [
       if (resource.kind === 'Network') {
         const name = String(resource.spec['name'] ?? resource.name);
         if (resource.spec['driver'] === 'host' || (resource.spec['external'] && name === 'host')) return [{ message: "joins the host's network", path: '/driver' }];
+        // macvlan and ipvlan put containers straight on the host's physical network, beside the host itself.
+        if (typeof resource.spec['driver'] === 'string' && HOST_LINK_DRIVERS.has(resource.spec['driver'])) {
+          return [{ message: `the ${resource.spec['driver']} driver puts containers on the host's own network link`, path: '/driver' }];
+        }
         // An external network is another project's (another environment's) or one made outside Shipgate.
         if (resource.spec['external'] && !PROJECT_NEUTRAL_NETWORKS.has(name)) return [{ message: `joins network ${name}, which is outside the project`, path: '/external' }];
         return [];
