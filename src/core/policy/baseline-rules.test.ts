@@ -137,6 +137,13 @@ describe('the baseline profile on Kubernetes (pod specs found by shape, in any k
     expect(rulesHit('kubernetes', [deployment({}, { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' })])).toContain('unconfined-profiles');
   });
 
+  it('refuses grants of API permissions and changes to quotas and limits in the namespace', () => {
+    for (const [apiVersion, kind] of [['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['v1', 'ResourceQuota'], ['v1', 'LimitRange']]) {
+      expect(rulesHit('kubernetes', [{ kind: kind!, name: 'x', spec: { apiVersion, kind } }]), kind).toEqual(['namespace-guardrails']);
+    }
+    expect(rulesHit('kubernetes', [{ kind: 'ConfigMap', name: 'x', spec: { apiVersion: 'v1', kind: 'ConfigMap' } }])).toEqual([]);
+  });
+
   it('refuses cluster-scoped kinds as discovery names them, and lets a restricted pod through', () => {
     expect(rulesHit('kubernetes', [{ kind: 'ClusterRoleBinding', name: 'x', spec: {}, clusterScoped: true }])).toEqual(['cluster-scoped-kind']);
     expect(rulesHit('kubernetes', [{ kind: 'Widget', name: 'x', spec: {}, clusterScoped: true }])).toEqual(['cluster-scoped-kind']);

@@ -352,6 +352,17 @@ const KUBERNETES_RULES: readonly PolicyRule[] = [
     description: "creates a cluster-scoped object (per the API server's discovery), outside the environment's namespace",
     check: (resource) => (resource.clusterScoped ? [{ message: `${resource.kind} is cluster-scoped: it reaches beyond the environment's namespace`, path: '/kind' }] : []),
   },
+  {
+    id: 'namespace-guardrails',
+    severity: 'deny',
+    description: "grants API permissions (Role, RoleBinding) or changes the namespace's quotas and limits: a pod given such a role could create what the policy refuses, straight through the API",
+    check: (resource) => {
+      const group = String(resource.spec['apiVersion'] ?? '').split('/')[0];
+      const rbac = group === 'rbac.authorization.k8s.io' && (resource.kind === 'Role' || resource.kind === 'RoleBinding');
+      const limits = String(resource.spec['apiVersion']) === 'v1' && (resource.kind === 'ResourceQuota' || resource.kind === 'LimitRange');
+      return rbac || limits ? [{ message: `${resource.kind} changes who may do what in the namespace, or its limits`, path: '/kind' }] : [];
+    },
+  },
 ];
 
 /** The built-in rules of the `baseline` profile for a runtime. */
