@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -12,5 +14,11 @@ describe('architecture', () => {
     const report = JSON.parse(stdout) as { summary: { violations: Array<{ rule: { name: string }; from: string; to: string }>; totalCruised: number } };
     expect(report.summary.totalCruised).toBeGreaterThan(40);
     expect(report.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
+  });
+
+  it('moves releases through one door: only release-transitions.ts compares-and-sets a release', () => {
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    const writers = files.filter((f) => /releases\.compareAndSet\(/.test(readFileSync(join('src', f), 'utf8')));
+    expect(writers).toEqual(['app/release-transitions.ts']);
   });
 });

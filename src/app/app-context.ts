@@ -8,6 +8,7 @@ import type { Ids } from '../ports/ids.js';
 import type { DeployTarget, DeployUnit, RuntimeDriver, RuntimeDrivers } from '../ports/runtime-driver.js';
 import type { Store, StoreSession } from '../ports/store.js';
 import { ReleaseEventBus, TimelineEvents } from './release-events.js';
+import { ReleaseTransitions } from './release-transitions.js';
 import { SecretCache } from './secret-cache.js';
 
 /** What every use case is built from; wired once in `main.ts`. */
@@ -27,6 +28,8 @@ export class AppContext {
   readonly ids: Ids;
   readonly logger: Logger;
   readonly events: TimelineEvents;
+  /** The one door through which a release changes state. */
+  readonly transitions: ReleaseTransitions;
   readonly bus = new ReleaseEventBus();
   readonly secrets = new SecretCache();
 
@@ -37,6 +40,7 @@ export class AppContext {
     this.ids = options.ids;
     this.logger = options.logger;
     this.events = new TimelineEvents(options.clock, options.ids, this.secrets);
+    this.transitions = new ReleaseTransitions(this.events);
   }
 
   nowIso(): string {

@@ -2,7 +2,6 @@ import { environmentsWith } from '../core/access/access.js';
 import { decide, isTicketExpired, type ApprovalTicket, type TicketStatus } from '../core/approval/approval.js';
 import { ShipgateError, isShipgateError } from '../core/errors.js';
 import type { ChangeSummary } from '../core/preview/preview.js';
-import { transition } from '../core/release/release-machine.js';
 import { redactText } from '../core/secrets/secret-masking.js';
 import type { ReleaseRecord } from '../core/release/release.js';
 import type { StoreSession } from '../ports/store.js';
@@ -91,10 +90,9 @@ export class ApprovalUseCases {
         ];
         if (outcome.status !== 'pending') {
           await tx.approvals.setStatus(locked.id, 'pending', outcome.status, at);
-          const t = transition(current.state, outcome.status === 'approved' ? 'approve' : 'reject');
-          const ok = await tx.releases.compareAndSet(current.id, t.from, { state: t.to, updatedAt: at });
-          if (!ok) throw new ShipgateError('INVALID_STATE', `release changed concurrently`);
-          events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+          const command = outcome.status === 'approved' ? 'approve' : 'reject';
+          const moved = await this.ctx.transitions.move(tx, current, command, { by: caller, lostRace: 'conflict', patch: { updatedAt: at } });
+          if (moved?.stateEvent) events.push(moved.stateEvent);
         }
         await tx.timeline.append(events);
         const after = await tx.approvals.get(locked.id);
@@ -127,11 +125,9 @@ export class ApprovalUseCases {
       if (!(await tx.approvals.setStatus(ticket.id, 'pending', 'expired', at))) return;
       const ev = this.ctx.events.for(release, null);
       const events = [ev.make('approval.expired', { ticketId: ticket.id, expiresAt: ticket.expiresAt })];
-      if (release.ticketId === ticket.id && release.state === 'pending_approval') {
-        const t = transition(release.state, 'expireApproval');
-        if (await tx.releases.compareAndSet(release.id, t.from, { state: t.to, updatedAt: at })) {
-          events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
-        }
+      if (release.ticketId === ticket.id) {
+        const moved = await this.ctx.transitions.move(tx, release, 'expireApproval', { by: null, lostRace: 'skip', patch: { updatedAt: at } });
+        if (moved?.stateEvent) events.push(moved.stateEvent);
       }
       await tx.timeline.append(events);
     });

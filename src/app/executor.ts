@@ -2,7 +2,7 @@ import type { RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
 import { sortFindings } from '../core/diagnostics/diagnostics.js';
 import type { Environment } from '../core/environment/environment.js';
 import { isShipgateError } from '../core/errors.js';
-import { canTransition, transition } from '../core/release/release-machine.js';
+import { EXECUTION_OUTCOMES, type ExecutionOutcome } from '../core/release/execution-outcome.js';
 import type { DriverStage, Execution, ReleaseRecord } from '../core/release/release.js';
 import { redactDeep } from '../core/secrets/secret-masking.js';
 import type { NewTimelineEvent } from '../core/audit/timeline-event.js';
@@ -179,7 +179,7 @@ export class Executor {
     release: ReleaseRecord,
     controller: AbortController,
     onStage: (stage: DriverStage, message?: string) => Promise<void>,
-  ): Promise<{ kind: 'succeed' | 'fail' | 'interrupt'; message: string; runtimeState: Record<string, unknown> | null }> {
+  ): Promise<{ kind: ExecutionOutcome; message: string; runtimeState: Record<string, unknown> | null }> {
     const restore = release.rollbackTo ? ((await this.ctx.store.releases.get(release.rollbackTo))?.runtimeState ?? null) : null;
     const deadline = new Date(this.ctx.clock.now().getTime() + env.applyTimeoutSeconds * 1000);
     const timeout = setTimeout(() => controller.abort(new Error(`the apply time limit of ${env.applyTimeoutSeconds}s was reached`)), env.applyTimeoutSeconds * 1000 + 5_000);
@@ -209,7 +209,7 @@ export class Executor {
   /** Writes the end of an execution: state, stage, diagnostics for failures, and rollback bookkeeping. */
   private async finish(
     release: ReleaseRecord,
-    kind: 'succeed' | 'fail' | 'interrupt',
+    kind: ExecutionOutcome,
     outcome: { message: string; runtimeState: Record<string, unknown> | null },
     execution: Execution = release.execution,
   ): Promise<void> {
@@ -219,21 +219,20 @@ export class Executor {
     const rollbackSource = kind === 'succeed' && release.rollbackOf ? release.rollbackOf : null;
     await this.ctx.write(rollbackSource ? [release.id, rollbackSource] : [release.id], async (tx) => {
       const current = await tx.releases.get(release.id);
-      if (!current || !canTransition(current.state, kind)) return;
-      const t = transition(current.state, kind);
+      if (!current) return;
       const at = this.ctx.nowIso();
-      const stage = kind === 'succeed' ? 'completed' : kind === 'fail' ? 'failed' : 'interrupted';
-      const ok = await tx.releases.compareAndSet(current.id, t.from, {
-        state: t.to,
-        execution: { ...execution, stage, finishedAt: at, message },
-        runtimeState: outcome.runtimeState ?? current.runtimeState,
-        updatedAt: at,
+      const { stage, event } = EXECUTION_OUTCOMES[kind];
+      // Another writer (a recovery, a second process) that reported the release first has the last word.
+      const moved = await this.ctx.transitions.move(tx, current, kind, {
+        by: null,
+        lostRace: 'skip',
+        patch: { execution: { ...execution, stage, finishedAt: at, message }, runtimeState: outcome.runtimeState ?? current.runtimeState, updatedAt: at },
       });
-      if (!ok) return;
+      if (!moved) return;
       const ev = this.ctx.events.for(current, null);
       const events: NewTimelineEvent[] = [];
       if (diagnosis) {
-        await tx.diagnostics.put({ releaseId: current.id, runtime: current.runtime, state: t.to, collectedAt: at, ...diagnosis });
+        await tx.diagnostics.put({ releaseId: current.id, runtime: current.runtime, state: moved.transition.to, collectedAt: at, ...diagnosis });
         events.push(
           ev.make('diagnostics.recorded', {
             summary: diagnosis.summary,
@@ -242,9 +241,8 @@ export class Executor {
         );
       }
       events.push(ev.make('execution.stage_changed', { from: execution.stage, to: stage }));
-      const type = kind === 'succeed' ? 'execution.succeeded' : kind === 'fail' ? 'execution.failed' : 'execution.interrupted';
-      events.push(ev.make(type, { attempt: execution.attempt, message }));
-      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      events.push(ev.make(event, { attempt: execution.attempt, message }));
+      if (moved.stateEvent) events.push(moved.stateEvent);
       if (rollbackSource) events.push(...(await this.completeRollback(tx, current, rollbackSource)));
       await tx.timeline.append(events);
     });
@@ -253,12 +251,11 @@ export class Executor {
   private async completeRollback(tx: StoreSession, rollback: ReleaseRecord, sourceId: string): Promise<NewTimelineEvent[]> {
     const events = [this.ctx.events.for(rollback, null).make('rollback.completed', { rollbackOf: sourceId, rollbackTo: rollback.rollbackTo })];
     const source = await tx.releases.get(sourceId);
-    if (!source || !canTransition(source.state, 'markRolledBack')) return events;
-    const t = transition(source.state, 'markRolledBack');
-    if (await tx.releases.compareAndSet(source.id, t.from, { state: t.to, updatedAt: this.ctx.nowIso() })) {
-      const ev = this.ctx.events.for(source, null);
-      events.push(ev.make('rollback.completed', { rollbackReleaseId: rollback.id, rollbackTo: rollback.rollbackTo }));
-      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+    if (!source) return events;
+    const moved = await this.ctx.transitions.move(tx, source, 'markRolledBack', { by: null, lostRace: 'skip', patch: { updatedAt: this.ctx.nowIso() } });
+    if (moved) {
+      events.push(this.ctx.events.for(source, null).make('rollback.completed', { rollbackReleaseId: rollback.id, rollbackTo: rollback.rollbackTo }));
+      if (moved.stateEvent) events.push(moved.stateEvent);
     }
     return events;
   }
@@ -297,8 +294,7 @@ export class Executor {
     make: (ev: (type: NewTimelineEvent['type'], data: Record<string, unknown>) => NewTimelineEvent) => NewTimelineEvent[],
   ): Promise<void> {
     await this.ctx.write([release.id], async (tx) => {
-      const ok = await tx.releases.compareAndSet(release.id, 'applying', { execution, updatedAt: this.ctx.nowIso() });
-      if (!ok) return;
+      if (!(await this.ctx.transitions.update(tx, { ...release, state: 'applying' }, { execution, updatedAt: this.ctx.nowIso() }, 'skip'))) return;
       const ev = this.ctx.events.for(release, null);
       await tx.timeline.append(make((type, data) => ev.make(type, data)));
     });

@@ -5,7 +5,7 @@ import { sha256Digest } from '../core/digest.js';
 import { baselineRules } from '../core/policy/baseline-rules.js';
 import { denials, evaluatePolicy, type PolicyResult } from '../core/policy/policy.js';
 import { activeFreezeWindow, isApprovalComplete, type ApprovalTicket } from '../core/approval/approval.js';
-import type { TimelineEvent } from '../core/audit/timeline-event.js';
+import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
 import { sortFindings } from '../core/diagnostics/diagnostics.js';
 import type { Environment } from '../core/environment/environment.js';
@@ -246,8 +246,7 @@ export class ReleaseUseCases {
       ];
       const voided = await this.voidTicket(tx, release);
       if (voided) events.push(ev.make('approval.voided', { ticketId: voided, reason: 'the draft was edited' }));
-      await this.casOrConflict(tx, release, t.command, updated);
-      if (t.from !== t.to) events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      events.push(...(await this.move(tx, caller, release, t.command, updated)));
       await tx.timeline.append(events);
       return this.view(tx, updated);
     });
@@ -293,10 +292,11 @@ export class ReleaseUseCases {
       if (current.draftRevision !== release.draftRevision) {
         throw new ShipgateError('INVALID_STATE', 'the draft changed while the preview was made; preview again');
       }
-      const again = REPREVIEW_STATES.includes(current.state);
-      const t = again ? { command: 'preview' as const, from: current.state, to: current.state } : transition(current.state, 'preview');
       await tx.previews.insert(preview);
-      await this.casOrConflict(tx, current, t.command, { ...current, state: t.to, previewId: preview.id, updatedAt: preview.createdAt });
+      // In pending_approval and approved the release stays where it is: the approval is bound to the draft.
+      const stateEvents = REPREVIEW_STATES.includes(current.state)
+        ? (await this.ctx.transitions.update(tx, current, { previewId: preview.id, updatedAt: preview.createdAt }, 'conflict'), [])
+        : await this.move(tx, caller, current, 'preview', { ...current, previewId: preview.id, updatedAt: preview.createdAt });
       const ev = this.ctx.events.for(current, caller);
       const events = [
         ev.make('preview.created', {
@@ -308,8 +308,8 @@ export class ReleaseUseCases {
           summary: preview.summary,
           policy: preview.policy,
         }),
+        ...stateEvents,
       ];
-      if (t.from !== t.to) events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
       await tx.timeline.append(events);
     });
     const { tokenHash: _hash, consumedAt: _consumed, policyDigest: _digest, createdBy: _by, conversationId: _conversation, ...shown } = preview;
@@ -400,7 +400,7 @@ export class ReleaseUseCases {
         await tx.approvals.insert(ticket);
       }
       const updated: ReleaseRecord = { ...current, state: t.to, ticketId: ticket?.id ?? current.ticketId, updatedAt: now.toISOString() };
-      await this.casOrConflict(tx, current, t.command, updated);
+      const stateEvents = await this.move(tx, caller, current, t.command, updated);
       const events = [...(overridden ? [overridden] : []), ev.make('release.submitted', { draftRevision: current.draftRevision, approvalRequired: required })];
       if (ticket) {
         events.push(
@@ -412,7 +412,7 @@ export class ReleaseUseCases {
           }),
         );
       }
-      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      events.push(...stateEvents);
       await tx.timeline.append(events);
       return this.view(tx, updated);
     });
@@ -469,7 +469,7 @@ export class ReleaseUseCases {
         execution: { stage: 'queued', attempt: 0, startedAt: null, finishedAt: null, message: null },
         updatedAt: now,
       };
-      await this.casOrConflict(tx, current, t.command, updated);
+      const stateEvents = await this.move(tx, caller, current, t.command, updated);
       const ev = this.ctx.events.for(current, caller);
       await tx.timeline.append([
         ...(overridden ? [overridden] : []),
@@ -478,7 +478,7 @@ export class ReleaseUseCases {
           draftRevision: current.draftRevision,
           ...(freeze ? { freezeOverride: { reason: input.freezeOverride?.reason, window: freeze } } : {}),
         }),
-        ev.make('release.state_changed', { from: t.from, to: t.to }),
+        ...stateEvents,
         ev.make('execution.stage_changed', { from: current.execution.stage, to: 'queued' }),
       ]);
       return this.view(tx, updated);
@@ -496,8 +496,7 @@ export class ReleaseUseCases {
       const voided = await this.voidTicket(tx, release);
       if (voided) events.push(ev.make('approval.voided', { ticketId: voided, reason: 'the release was cancelled' }));
       const updated = { ...release, state: t.to, updatedAt: this.ctx.nowIso() };
-      await this.casOrConflict(tx, release, t.command, updated);
-      events.push(ev.make('release.state_changed', { from: t.from, to: t.to }));
+      events.push(...(await this.move(tx, caller, release, t.command, updated)));
       await tx.timeline.append(events);
       return this.view(tx, updated);
     });
@@ -597,10 +596,15 @@ export class ReleaseUseCases {
     return (await tx.approvals.setStatus(ticket.id, ticket.status, 'void', this.ctx.nowIso())) ? ticket.id : null;
   }
 
-  /** Compare-and-set on the expected state; a lost race is `INVALID_STATE`, never a silent overwrite. */
-  private async casOrConflict(tx: StoreSession, before: ReleaseRecord, command: ReleaseCommand, after: ReleaseRecord): Promise<void> {
-    const ok = await tx.releases.compareAndSet(before.id, before.state, {
-      state: after.state,
+  /**
+   * Moves a request's release through the one door (a lost race is `INVALID_STATE`, never a silent overwrite),
+   * writing every field of `after`; returns the state event to append.
+   */
+  private async move(tx: StoreSession, caller: Caller, before: ReleaseRecord, command: ReleaseCommand, after: ReleaseRecord): Promise<NewTimelineEvent[]> {
+    const moved = await this.ctx.transitions.move(tx, before, command, {
+      by: caller,
+      lostRace: 'conflict',
+      patch: {
       spec: after.spec,
       parameters: after.parameters,
       renderedSpec: after.renderedSpec,
@@ -612,13 +616,9 @@ export class ReleaseUseCases {
       execution: after.execution,
       authors: after.authors,
       updatedAt: after.updatedAt,
+      },
     });
-    if (!ok) {
-      const now = await tx.releases.get(before.id);
-      throw new ShipgateError('INVALID_STATE', `release changed concurrently (now "${now?.state}"); ${command} was not applied`, {
-        state: now?.state,
-      });
-    }
+    return moved?.stateEvent ? [moved.stateEvent] : [];
   }
 }
 
