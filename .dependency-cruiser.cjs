@@ -27,6 +27,13 @@ module.exports = {
       to: { path: '^src/(adapters|config|main)' },
     },
     {
+      name: 'adapters-reach-only-use-cases',
+      comment: 'one door per layer: an adapter calls the Shipgate facade and its use cases, never the context, store, bus or executor behind them',
+      severity: 'error',
+      from: { path: '^src/adapters/' },
+      to: { path: '^src/app/', pathNot: '^src/app/(shipgate|caller|[a-z-]+\\.use-cases)\\.ts$' },
+    },
+    {
       name: 'adapters-do-not-know-the-composition-root',
       severity: 'error',
       from: { path: '^src/adapters/' },

@@ -559,6 +559,15 @@ export class ReleaseUseCases {
   }
 
   /** Reads the release (checking permission) and its events after `afterSeq`, for the live stream. */
+  /**
+   * Calls `onChange` whenever this process writes something of the release (other processes' writes are found by
+   * polling {@link streamBatch}); returns the function that stops it. Nothing of the release is read here: each
+   * batch the listener reads checks the caller's permission again.
+   */
+  watch(id: string, onChange: () => void): () => void {
+    return this.ctx.bus.subscribe(id, onChange);
+  }
+
   async streamBatch(caller: Caller, id: string, afterSeq: number): Promise<{ release: Release; events: TimelineEvent[] }> {
     const record = await this.loadReadable(caller, id);
     const events = await this.ctx.store.timeline.listByRelease(id, afterSeq, 500);

@@ -17,7 +17,8 @@ export interface ShipgateOptions extends AppContextOptions {
 
 /** Every use case of Shipgate, built over one context; the HTTP routes and the AI command center both call these. */
 export class Shipgate {
-  readonly ctx: AppContext;
+  /** Private: adapters reach the use cases, never the store, drivers or bus behind them. */
+  private readonly ctx: AppContext;
   readonly releases: ReleaseUseCases;
   readonly approvals: ApprovalUseCases;
   readonly environments: EnvironmentUseCases;

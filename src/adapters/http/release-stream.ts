@@ -162,7 +162,7 @@ export class ReleaseStreams {
     const poll = setInterval(pull, POLL_MS);
     const keepalive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
     const lifetime = setTimeout(() => end('max_lifetime'), limits.maxSeconds * 1_000);
-    const unsubscribe = shipgate.ctx.bus.subscribe(id, pull);
+    const unsubscribe = shipgate.releases.watch(id, pull);
     const close = () => {
       if (closed) return;
       closed = true;
