@@ -8,13 +8,12 @@ import {
   type EnvironmentTarget,
   type FreezeWindow,
 } from '../core/environment/environment.js';
-import { ShipgateError, type FieldError } from '../core/errors.js';
-import { DEFAULT_POLICY, policyProblems, type EnvironmentPolicy } from '../core/policy/policy.js';
+import { checkTargetFree, validateEnvironment } from '../core/environment/environment-rules.js';
+import { ShipgateError } from '../core/errors.js';
+import { DEFAULT_POLICY, type EnvironmentPolicy } from '../core/policy/policy.js';
 import type { Runtime } from '../core/release/release.js';
 import type { AppContext } from './app-context.js';
 import { requireGlobal, requirePermission, type Caller } from './caller.js';
-
-const ENVIRONMENT_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface EnvironmentInput {
   name: string;
@@ -106,56 +105,5 @@ export class EnvironmentUseCases {
     const readable = environmentsWith(caller.principal, 'deployment:read');
     const all = await this.ctx.store.environments.list();
     return { items: readable === 'all' ? all : all.filter((e) => readable.includes(e.name)) };
-  }
-}
-
-function validateEnvironment(env: Environment): void {
-  const errors: FieldError[] = [];
-  if (!ENVIRONMENT_NAME.test(env.name)) errors.push({ path: '/name', message: 'must be a DNS label (lowercase letters, digits, "-")' });
-  if (env.runtime === 'compose' && !('project' in env.target)) errors.push({ path: '/target/project', message: 'required for the compose runtime' });
-  if (env.runtime === 'kubernetes' && !('namespace' in env.target)) errors.push({ path: '/target/namespace', message: 'required for the kubernetes runtime' });
-  if ('project' in env.target && !/^[a-z0-9][a-z0-9_-]*$/.test(env.target.project)) {
-    errors.push({ path: '/target/project', message: 'must be a Compose project name (lowercase letters, digits, "_", "-")' });
-  }
-  if ('namespace' in env.target && !ENVIRONMENT_NAME.test(env.target.namespace)) {
-    errors.push({ path: '/target/namespace', message: 'must be a Kubernetes namespace name' });
-  }
-  if (!Number.isInteger(env.approval.minApprovers) || env.approval.minApprovers < 1) errors.push({ path: '/approval/minApprovers', message: 'must be an integer ≥ 1' });
-  if (!Number.isInteger(env.approval.ticketTtlSeconds) || env.approval.ticketTtlSeconds < 1) errors.push({ path: '/approval/ticketTtlSeconds', message: 'must be an integer ≥ 1' });
-  if (!Number.isInteger(env.previewTtlSeconds) || env.previewTtlSeconds < 1) errors.push({ path: '/previewTtlSeconds', message: 'must be an integer ≥ 1' });
-  if (!Number.isInteger(env.applyTimeoutSeconds) || env.applyTimeoutSeconds < 1) errors.push({ path: '/applyTimeoutSeconds', message: 'must be an integer ≥ 1' });
-  env.freezeWindows.forEach((w, i) => {
-    const start = Date.parse(w.start);
-    const end = Date.parse(w.end);
-    if (Number.isNaN(start)) errors.push({ path: `/freezeWindows/${i}/start`, message: 'must be an RFC 3339 date-time' });
-    if (Number.isNaN(end)) errors.push({ path: `/freezeWindows/${i}/end`, message: 'must be an RFC 3339 date-time' });
-    if (!Number.isNaN(start) && !Number.isNaN(end) && end <= start) errors.push({ path: `/freezeWindows/${i}/end`, message: 'must be after start' });
-  });
-  errors.push(...policyProblems(env.policy));
-  if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
-}
-
-/** A key naming what an environment's target reaches; two environments whose keys overlap share live objects. */
-function targetsOverlap(a: Environment, b: Environment): boolean {
-  if (a.runtime !== b.runtime) return false;
-  if ('project' in a.target && 'project' in b.target) {
-    // Applications run as the Compose project `<project>-<application>`: "shop" and "shop-web" could both name
-    // "shop-web-api", so one project may not extend another by a dash.
-    const [x, y] = [a.target.project.toLowerCase(), b.target.project.toLowerCase()];
-    return x === y || x.startsWith(`${y}-`) || y.startsWith(`${x}-`);
-  }
-  if ('namespace' in a.target && 'namespace' in b.target) {
-    return a.target.namespace === b.target.namespace && (a.target.context ?? '') === (b.target.context ?? '');
-  }
-  return false;
-}
-
-/** Refuses a target that overlaps another environment's: its live objects would be reachable without its gates. */
-function checkTargetFree(env: Environment, all: readonly Environment[]): void {
-  const other = all.find((e) => e.name !== env.name && targetsOverlap(e, env));
-  if (other) {
-    throw new ShipgateError('TARGET_IN_USE', `the target overlaps the target of environment "${other.name}"; each environment needs a target of its own`, {
-      errors: [{ path: `/target/${'project' in env.target ? 'project' : 'namespace'}`, message: 'overlaps another environment' }],
-    });
   }
 }

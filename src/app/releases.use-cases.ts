@@ -1,10 +1,11 @@
 import { can, environmentsWith, type Permission } from '../core/access/access.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { composeDocument } from '../core/compose/compose-spec.js';
+import { DNS_LABEL, follows } from '../core/names.js';
 import { sha256Digest } from '../core/digest.js';
 import { baselineRules } from '../core/policy/baseline-rules.js';
 import { denials, evaluatePolicy, type PolicyResult } from '../core/policy/policy.js';
-import { activeFreezeWindow, isApprovalComplete, type ApprovalTicket } from '../core/approval/approval.js';
+import { activeFreezeWindow, isApprovalComplete, openTicket, type ApprovalTicket } from '../core/approval/approval.js';
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
 import { sortFindings } from '../core/diagnostics/diagnostics.js';
@@ -20,7 +21,7 @@ import {
 } from '../core/preview/preview.js';
 import { draftDigest } from '../core/preview/draft-digest.js';
 import { NOT_STARTED, type Release, type ReleaseRecord, type ReleaseSpec, type ReleaseState } from '../core/release/release.js';
-import { REPREVIEW_STATES, ROLLBACK_SOURCE_STATES, transition, type ReleaseCommand } from '../core/release/release-machine.js';
+import { REPREVIEW_STATES, checkRollbackSource, checkRollbackTarget, transition, type ReleaseCommand } from '../core/release/release-machine.js';
 import { renderSpec, specDocuments, specText } from '../core/release/spec-render.js';
 import { looksSecret, maskParameters, redactDeep, secretValuesOf, withoutSecrets } from '../core/secrets/secret-masking.js';
 import type { StoreSession } from '../ports/store.js';
@@ -29,7 +30,6 @@ import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 import { releaseView } from './release-view.js';
 
-const APPLICATION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface CreateReleaseInput {
   application: string;
@@ -154,9 +154,9 @@ export class ReleaseUseCases {
 
   async create(caller: Caller, input: CreateReleaseInput): Promise<Release> {
     requirePermission(caller, 'deployment:write', input.environment);
-    if (!APPLICATION_NAME.test(input.application)) {
-      throw new ShipgateError('VALIDATION_FAILED', 'application must be a DNS label (lowercase letters, digits, "-")', {
-        errors: [{ path: '/application', message: 'must match ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }],
+    if (!follows(DNS_LABEL, input.application)) {
+      throw new ShipgateError('VALIDATION_FAILED', `application must be ${DNS_LABEL.description}`, {
+        errors: [{ path: '/application', message: `must be ${DNS_LABEL.description}` }],
       });
     }
     const env = await this.ctx.store.environments.get(input.environment);
@@ -382,21 +382,7 @@ export class ReleaseUseCases {
       const ev = this.ctx.events.for(current, caller);
       let ticket: ApprovalTicket | null = null;
       if (required) {
-        ticket = {
-          id: this.ctx.ids.newId(),
-          releaseId: current.id,
-          application: current.application,
-          environment: current.environment,
-          status: 'pending',
-          minApprovers: env.approval.minApprovers,
-          allowSelfApproval: env.approval.allowSelfApproval,
-          draftDigest: current.draftDigest,
-          requestedBy: caller.principal.subject,
-          requestedAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + env.approval.ticketTtlSeconds * 1000).toISOString(),
-          closedAt: null,
-          decisions: [],
-        };
+        ticket = openTicket(current, env.approval, { id: this.ctx.ids.newId(), requestedBy: caller.principal.subject, now });
         await tx.approvals.insert(ticket);
       }
       const updated: ReleaseRecord = { ...current, state: t.to, ticketId: ticket?.id ?? current.ticketId, updatedAt: now.toISOString() };
@@ -505,24 +491,11 @@ export class ReleaseUseCases {
   /** Drafts a `rollback` release restoring an earlier succeeded release's stored spec; it then goes through every gate. */
   async rollback(caller: Caller, id: string, input: { toReleaseId?: string }): Promise<Release> {
     const source = await this.loadFor(this.ctx.store, caller, 'deployment:write', id);
-    if (!ROLLBACK_SOURCE_STATES.includes(source.state)) {
-      throw new ShipgateError('INVALID_STATE', `release is in state "${source.state}"; only a succeeded, failed or interrupted release can be rolled back`, {
-        state: source.state,
-      });
-    }
+    checkRollbackSource(source);
     let target: ReleaseRecord | null;
     if (input.toReleaseId !== undefined) {
       target = await this.loadFor(this.ctx.store, caller, 'deployment:read', input.toReleaseId);
-      if (target.application !== source.application || target.environment !== source.environment) {
-        throw new ShipgateError('VALIDATION_FAILED', 'the rollback target must be a release of the same application and environment', {
-          errors: [{ path: '/toReleaseId', message: 'must be of the same application and environment' }],
-        });
-      }
-      if (target.id === source.id || !['succeeded', 'rolled_back'].includes(target.state)) {
-        throw new ShipgateError('INVALID_STATE', `the rollback target is in state "${target.state}"; it must be an earlier release that succeeded`, {
-          state: target.state,
-        });
-      }
+      checkRollbackTarget(source, target);
     } else {
       target = await this.ctx.store.releases.lastSucceeded(source.application, source.environment, source.id);
       if (!target) throw new ShipgateError('NOT_FOUND', `no earlier succeeded release of ${source.application} in ${source.environment} to roll back to`);

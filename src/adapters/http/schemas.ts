@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { ROLES } from '../../core/access/access.js';
+import { COMPOSE_PROJECT, DNS_LABEL, MAX_PARAMETER_VALUE_LENGTH, PARAMETER_NAME } from '../../core/names.js';
 import { POLICY_PROFILES } from '../../core/policy/policy.js';
 import { AUDIT_PUBLIC_KEY_PATTERN, CHECKPOINT_SIGNATURE_PATTERN } from '../../core/audit/audit-checkpoint.js';
 import { CHAIN_FAILURES, CHAIN_HASH_PATTERN, TIMELINE_EVENT_TYPES } from '../../core/audit/timeline-event.js';
@@ -13,7 +14,7 @@ const literals = <const T extends readonly string[]>(values: T) => Type.Enum<[..
 export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 export const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'A UUID' });
 const DateTime = Type.String({ format: 'date-time' });
-const Name = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
+const Name = Type.String({ minLength: 1, maxLength: DNS_LABEL.maxLength, pattern: DNS_LABEL.pattern });
 const StringMap = Type.Record(Type.String(), Type.String());
 const FreeObject = Type.Object({}, { additionalProperties: true });
 
@@ -59,7 +60,7 @@ export const Spec = Type.Union([
   Type.Object({ compose: Type.String({ minLength: 1, description: 'A Compose file (YAML)' }) }, closed),
 ]);
 
-const Parameters = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 4096 }), {
+const Parameters = Type.Record(Type.String({ pattern: PARAMETER_NAME.pattern, maxLength: PARAMETER_NAME.maxLength }), Type.String({ maxLength: MAX_PARAMETER_VALUE_LENGTH }), {
   description: 'Values substituted for ${NAME} in the spec',
 });
 
@@ -252,7 +253,7 @@ const Policy = Type.Object(
 
 const Target = Type.Union([
   Type.Object({ namespace: Name, context: Type.Optional(Type.String({ maxLength: 253 })) }, closed),
-  Type.Object({ project: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9][a-z0-9_-]*$' }) }, closed),
+  Type.Object({ project: Type.String({ minLength: 1, maxLength: COMPOSE_PROJECT.maxLength, pattern: COMPOSE_PROJECT.pattern }) }, closed),
 ]);
 
 export const Environment = Type.Object({

@@ -1,6 +1,6 @@
 import { ShipgateError } from '../errors.js';
 import type { ApprovalDecision, ApprovalStatus, ReleaseRecord } from '../release/release.js';
-import type { FreezeWindow } from '../environment/environment.js';
+import type { ApprovalPolicy, FreezeWindow } from '../environment/environment.js';
 
 /** A ticket's status; `void` when an edit of the draft cancelled it. */
 export type TicketStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'void';
@@ -20,6 +20,32 @@ export interface ApprovalTicket {
   expiresAt: string;
   closedAt: string | null;
   decisions: ApprovalDecision[];
+}
+
+/**
+ * The approval ticket a submission opens: bound to the draft digest it asks about, under the environment's policy
+ * as it stands now, open until its time to live runs out.
+ */
+export function openTicket(
+  release: ReleaseRecord,
+  policy: Pick<ApprovalPolicy, 'minApprovers' | 'allowSelfApproval' | 'ticketTtlSeconds'>,
+  request: { id: string; requestedBy: string; now: Date },
+): ApprovalTicket {
+  return {
+    id: request.id,
+    releaseId: release.id,
+    application: release.application,
+    environment: release.environment,
+    status: 'pending',
+    minApprovers: policy.minApprovers,
+    allowSelfApproval: policy.allowSelfApproval,
+    draftDigest: release.draftDigest,
+    requestedBy: request.requestedBy,
+    requestedAt: request.now.toISOString(),
+    expiresAt: new Date(request.now.getTime() + policy.ticketTtlSeconds * 1000).toISOString(),
+    closedAt: null,
+    decisions: [],
+  };
 }
 
 /** The outcome of recording one decision. */

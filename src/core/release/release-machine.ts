@@ -1,5 +1,5 @@
 import { ShipgateError } from '../errors.js';
-import type { ReleaseState } from './release.js';
+import type { ReleaseRecord, ReleaseState } from './release.js';
 
 /**
  * Every command that moves a release, with the states it may start from and the state it leads to.
@@ -54,6 +54,35 @@ export const REPREVIEW_STATES: readonly ReleaseState[] = ['pending_approval', 'a
 
 /** Rollback can be asked of a release that reached a final outcome at the runtime. */
 export const ROLLBACK_SOURCE_STATES: readonly ReleaseState[] = ['succeeded', 'failed', 'interrupted'];
+
+/** A release a rollback may restore: one that ran to success (and may since have been rolled back itself). */
+export const ROLLBACK_TARGET_STATES: readonly ReleaseState[] = ['succeeded', 'rolled_back'];
+
+/** Refuses a release that cannot be rolled back (`INVALID_STATE`). */
+export function checkRollbackSource(source: Pick<ReleaseRecord, 'state'>): void {
+  if (!ROLLBACK_SOURCE_STATES.includes(source.state)) {
+    throw new ShipgateError('INVALID_STATE', `release is in state "${source.state}"; only a succeeded, failed or interrupted release can be rolled back`, {
+      state: source.state,
+    });
+  }
+}
+
+/**
+ * Refuses a rollback target that is not an earlier success of the same application in the same environment: a
+ * rollback restores what ran there, never what ran elsewhere.
+ */
+export function checkRollbackTarget(source: Pick<ReleaseRecord, 'id' | 'application' | 'environment'>, target: Pick<ReleaseRecord, 'id' | 'application' | 'environment' | 'state'>): void {
+  if (target.application !== source.application || target.environment !== source.environment) {
+    throw new ShipgateError('VALIDATION_FAILED', 'the rollback target must be a release of the same application and environment', {
+      errors: [{ path: '/toReleaseId', message: 'must be of the same application and environment' }],
+    });
+  }
+  if (target.id === source.id || !ROLLBACK_TARGET_STATES.includes(target.state)) {
+    throw new ShipgateError('INVALID_STATE', `the rollback target is in state "${target.state}"; it must be an earlier release that succeeded`, {
+      state: target.state,
+    });
+  }
+}
 
 function describe(command: ReleaseCommand): string {
   switch (command) {

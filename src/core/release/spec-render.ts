@@ -1,8 +1,9 @@
 import { parseAllDocuments, type YAMLError } from 'yaml';
 import { ShipgateError, type FieldError } from '../errors.js';
+import { PARAMETER_NAME, follows } from '../names.js';
 import type { ReleaseSpec } from './release.js';
 
-const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PARAMETER = new RegExp(PARAMETER_NAME.pattern);
 const REFERENCE = /\$(\$)?\{([^}]*)\}/g;
 
 /** The text of a spec, whichever runtime it is for. */
@@ -23,12 +24,12 @@ export function withSpecText(spec: ReleaseSpec, text: string): ReleaseSpec {
 export function renderSpec(spec: ReleaseSpec, parameters: Record<string, string>): string {
   const errors: FieldError[] = [];
   for (const name of Object.keys(parameters)) {
-    if (!PARAMETER_NAME.test(name)) errors.push({ path: `/parameters/${name}`, message: 'must match [A-Za-z_][A-Za-z0-9_]*' });
+    if (!follows(PARAMETER_NAME, name)) errors.push({ path: `/parameters/${name}`, message: `must be ${PARAMETER_NAME.description}` });
   }
   const field = 'manifests' in spec ? '/spec/manifests' : '/spec/compose';
   const rendered = specText(spec).replace(REFERENCE, (match, escaped: string | undefined, name: string) => {
     if (escaped) return match.slice(1);
-    if (!PARAMETER_NAME.test(name)) {
+    if (!PARAMETER.test(name)) {
       errors.push({ path: field, message: `malformed parameter reference "${match}"` });
       return match;
     }
