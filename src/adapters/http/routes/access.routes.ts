@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
-import { CreateTokenBody, CreatedToken, IdParams, Me, TokenList, problems } from '../schemas.js';
+import { IdParams, problems } from '../common.schemas.js';
+import { CreateTokenBody, CreatedToken, Me, TokenList } from './access.schemas.js';
 
 /** `/tokens` and `/me`. */
 export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {

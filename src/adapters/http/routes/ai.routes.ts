@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { CommandCenter } from '../../ai/command-center.js';
-import { IdParams, Release, Uuid, problems } from '../schemas.js';
+import { IdParams, Uuid, problems } from '../common.schemas.js';
+import { Release } from './releases.schemas.js';
 
 const tags = ['ai'];
 const Card = Type.Object({ type: Type.String() }, { additionalProperties: true, description: 'An action card: release, preview, proposal, timeline, diagnostics or approvals' });

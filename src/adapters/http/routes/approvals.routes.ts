@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
-import { Approval, ApprovalList, ApprovalsQuery, DecisionBody, IdParams, problems } from '../schemas.js';
+import { IdParams, problems } from '../common.schemas.js';
+import { Approval, ApprovalList, ApprovalsQuery, DecisionBody } from './approvals.schemas.js';
 
 const tags = ['approvals'];
 

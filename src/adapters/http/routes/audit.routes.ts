@@ -4,7 +4,9 @@ import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
 import type { TimelineEvent as TimelineEventRecord } from '../../../core/audit/timeline-event.js';
-import { AuditCheckpoint, AuditExportQuery, AuditVerification, AuditVerifyBody, TimelineEvent, problems } from '../schemas.js';
+import { problems } from '../common.schemas.js';
+import { AuditCheckpoint, AuditExportQuery, AuditVerification, AuditVerifyBody } from './audit.schemas.js';
+import { TimelineEvent } from './releases.schemas.js';
 
 const tags = ['audit'];
 

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
 import type { EnvironmentTarget } from '../../../core/environment/environment.js';
-import { CreateEnvironmentBody, Environment, EnvironmentList, NameParams, PatchEnvironmentBody, problems } from '../schemas.js';
+import { NameParams, problems } from '../common.schemas.js';
+import { CreateEnvironmentBody, Environment, EnvironmentList, PatchEnvironmentBody } from './environments.schemas.js';
 
 const tags = ['environments'];
 

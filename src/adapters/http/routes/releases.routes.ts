@@ -1,22 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
-import {
-  ApplyBody,
-  CreateReleaseBody,
-  DiagnosticsResponse,
-  EditReleaseBody,
-  IdParams,
-  ListReleasesQuery,
-  PreviewResponse,
-  Release,
-  ReleaseList,
-  RollbackBody,
-  SubmitBody,
-  TimelinePage,
-  TimelineQuery,
-  problems,
-} from '../schemas.js';
+import { IdParams, problems } from '../common.schemas.js';
+import { ApplyBody, CreateReleaseBody, DiagnosticsResponse, EditReleaseBody, ListReleasesQuery, PreviewResponse, Release, ReleaseList, RollbackBody, SubmitBody, TimelinePage, TimelineQuery } from './releases.schemas.js';
 import { ReleaseStreams } from '../release-stream.js';
 
 const tags = ['releases'];

@@ -1,0 +1,76 @@
+import { Type } from 'typebox';
+import { COMPOSE_PROJECT } from '../../../core/names.js';
+import { POLICY_PROFILES } from '../../../core/policy/policy.js';
+import { RUNTIMES } from '../../../core/release/release.js';
+import { DateTime, FreeObject, Name, closed, literals } from '../common.schemas.js';
+
+// Schemas of the environment routes (`/environments…`).
+
+const ApprovalPolicy = Type.Object(
+  {
+    required: Type.Optional(Type.Boolean()),
+    minApprovers: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    allowSelfApproval: Type.Optional(Type.Boolean()),
+    ticketTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
+  },
+  closed,
+);
+
+const FreezeWindow = Type.Object({ start: DateTime, end: DateTime, reason: Type.String({ maxLength: 500 }) }, closed);
+
+const Policy = Type.Object(
+  {
+    profile: Type.Optional(literals(POLICY_PROFILES)),
+    allowHostPaths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' }), { maxItems: 100 })),
+  },
+  { ...closed, description: 'The runtime safety policy: `baseline` (default) refuses host access; `privileged` turns the built-in rules off' },
+);
+
+const Target = Type.Union([
+  Type.Object({ namespace: Name, context: Type.Optional(Type.String({ maxLength: 253 })) }, closed),
+  Type.Object({ project: Type.String({ minLength: 1, maxLength: COMPOSE_PROJECT.maxLength, pattern: COMPOSE_PROJECT.pattern }) }, closed),
+]);
+
+export const Environment = Type.Object({
+  name: Type.String(),
+  runtime: literals(RUNTIMES),
+  target: FreeObject,
+  production: Type.Boolean(),
+  approval: Type.Object({ required: Type.Boolean(), minApprovers: Type.Integer(), allowSelfApproval: Type.Boolean(), ticketTtlSeconds: Type.Integer() }),
+  previewTtlSeconds: Type.Integer(),
+  applyTimeoutSeconds: Type.Integer(),
+  freezeWindows: Type.Array(Type.Object({ start: DateTime, end: DateTime, reason: Type.String() })),
+  policy: Type.Object({ profile: literals(POLICY_PROFILES), allowHostPaths: Type.Array(Type.String()) }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+export const CreateEnvironmentBody = Type.Object(
+  {
+    name: Name,
+    runtime: literals(RUNTIMES),
+    target: Target,
+    production: Type.Optional(Type.Boolean()),
+    approval: Type.Optional(ApprovalPolicy),
+    previewTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
+    applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
+    policy: Type.Optional(Policy),
+  },
+  closed,
+);
+
+export const PatchEnvironmentBody = Type.Object(
+  {
+    target: Type.Optional(Target),
+    production: Type.Optional(Type.Boolean()),
+    approval: Type.Optional(ApprovalPolicy),
+    previewTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
+    applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
+    policy: Type.Optional(Policy),
+  },
+  { ...closed, minProperties: 1 },
+);
+
+export const EnvironmentList = Type.Object({ items: Type.Array(Environment) });
