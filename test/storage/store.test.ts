@@ -1,43 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
-import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import { ChainVerifier } from '../../src/core/audit/timeline-event.js';
-import { NOT_STARTED, type ReleaseRecord } from '../../src/core/release/release.js';
+import { NOT_STARTED } from '../../src/core/release/release.js';
 import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
 import { testAuditKeys } from '../support/audit-keys.js';
-
-const ids = new UuidV7Ids();
-const now = () => new Date().toISOString();
-
-function release(over: Partial<ReleaseRecord> = {}): ReleaseRecord {
-  return {
-    id: ids.newId(),
-    application: 'web',
-    environment: 'staging',
-    runtime: 'compose',
-    kind: 'deploy',
-    rollbackOf: null,
-    rollbackTo: null,
-    state: 'draft',
-    spec: { compose: 'services: {}' },
-    parameters: { TAG: '1' },
-    renderedSpec: 'services: {}',
-    description: null,
-    draftRevision: 1,
-    draftDigest: 'sha256:x',
-    channel: 'api',
-    conversationId: null,
-    createdBy: 'dana',
-    createdAt: now(),
-    updatedAt: now(),
-    ticketId: null,
-    previewId: null,
-    execution: { ...NOT_STARTED },
-    runtimeState: null,
-    authors: ['dana'],
-    ...over,
-  };
-}
+import { at as now, ids, releaseRecord as release } from './records.fixture.js';
 
 describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
   let db: TestDatabase;

@@ -1,0 +1,39 @@
+import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
+import { NOT_STARTED, type ReleaseRecord } from '../../src/core/release/release.js';
+
+/** One id source for the storage suites, so ids made in one test file stay time-ordered. */
+export const ids = new UuidV7Ids();
+
+/** Now, or `offsetMs` from now, as the store keeps times. */
+export const at = (offsetMs = 0): string => new Date(Date.now() + offsetMs).toISOString();
+
+/** A draft release of `web` in `staging`, with `over` laid on top. */
+export function releaseRecord(over: Partial<ReleaseRecord> = {}): ReleaseRecord {
+  return {
+    id: ids.newId(),
+    application: 'web',
+    environment: 'staging',
+    runtime: 'compose',
+    kind: 'deploy',
+    rollbackOf: null,
+    rollbackTo: null,
+    state: 'draft',
+    spec: { compose: 'services: {}' },
+    parameters: { TAG: '1' },
+    renderedSpec: 'services: {}',
+    description: null,
+    draftRevision: 1,
+    draftDigest: 'sha256:x',
+    channel: 'api',
+    conversationId: null,
+    createdBy: 'dana',
+    createdAt: at(),
+    updatedAt: at(),
+    ticketId: null,
+    previewId: null,
+    execution: { ...NOT_STARTED },
+    runtimeState: null,
+    authors: ['dana'],
+    ...over,
+  };
+}
