@@ -6,7 +6,7 @@ import { EXECUTION_OUTCOMES, type ExecutionOutcome } from '../core/release/execu
 import type { DriverStage, Execution, ReleaseRecord } from '../core/release/release.js';
 import { redactDeep } from '../core/secrets/secret-masking.js';
 import type { NewTimelineEvent } from '../core/audit/timeline-event.js';
-import type { ApplyOutcome } from '../ports/runtime-driver.js';
+import type { ApplyOutcome, DeployUnit } from '../ports/runtime-driver.js';
 import type { StoreSession } from '../ports/store.js';
 import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
 import type { ApprovalUseCases } from './approvals.use-cases.js';
@@ -123,7 +123,7 @@ export class Executor {
     for (const release of expired) {
       if (this.running.has(release.id)) continue;
       this.ctx.logger.warn({ releaseId: release.id }, 'execution lease expired; marking the release interrupted');
-      await this.finish(release, 'interrupt', {
+      await this.finish(release, deployUnitOf(release, null), 'interrupt', {
         message: 'the process driving this release stopped before it finished',
         runtimeState: null,
       });
@@ -160,13 +160,16 @@ export class Executor {
         ev('execution.stage_changed', { from: release.execution.stage, to: 'applying' }),
       ]);
       giveBackLease = false;
-      const outcome = await this.runDriver(env, release, controller, async (stage, message) => {
+      // The unit the runtime is driven with is the one its outcome and diagnostics are masked with: built once.
+      const restore = release.rollbackTo ? ((await this.ctx.store.releases.get(release.rollbackTo))?.runtimeState ?? null) : null;
+      const unit = deployUnitOf(release, restore);
+      const outcome = await this.runDriver(env, release, unit, controller, async (stage, message) => {
         if (stage === execution.stage) return;
         const from = execution.stage;
         execution = { ...execution, stage, message: message ?? null };
         await this.record(release, execution, (ev) => [ev('execution.stage_changed', { from, to: stage, message: message ?? null })]);
       });
-      await this.finish(release, outcome.kind, outcome, execution);
+      await this.finish(release, unit, outcome.kind, outcome, execution);
       giveBackLease = true;
     } finally {
       clearInterval(heartbeat);
@@ -177,16 +180,16 @@ export class Executor {
   private async runDriver(
     env: Environment,
     release: ReleaseRecord,
+    unit: DeployUnit,
     controller: AbortController,
     onStage: (stage: DriverStage, message?: string) => Promise<void>,
   ): Promise<{ kind: ExecutionOutcome; message: string; runtimeState: Record<string, unknown> | null }> {
-    const restore = release.rollbackTo ? ((await this.ctx.store.releases.get(release.rollbackTo))?.runtimeState ?? null) : null;
     const deadline = new Date(this.ctx.clock.now().getTime() + env.applyTimeoutSeconds * 1000);
     const timeout = setTimeout(() => controller.abort(new Error(`the apply time limit of ${env.applyTimeoutSeconds}s was reached`)), env.applyTimeoutSeconds * 1000 + 5_000);
     timeout.unref();
     try {
       const driver = this.ctx.driverFor(env.runtime);
-      const outcome: ApplyOutcome = await driver.apply(deployTargetOf(env, release), deployUnitOf(release, restore), {
+      const outcome: ApplyOutcome = await driver.apply(deployTargetOf(env, release), unit, {
         onStage,
         deadline,
         signal: controller.signal,
@@ -209,13 +212,13 @@ export class Executor {
   /** Writes the end of an execution: state, stage, diagnostics for failures, and rollback bookkeeping. */
   private async finish(
     release: ReleaseRecord,
+    unit: DeployUnit,
     kind: ExecutionOutcome,
     outcome: { message: string; runtimeState: Record<string, unknown> | null },
     execution: Execution = release.execution,
   ): Promise<void> {
-    const unit = deployUnitOf(release, null);
     const message = redactDeep(outcome.message, unit.secrets);
-    const diagnosis = kind === 'succeed' ? null : await this.diagnose(release, message);
+    const diagnosis = kind === 'succeed' ? null : await this.diagnose(release, unit, message);
     const rollbackSource = kind === 'succeed' && release.rollbackOf ? release.rollbackOf : null;
     await this.ctx.write(rollbackSource ? [release.id, rollbackSource] : [release.id], async (tx) => {
       const current = await tx.releases.get(release.id);
@@ -260,8 +263,7 @@ export class Executor {
     return events;
   }
 
-  private async diagnose(release: ReleaseRecord, message: string): Promise<RuntimeDiagnosis> {
-    const unit = deployUnitOf(release, null);
+  private async diagnose(release: ReleaseRecord, unit: DeployUnit, message: string): Promise<RuntimeDiagnosis> {
     try {
       const env = await this.ctx.environmentOf(this.ctx.store, release);
       const diagnosis = await this.ctx.driverFor(env.runtime).diagnose(deployTargetOf(env, release), unit);

@@ -4,8 +4,8 @@ import { composeApply } from './compose-apply.js';
 import { ComposeCli } from './compose-cli.js';
 import { composeDiagnostics } from './compose-diagnostics.js';
 import { composeDocument } from '../../../core/compose/compose-spec.js';
-import { checkProjectOwnership, composeProjectName, labelledModel, policyResourcesOf, type ComposeModel } from './compose-model.js';
-import { composeChanges, liveDigestOf } from './compose-preview.js';
+import { checkProjectOwnership, composeProjectName, labelledModel, liveDigestOf, policyResourcesOf, type ComposeModel } from './compose-model.js';
+import { composeChanges } from './compose-preview.js';
 import { createDockerEngine, type DockerEngine } from './docker-engine.js';
 
 export interface ComposeDriverOptions {

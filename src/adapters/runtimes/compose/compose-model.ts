@@ -5,6 +5,7 @@ import { ShipgateError } from '../../../core/errors.js';
 import type { PolicyResource } from '../../../core/policy/policy.js';
 import { MASK, looksSecret } from '../../../core/secrets/secret-masking.js';
 import type { DeployTarget } from '../../../ports/runtime-driver.js';
+import type { ContainerState } from './docker-engine.js';
 
 /** A Compose project as `docker compose config --format json` normalizes it. */
 export interface ComposeModel {
@@ -131,4 +132,15 @@ export function checkProjectOwnership(containers: readonly { labels: Record<stri
       throw new ShipgateError('TARGET_IN_USE', 'the Compose project runs containers of another environment or application; Shipgate will not change them');
     }
   }
+}
+
+/**
+ * A digest of what runs for a project: each container's id, image and Compose config hash. Recreating, replacing
+ * or removing a container behind Shipgate's back changes it; a container merely restarting does not.
+ */
+export function liveDigestOf(containers: readonly ContainerState[]): string {
+  const facts = containers
+    .map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? ''])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return sha256Digest(canonicalJson(facts));
 }

@@ -1,5 +1,3 @@
-import { canonicalJson } from '../../../core/canonical-json.js';
-import { sha256Digest } from '../../../core/digest.js';
 import type { Change } from '../../../core/preview/preview.js';
 import { redactText } from '../../../core/secrets/secret-masking.js';
 import { readableYaml, resourceDiff } from '../resource-diff.js';
@@ -13,17 +11,6 @@ import {
   type ComposeService,
 } from './compose-model.js';
 import type { ContainerState } from './docker-engine.js';
-
-/**
- * A digest of what runs for a project: each container's id, image and Compose config hash. Recreating, replacing
- * or removing a container behind Shipgate's back changes it; a container merely restarting does not.
- */
-export function liveDigestOf(containers: readonly ContainerState[]): string {
-  const facts = containers
-    .map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? ''])
-    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  return sha256Digest(canonicalJson(facts));
-}
 
 /** What applying `desired` would do to each service, compared with the running containers. */
 export function composeChanges(

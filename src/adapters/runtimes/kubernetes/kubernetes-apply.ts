@@ -1,8 +1,7 @@
 import { redactText } from '../../../core/secrets/secret-masking.js';
 import type { ApplyOptions, ApplyOutcome } from '../../../ports/runtime-driver.js';
 import type { KubeClient, KubeObject } from './kube-client.js';
-import { ownedHealth } from './kubernetes-diagnostics.js';
-import { rollUp } from './kubernetes-health.js';
+import { ownedHealth, rollUp } from './kubernetes-health.js';
 import { WORKLOAD_KINDS, objectKey } from './kubernetes-model.js';
 
 /** Without a watch event, look again after this long anyway (pods of other labels are not watched). */

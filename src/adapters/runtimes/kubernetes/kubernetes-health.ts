@@ -1,5 +1,6 @@
 import type { Finding, ResourceHealth } from '../../../core/diagnostics/diagnostics.js';
-import type { KubeObject } from './kube-client.js';
+import type { KubeClient, KubeObject } from './kube-client.js';
+import { WORKLOAD_KINDS } from './kubernetes-model.js';
 
 export type Phase = 'ready' | 'progressing' | 'failed';
 
@@ -111,4 +112,25 @@ export function objectHealth(o: KubeObject, pods: readonly KubeObject[]): Object
 
 export function rollUp(healths: readonly ObjectHealth[]): Phase {
   return healths.reduce<Phase>((p, h) => worst(p, h.phase), 'ready');
+}
+
+/** The pods a workload selects. */
+export async function podsOf(client: KubeClient, namespace: string, workload: KubeObject): Promise<KubeObject[]> {
+  const match = (workload['spec']?.['selector']?.['matchLabels'] ?? (workload.kind === 'Job' ? { 'job-name': workload.metadata?.name } : null)) as Record<string, string> | null;
+  if (!match) return [];
+  const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
+  const pods = await client.pods(namespace, selector);
+  // Only this workload's pods (another workload's selector could overlap).
+  const uid = workload.metadata?.uid;
+  return pods.filter((p) => !uid || !p.metadata?.ownerReferences?.length || p.metadata.ownerReferences.some((r: { uid?: string; kind?: string }) => r.uid === uid || r.kind === 'ReplicaSet'));
+}
+
+/** Health of every owned object, workloads with their pods. */
+export async function ownedHealth(client: KubeClient, namespace: string, owned: readonly KubeObject[]): Promise<Array<{ object: KubeObject; pods: KubeObject[]; health: ObjectHealth }>> {
+  return Promise.all(
+    owned.map(async (object) => {
+      const pods = WORKLOAD_KINDS.has(object.kind ?? '') ? await podsOf(client, namespace, object) : [];
+      return { object, pods, health: objectHealth(object, pods) };
+    }),
+  );
 }
