@@ -71,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const sqliteFile = sqliteFileOf(databaseUrl);
   const auditKey = env['SHIPGATE_AUDIT_KEY'] || null;
   if (auditKey !== null && auditKey.length < AUDIT_KEY_MIN_LENGTH) throw new Error(`SHIPGATE_AUDIT_KEY must have at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
-  return Object.freeze({
+  return Object.freeze<Config>({
     host: env['HOST'] ?? '127.0.0.1',
     port,
     databaseUrl,
@@ -95,6 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       : null,
     webRoot: existsSync(join(webDist, 'index.html')) ? webDist : null,
     kubeconfigPath: env['SHIPGATE_KUBECONFIG'] || undefined,
-    compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull: pull as Config['compose']['pull'] },
+    compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull },
   });
 }

@@ -8,7 +8,7 @@ import type { Caller } from './caller.js';
 import type { SecretCache } from './secret-cache.js';
 
 /** The system actor: the executor and the sweepers. */
-export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'system', id: 'shipgate' }) as Actor;
+export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'system', id: 'shipgate' });
 
 /** Who an event names: the calling user (also through the AI channel), or the system. */
 export function actorOf(caller: Caller | null): { actor: Actor; channel: Channel } {

@@ -113,4 +113,3 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   return reply.code(body.status).type('application/problem+json').serializer(JSON.stringify).send(body);
 }
 
-export { ERROR_CODES };

@@ -41,8 +41,10 @@ export interface ServerOptions {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { shipgate } = options;
+  // pino's Logger is a FastifyBaseLogger; naming the type keeps the instance the plain FastifyInstance routes expect.
+  const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     forceCloseConnections: true,
     // The HTTP layer's own ids: a request id names a request, not anything of the domain.

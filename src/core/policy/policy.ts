@@ -11,7 +11,7 @@ export interface EnvironmentPolicy {
   allowHostPaths: string[];
 }
 
-export const DEFAULT_POLICY: EnvironmentPolicy = Object.freeze({ profile: 'baseline', allowHostPaths: [] }) as EnvironmentPolicy;
+export const DEFAULT_POLICY: EnvironmentPolicy = Object.freeze({ profile: 'baseline', allowHostPaths: [] });
 
 export type PolicySeverity = 'deny' | 'warn';
 

@@ -140,7 +140,7 @@ export const NOT_STARTED: Execution = Object.freeze({
   startedAt: null,
   finishedAt: null,
   message: null,
-}) as Execution;
+});
 
 /** States a release never leaves by itself. */
 export const TERMINAL_STATES: readonly ReleaseState[] = ['rejected', 'succeeded', 'failed', 'interrupted', 'cancelled', 'rolled_back'];

@@ -11,10 +11,6 @@ export function specText(spec: ReleaseSpec): string {
   return 'manifests' in spec ? spec.manifests : spec.compose;
 }
 
-/** The same kind of spec with other text. */
-export function withSpecText(spec: ReleaseSpec, text: string): ReleaseSpec {
-  return 'manifests' in spec ? { manifests: text } : { compose: text };
-}
 
 /**
  * Substitutes `${NAME}` references with parameters; `$${NAME}` stays as a literal `${NAME}`.

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
-import type { EnvironmentTarget } from '../../../core/environment/environment.js';
 import { NameParams, problems } from '../common.schemas.js';
 import { CreateEnvironmentBody, Environment, EnvironmentList, PatchEnvironmentBody } from './environments.schemas.js';
 
@@ -14,7 +13,7 @@ export async function environmentsRoutes(app: FastifyInstance, { shipgate }: { s
   api.post('/environments', {
     schema: { tags, summary: 'Create an environment (admin)', body: CreateEnvironmentBody, response: { 201: Environment, ...problems(400, 401, 403, 409) } },
   }, async (req, reply) =>
-    reply.code(201).send(await shipgate.environments.create(req.caller, { ...req.body, target: req.body.target as EnvironmentTarget })),
+    reply.code(201).send(await shipgate.environments.create(req.caller, { ...req.body, target: req.body.target })),
   );
 
   api.get('/environments', {
@@ -28,6 +27,6 @@ export async function environmentsRoutes(app: FastifyInstance, { shipgate }: { s
   api.patch('/environments/:name', {
     schema: { tags, summary: 'Change an environment (admin)', params: NameParams, body: PatchEnvironmentBody, response: { 200: Environment, ...problems(400, 401, 403, 404) } },
   }, async (req) =>
-    shipgate.environments.update(req.caller, req.params.name, { ...req.body, target: req.body.target as EnvironmentTarget | undefined }),
+    shipgate.environments.update(req.caller, req.params.name, { ...req.body, target: req.body.target }),
   );
 }

@@ -91,7 +91,7 @@ export function createDockerEngine(host: string, timeoutMs = 10_000): DockerEngi
       guard(async () => {
         const container = docker.getContainer(containerId);
         const info = await container.inspect();
-        const raw = (await container.logs({ stdout: true, stderr: true, tail, follow: false, timestamps: false })) as unknown as Buffer;
+        const raw = await container.logs({ stdout: true, stderr: true, tail, follow: false, timestamps: false });
         const text = info.Config.Tty ? raw.toString('utf8') : demux(raw);
         return text.split('\n').filter((l) => l.length > 0).slice(-tail);
       }),

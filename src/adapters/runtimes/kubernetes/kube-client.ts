@@ -98,12 +98,12 @@ export function createKubeClient(config: KubeConfig): KubeClient {
   return {
     apply: (object, { dryRun }) =>
       guard(`${object.kind}/${object.metadata?.name}`, async () =>
-        plain(await objects.patch(object, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KubeObject,
+        plain<KubeObject>(await objects.patch(object, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)),
       ),
     read: (apiVersion, kind, namespace, name) =>
       guard(`${kind}/${name}`, async () => {
         try {
-          return plain(await objects.read(header(apiVersion, kind, namespace, name))) as KubeObject;
+          return plain<KubeObject>(await objects.read(header(apiVersion, kind, namespace, name)));
         } catch (error) {
           if (statusOf(error) === 404) return null;
           throw error;
