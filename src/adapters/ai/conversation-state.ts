@@ -1,0 +1,99 @@
+/**
+ * A change to a runtime the command center proposes; it runs only when the operator confirms it by id, with the
+ * preview it was proposed with.
+ */
+export interface Proposal {
+  id: string;
+  kind: 'apply';
+  releaseId: string;
+  previewId: string;
+  status: 'proposed' | 'confirmed' | 'superseded';
+}
+
+/**
+ * What the command center remembers of a conversation (server side only). It never holds a preview token: only
+ * preview ids, which the submit and apply use cases accept solely from the same caller in the same conversation
+ * that made the preview (a token is a bearer credential; an id bound to its maker is not).
+ */
+export interface ConversationState {
+  /** The release "it" refers to; it becomes the subject only after the caller's read on its environment held. */
+  releaseId: string | null;
+  /** The newest preview made in this conversation, by release. */
+  previews: Record<string, string>;
+  proposals: Proposal[];
+}
+
+/**
+ * One change a turn makes to the state. A turn records its changes and they are applied by compare-and-set to the
+ * newest state, so that two turns racing on one conversation both keep theirs; a turn that ends in a refusal
+ * records nothing.
+ */
+type StateChange =
+  | { type: 'subject'; releaseId: string }
+  | { type: 'previewed'; releaseId: string; previewId: string }
+  | { type: 'proposed'; proposal: Proposal }
+  | { type: 'confirmed'; proposalId: string };
+
+/** The state a conversation starts with. */
+export function emptyState(): ConversationState {
+  return { releaseId: null, previews: {}, proposals: [] };
+}
+
+/** The state as stored, reduced to what is known (fields of older versions, such as preview tokens, are dropped). */
+export function stateOf(stored: Record<string, unknown>): ConversationState {
+  const s = stored as Partial<ConversationState>;
+  const proposals = (s.proposals ?? []).filter((p) => typeof p.previewId === 'string');
+  return {
+    releaseId: s.releaseId ?? null,
+    previews: { ...(s.previews ?? {}) },
+    proposals: proposals.map((p) => ({ ...p })),
+  };
+}
+
+/** Applies one change (pure). */
+function applyChange(state: ConversationState, change: StateChange): ConversationState {
+  switch (change.type) {
+    case 'subject':
+      return { ...state, releaseId: change.releaseId };
+    case 'previewed':
+      return { ...state, previews: { ...state.previews, [change.releaseId]: change.previewId } };
+    case 'proposed': {
+      // A newer proposal for the same release supersedes the open one.
+      const proposals = state.proposals.map((p) =>
+        p.releaseId === change.proposal.releaseId && p.status === 'proposed' ? { ...p, status: 'superseded' as const } : p,
+      );
+      return { ...state, proposals: [...proposals, change.proposal] };
+    }
+    case 'confirmed':
+      return {
+        ...state,
+        proposals: state.proposals.map((p) => (p.id === change.proposalId ? { ...p, status: 'confirmed' as const } : p)),
+      };
+  }
+}
+
+/** The changes one turn makes, applied as they happen so that later steps of the turn see them. */
+export class Turn {
+  private readonly changes: StateChange[] = [];
+  private current: ConversationState;
+
+  constructor(readonly start: ConversationState) {
+    this.current = start;
+  }
+
+  /** The state with this turn's changes so far. */
+  get state(): ConversationState {
+    return this.current;
+  }
+
+  /** Records a change and applies it to {@link Turn.state}. */
+  record(change: StateChange): void {
+    this.changes.push(change);
+    this.current = applyChange(this.current, change);
+  }
+
+  /** This turn's changes applied to a newer stored state (what a compare-and-set retry writes). */
+  onto(stored: Record<string, unknown>): ConversationState {
+    return this.changes.reduce(applyChange, stateOf(stored));
+  }
+}

@@ -1,0 +1,19 @@
+import { listApprovals } from './approvals.handler.js';
+import { draftRelease } from './draft.handler.js';
+import type { IntentHandlers } from './intent-handler.js';
+import { previewRelease, submitRelease } from './preview-submit.handler.js';
+import { proposeApply, proposeRollback } from './proposals.handler.js';
+import { explainFailure, showStatus, showTimeline } from './status.handler.js';
+
+/** The handler of every action of the set, by action name. */
+export const INTENT_HANDLERS: IntentHandlers = {
+  draft_release: draftRelease,
+  preview_release: previewRelease,
+  submit_release: submitRelease,
+  propose_apply: proposeApply,
+  show_status: showStatus,
+  show_timeline: showTimeline,
+  explain_failure: explainFailure,
+  propose_rollback: proposeRollback,
+  list_approvals: listApprovals,
+};

@@ -1,0 +1,40 @@
+import type { ChangeSummary } from '../../../core/preview/preview.js';
+import type { Release } from '../../../core/release/release.js';
+import { previewCard, type ActionCard } from '../cards.js';
+import type { Proposal } from '../conversation-state.js';
+import type { TurnScope } from './intent-handler.js';
+
+/** A preview made in this conversation: its id, its counts and its card. */
+interface MadePreview {
+  id: string;
+  summary: ChangeSummary;
+  card: ActionCard;
+}
+
+/** Previews a release and remembers the preview's id (never its token) for this conversation. */
+export async function preview({ shipgate, caller, turn }: TurnScope, releaseId: string): Promise<MadePreview> {
+  const { token: _token, ...made } = await shipgate.releases.preview(caller, releaseId);
+  turn.record({ type: 'previewed', releaseId, previewId: made.id });
+  return { id: made.id, summary: made.summary, card: previewCard(made) };
+}
+
+/** Proposes applying a release with a preview of this conversation; the operator confirms it by id. */
+export function propose({ shipgate, turn }: TurnScope, release: Release, previewId: string): Proposal {
+  const proposal: Proposal = {
+    id: shipgate.conversations.newId(),
+    kind: 'apply',
+    releaseId: release.id,
+    previewId,
+    status: 'proposed',
+  };
+  turn.record({ type: 'proposed', proposal });
+  return proposal;
+}
+
+/** What the operator says next for a previewed release: submit it where approval is required, else apply it. */
+export async function nextStep({ shipgate, caller }: TurnScope, release: Release): Promise<string> {
+  const env = await shipgate.environments.get(caller, release.environment);
+  return env.approval.required
+    ? `${env.name} requires approval: say “submit it” to request it.`
+    : `Say “apply it” to apply it (you will confirm).`;
+}
