@@ -34,6 +34,13 @@ module.exports = {
       to: { path: '^src/app/', pathNot: '^src/app/(shipgate|caller|[a-z-]+\\.use-cases)\\.ts$' },
     },
     {
+      name: 'the-command-center-reaches-only-the-facade',
+      comment: 'adapters/ai is a channel over the same use cases: from app/ it imports the Shipgate facade and the caller type, nothing else',
+      severity: 'error',
+      from: { path: '^src/adapters/ai/' },
+      to: { path: '^src/app/', pathNot: '^src/app/(shipgate|caller)\\.ts$' },
+    },
+    {
       name: 'adapters-do-not-know-the-composition-root',
       severity: 'error',
       from: { path: '^src/adapters/' },
