@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES, ShipgateError, type ErrorCode, type FieldError } from '../../core/errors.js';
+import { ShipgateError, type ErrorCode, type FieldError } from '../../core/errors.js';
 import type { PolicyViolation } from '../../core/policy/policy.js';
 
 /** HTTP status of each error code: the one place where domain errors meet HTTP. */

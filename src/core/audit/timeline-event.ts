@@ -69,9 +69,6 @@ export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
 /** Prefix of a keyed event hash: HMAC-SHA256 under the audit key. Every event appended now carries it. */
 export const KEYED_HASH_PREFIX = 'hmac-sha256:';
 
-/** Prefix of an unkeyed event hash, written before the chain was keyed; only verified, never written again. */
-const LEGACY_HASH_PREFIX = 'sha256:';
-
 /** Any hash the chain may hold (so any hash a checkpoint may name). */
 export const CHAIN_HASH_PATTERN = '^(hmac-sha256|sha256):[0-9a-f]{64}$';
 
