@@ -1,14 +1,14 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ApiError } from './api/client';
-import { Loading } from './components/common';
+import { useMe } from './api/queries';
+import { Loading } from './components/loading';
 import { ApprovalsPage } from './pages/approvals-page';
 import { AssistantPage } from './pages/assistant-page';
 import { DeploymentsPage } from './pages/deployments-page';
 import { ReleasePage } from './pages/release-page';
 import { SignInPage } from './pages/sign-in-page';
 import { clearToken, readToken } from './session/session';
-import { useMe } from './session/use-me';
 
 /** The shell: navigation, who is signed in, and the pages. */
 export function App() {

@@ -9,7 +9,6 @@ type Json<P extends keyof paths, M extends keyof paths[P], S extends number> = p
   : never;
 
 export type Release = Json<'/api/v1/releases/{id}', 'get', 200>;
-export type ReleaseList = Json<'/api/v1/releases', 'get', 200>;
 export type Preview = Json<'/api/v1/releases/{id}/preview', 'post', 201>['preview'];
 export type TimelineEvent = Json<'/api/v1/releases/{id}/timeline', 'get', 200>['items'][number];
 export type Diagnostics = Json<'/api/v1/releases/{id}/diagnostics', 'get', 200>;
@@ -19,6 +18,15 @@ export type Me = Json<'/api/v1/me', 'get', 200>;
 export type Change = Preview['changes'][number];
 export type PolicyResult = Preview['policy'];
 export type PolicyViolation = PolicyResult['violations'][number];
+
+// The API's enums, named once: lists and tables over them are checked against these at compile time.
+export type ReleaseState = Release['state'];
+export type ApprovalStatus = Release['approval']['status'];
+export type ExecutionStage = Release['execution']['stage'];
+export type Decision = Approval['decisions'][number]['decision'];
+export type Channel = Release['channel'];
+export type FindingSeverity = Diagnostics['findings'][number]['severity'];
+export type ChangeAction = Change['action'];
 
 /** An RFC 9457 problem as the API sends it. */
 export interface Problem {

@@ -38,7 +38,7 @@ export function watchRelease(id: string, handlers: StreamHandlers): () => void {
  * Follows `GET /releases/{id}/stream` (Server-Sent Events) with the bearer token — which EventSource cannot send —
  * and reconnects from the last event id, unless the server's `end` frame says not to. Returns a function that stops it.
  */
-export function followRelease(id: string, handlers: StreamHandlers): () => void {
+function followRelease(id: string, handlers: StreamHandlers): () => void {
   const controller = new AbortController();
   let lastEventId = '';
   const connect = async (): Promise<void> => {

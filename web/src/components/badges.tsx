@@ -1,4 +1,9 @@
-const STATE_TONE: Record<string, string> = {
+import type { ChangeAction, Channel, FindingSeverity, ReleaseState } from '../api/client';
+import { inWords } from '../api/release-states';
+
+type Tone = 'neutral' | 'info' | 'warning' | 'danger' | 'progress' | 'success';
+
+const STATE_TONE: Record<ReleaseState, Tone> = {
   draft: 'neutral',
   previewed: 'info',
   pending_approval: 'warning',
@@ -13,18 +18,25 @@ const STATE_TONE: Record<string, string> = {
 };
 
 /** A release state as a coloured badge with words (never colour alone). */
-export function StateBadge({ state }: { state: string }) {
-  return <span className={`badge badge-${STATE_TONE[state] ?? 'neutral'}`} data-state={state}>{state.replaceAll('_', ' ')}</span>;
+export function StateBadge({ state }: { state: ReleaseState }) {
+  return <span className={`badge badge-${STATE_TONE[state] ?? 'neutral'}`} data-state={state}>{inWords(state)}</span>;
 }
 
-const CHANNEL_LABEL: Record<string, string> = { ui: 'Web', api: 'API', cli: 'CLI', ai: 'AI' };
+const CHANNEL_LABEL: Record<Channel, string> = { ui: 'Web', api: 'API', cli: 'CLI', ai: 'AI' };
 
-export function ChannelBadge({ channel }: { channel: string }) {
+/** Where an action came from: the web, the API, the CLI or the command center. */
+export function ChannelBadge({ channel }: { channel: Channel }) {
   return <span className={`badge badge-channel badge-channel-${channel}`}>{CHANNEL_LABEL[channel] ?? channel}</span>;
 }
 
-const SEVERITY_TONE: Record<string, string> = { error: 'danger', warning: 'warning', info: 'info' };
+const SEVERITY_TONE: Record<FindingSeverity, Tone> = { error: 'danger', warning: 'warning', info: 'info' };
 
-export function SeverityBadge({ severity }: { severity: string }) {
+/** A diagnostics finding's severity. */
+export function SeverityBadge({ severity }: { severity: FindingSeverity }) {
   return <span className={`badge badge-${SEVERITY_TONE[severity] ?? 'neutral'}`}>{severity}</span>;
+}
+
+/** What a change does to a resource: create, update, delete or unchanged. */
+export function ChangeActionBadge({ action }: { action: ChangeAction }) {
+  return <span className={`badge badge-action-${action}`}>{action}</span>;
 }

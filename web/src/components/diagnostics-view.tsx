@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../api/client';
 import { SeverityBadge } from './badges';
-import { formatTime } from './common';
+import { formatTime } from './time-format';
 
 /** Diagnostics, findings worst first, then resources and log excerpts. */
 export function DiagnosticsView({ diagnostics }: { diagnostics: Diagnostics }) {

@@ -1,7 +1,6 @@
 import type { Change } from '../api/client';
+import { ChangeActionBadge } from './badges';
 import { diffLines } from './diff-lines';
-
-const ACTION_LABEL: Record<string, string> = { create: 'create', update: 'update', delete: 'delete', unchanged: 'unchanged' };
 
 /** One resource's change: its action and a readable, coloured unified diff (secrets arrive masked). */
 export function DiffView({ change }: { change: Change }) {
@@ -9,7 +8,7 @@ export function DiffView({ change }: { change: Change }) {
   return (
     <details className={`change change-${change.action}`} open={change.action !== 'unchanged'}>
       <summary>
-        <span className={`badge badge-action-${change.action}`}>{ACTION_LABEL[change.action]}</span>
+        <ChangeActionBadge action={change.action} />
         <span className="change-name">
           {change.kind}/{change.name}
         </span>
@@ -31,6 +30,7 @@ export function DiffView({ change }: { change: Change }) {
   );
 }
 
+/** How many resources a preview creates, updates, deletes and leaves unchanged. */
 export function ChangeSummary({ summary }: { summary: { create: number; update: number; delete: number; unchanged: number } }) {
   return (
     <p className="summary" aria-label="Change summary">

@@ -1,6 +1,8 @@
 import type { Release } from '../api/client';
+import { approvalsGiven } from '../api/release-facts';
+import { inWords } from '../api/release-states';
 
-export type StepStatus = 'done' | 'current' | 'waiting' | 'upcoming' | 'failed' | 'skipped' | 'cancelled';
+type StepStatus = 'done' | 'current' | 'waiting' | 'upcoming' | 'failed' | 'skipped' | 'cancelled';
 
 export interface Step {
   key: 'draft' | 'preview' | 'approval' | 'apply' | 'observe';
@@ -29,7 +31,7 @@ export function lifecycleSteps(release: Pick<Release, 'state' | 'approval' | 'ex
       const skipped = key === 'approval' && !approvalRequired && s !== 'failed';
       return { key, label: LABELS[key], status: skipped ? 'skipped' : s, note: skipped ? 'not required' : (note ?? '') };
     });
-  const approvals = `${release.approval.decisions.filter((d) => d.decision === 'approve').length} of ${release.approval.minApprovers} approvals`;
+  const approvals = `${approvalsGiven(release.approval)} of ${release.approval.minApprovers} approvals`;
   switch (release.state) {
     case 'draft':
       return at({ draft: ['done'], preview: ['current', 'preview the changes'] });
@@ -44,7 +46,7 @@ export function lifecycleSteps(release: Pick<Release, 'state' | 'approval' | 'ex
     case 'rejected':
       return at({ draft: ['done'], preview: ['done'], approval: ['failed', release.approval.status === 'expired' ? 'approval expired' : 'rejected'] });
     case 'applying':
-      return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['waiting', release.execution.stage.replaceAll('_', ' ')] });
+      return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['waiting', inWords(release.execution.stage)] });
     case 'succeeded':
       return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['done', 'succeeded'] });
     case 'rolled_back':
@@ -55,6 +57,8 @@ export function lifecycleSteps(release: Pick<Release, 'state' | 'approval' | 'ex
     case 'cancelled':
       return at({ draft: ['done'], preview: ['cancelled', 'cancelled'] });
     default:
+      // Exhaustive over the API's states; a state from a newer server still gets a stepper.
+      release.state satisfies never;
       return at({});
   }
 }

@@ -1,15 +1,16 @@
 import type { TimelineEvent } from '../api/client';
+import { inWords } from '../api/release-states';
 import { ChannelBadge } from './badges';
-import { formatTime } from './common';
+import { formatTime } from './time-format';
 
 /** What an event's data says, in one line. */
-export function describeEvent(e: TimelineEvent): string {
+function describeEvent(e: TimelineEvent): string {
   const d = e.data as Record<string, any>;
   switch (e.type) {
     case 'release.state_changed':
       return `${d.from} → ${d.to}`;
     case 'execution.stage_changed':
-      return `${String(d.from).replaceAll('_', ' ')} → ${String(d.to).replaceAll('_', ' ')}`;
+      return `${inWords(String(d.from))} → ${inWords(String(d.to))}`;
     case 'preview.created':
       return d.summary ? `${d.summary.create} create, ${d.summary.update} update, ${d.summary.delete} delete, ${d.summary.unchanged} unchanged` : '';
     case 'approval.requested':

@@ -1,5 +1,6 @@
-import type { Me } from '../api/client';
+import type { Approval, Me } from '../api/client';
 
+/** A permission as `GET /me` lists it per environment. */
 export type Permission = 'deployment:read' | 'deployment:write' | 'deployment:approve' | 'admin';
 
 /** True when the signed-in user holds `permission` on `environment` (a `*` binding covers every environment). */
@@ -7,4 +8,11 @@ export function can(me: Me | null | undefined, permission: Permission, environme
   if (!me) return false;
   const granted = [...(me.permissions['*'] ?? []), ...(me.permissions[environment] ?? [])];
   return granted.includes(permission);
+}
+
+/** Why the signed-in user may not decide on a ticket, or null when they may. */
+export function decisionBlocker(ticket: Pick<Approval, 'environment' | 'requestedBy'>, me: Me | null | undefined): string | null {
+  if (!can(me, 'deployment:approve', ticket.environment)) return `You need the approver role on ${ticket.environment} to decide.`;
+  if (me?.subject === ticket.requestedBy) return 'You requested this release; another approver has to decide.';
+  return null;
 }

@@ -1,0 +1,107 @@
+import { useQuery } from '@tanstack/react-query';
+import { readToken } from '../session/session';
+import { api, unwrap, type Me, type Release, type ReleaseState } from './client';
+import { DIAGNOSABLE_STATES } from './release-states';
+
+/** Which releases a list shows; a field left out matches any. */
+export interface ReleaseFilter {
+  environment?: string;
+  application?: string;
+  state?: ReleaseState;
+}
+
+/** Every query key of the UI: the hooks below read under them, and every invalidation or cache write names them. */
+export const queryKeys = {
+  me: (token: string | null) => ['me', token] as const,
+  environments: ['environments'] as const,
+  environment: (name: string | undefined) => ['environment', name] as const,
+  releases: {
+    all: ['releases'] as const,
+    list: (filter: ReleaseFilter) => ['releases', filter] as const,
+  },
+  release: (id: string) => ['release', id] as const,
+  diagnostics: (id: string, state: ReleaseState) => ['diagnostics', id, state] as const,
+  approvals: {
+    all: ['approvals'] as const,
+    pending: ['approvals', 'pending'] as const,
+  },
+  conversations: ['conversations'] as const,
+  conversation: (id: string | undefined) => ['conversation', id] as const,
+};
+
+/** The signed-in user (GET /me), or null without a token. */
+export function useMe() {
+  return useQuery<Me | null>({
+    queryKey: queryKeys.me(readToken()),
+    queryFn: async () => (readToken() ? unwrap(api.GET('/api/v1/me')) : null),
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+/** Every environment the user may read. */
+export function useEnvironments() {
+  return useQuery({ queryKey: queryKeys.environments, queryFn: () => unwrap(api.GET('/api/v1/environments')) });
+}
+
+/** One environment, once its name is known. */
+export function useEnvironment(name: string | undefined) {
+  return useQuery({
+    queryKey: queryKeys.environment(name),
+    queryFn: () => unwrap(api.GET('/api/v1/environments/{name}', { params: { path: { name: name! } } })),
+    enabled: Boolean(name),
+  });
+}
+
+/** Up to 100 releases matching `filter`, newest first, polled. */
+export function useReleases(filter: ReleaseFilter) {
+  const { environment, application, state } = filter;
+  const query = { limit: 100, ...(environment ? { environment } : {}), ...(application ? { application } : {}), ...(state ? { state } : {}) };
+  return useQuery({
+    queryKey: queryKeys.releases.list(filter),
+    queryFn: () => unwrap(api.GET('/api/v1/releases', { params: { query } })),
+    refetchInterval: 5000,
+  });
+}
+
+/** One release; a refusal is final (not retried), so that "not allowed" shows at once. */
+export function useRelease(id: string) {
+  return useQuery({
+    queryKey: queryKeys.release(id),
+    queryFn: () => unwrap(api.GET('/api/v1/releases/{id}', { params: { path: { id } } })),
+    retry: false,
+  });
+}
+
+/** The diagnostics of a release, once it has been applied; asked again when its state changes. */
+export function useDiagnostics(release: Release) {
+  return useQuery({
+    queryKey: queryKeys.diagnostics(release.id, release.state),
+    queryFn: () => unwrap(api.GET('/api/v1/releases/{id}/diagnostics', { params: { path: { id: release.id } } })),
+    enabled: DIAGNOSABLE_STATES.includes(release.state),
+    retry: false,
+  });
+}
+
+/** Every pending approval ticket the user may read, polled. */
+export function usePendingApprovals() {
+  return useQuery({
+    queryKey: queryKeys.approvals.pending,
+    queryFn: () => unwrap(api.GET('/api/v1/approvals', { params: { query: { status: 'pending' } } })),
+    refetchInterval: 5000,
+  });
+}
+
+/** The signed-in user's command-center conversations. */
+export function useConversations() {
+  return useQuery({ queryKey: queryKeys.conversations, queryFn: () => unwrap(api.GET('/api/v1/ai/conversations')) });
+}
+
+/** One conversation with its messages, when `id` is set. */
+export function useConversation(id: string | undefined) {
+  return useQuery({
+    queryKey: queryKeys.conversation(id),
+    queryFn: () => unwrap(api.GET('/api/v1/ai/conversations/{id}', { params: { path: { id: id! } } })),
+    enabled: Boolean(id),
+  });
+}

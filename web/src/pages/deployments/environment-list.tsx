@@ -1,0 +1,63 @@
+import { Link } from 'react-router';
+import type { Environment, Release } from '../../api/client';
+import { useEnvironments } from '../../api/queries';
+import { parameterText } from '../../api/release-facts';
+import { EmptyState } from '../../components/empty-state';
+import { Loading } from '../../components/loading';
+import { ProblemNotice } from '../../components/problem-notice';
+import { timeAgo } from '../../components/time-format';
+
+/** Every environment the user can see, each with its approval rule, freeze and what runs there now. */
+export function EnvironmentList({ current }: { current: Map<string, Release> }) {
+  const envs = useEnvironments();
+  return (
+    <section aria-labelledby="envs-title">
+      <h2 id="envs-title">Environments</h2>
+      {envs.isLoading && <Loading what="environments" />}
+      {envs.error && <ProblemNotice error={envs.error} />}
+      {envs.data && envs.data.items.length === 0 && (
+        <EmptyState title="No environments you can see">An admin creates them with <code>POST /api/v1/environments</code>.</EmptyState>
+      )}
+      <div className="cards">
+        {envs.data?.items.map((env) => (
+          <EnvironmentCard key={env.name} env={env} current={[...current.values()].filter((r) => r.environment === env.name)} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function EnvironmentCard({ env, current }: { env: Environment; current: Release[] }) {
+  const target = Object.entries(env.target).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
+  return (
+    <article className="card" aria-label={`Environment ${env.name}`}>
+      <header className="card-head">
+        <h3>{env.name}</h3>
+        <span className="badge badge-neutral">{env.runtime}</span>
+        {env.production && <span className="badge badge-warning">production</span>}
+      </header>
+      <p className="muted">{target}</p>
+      <p>
+        {env.approval.required
+          ? `Approval: ${env.approval.minApprovers} approver${env.approval.minApprovers > 1 ? 's' : ''}${env.approval.allowSelfApproval ? ', self-approval allowed' : ''}`
+          : 'No approval required'}
+      </p>
+      {env.freezeWindows.some((w) => Date.parse(w.start) <= Date.now() && Date.now() < Date.parse(w.end)) && <p className="badge badge-danger">Frozen now</p>}
+      <h4>Running now</h4>
+      {current.length === 0 ? (
+        <p className="muted">Nothing deployed yet.</p>
+      ) : (
+        <ul className="running">
+          {current.map((r) => (
+            <li key={r.id}>
+              <Link to={`/releases/${r.id}`}>{r.application}</Link>{' '}
+              <span className="muted">
+                {parameterText(r) || r.draftDigest.slice(7, 19)} · {timeAgo(r.updatedAt)} by {r.createdBy}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </article>
+  );
+}
