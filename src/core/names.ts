@@ -39,3 +39,8 @@ export const MAX_PARAMETER_VALUE_LENGTH = 4_096;
 export function follows(rule: NameRule, name: string): boolean {
   return name.length <= rule.maxLength && new RegExp(rule.pattern).test(name);
 }
+
+/** A rule's pattern as an HTML `pattern` attribute takes it (implicitly anchored, so without `^` and `$`). */
+export function htmlPattern(rule: NameRule): string {
+  return rule.pattern.replace(/^\^/, '').replace(/\$$/, '');
+}

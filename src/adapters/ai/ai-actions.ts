@@ -1,11 +1,12 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { DNS_LABEL, MAX_PARAMETER_VALUE_LENGTH, PARAMETER_NAME } from '../../core/names.js';
 
 // The command center's fixed action set. Each maps one to one onto a use case of the app; there is no "approve"
 // action, and nothing here changes a runtime without the operator confirming a proposal.
 
 const closed = { additionalProperties: false } as const;
-const Name = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
+const Name = Type.String({ minLength: 1, maxLength: DNS_LABEL.maxLength, pattern: DNS_LABEL.pattern });
 const ReleaseId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'A release id; omit for the release this conversation is about' });
 const Target = {
   releaseId: Type.Optional(ReleaseId),
@@ -20,7 +21,7 @@ export const ACTIONS = {
       {
         application: Type.Optional(Name),
         environment: Type.Optional(Name),
-        parameters: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 4096 }))),
+        parameters: Type.Optional(Type.Record(Type.String({ pattern: PARAMETER_NAME.pattern, maxLength: PARAMETER_NAME.maxLength }), Type.String({ maxLength: MAX_PARAMETER_VALUE_LENGTH }))),
         fromEnvironment: Type.Optional(Name),
         description: Type.Optional(Type.String({ maxLength: 500 })),
       },

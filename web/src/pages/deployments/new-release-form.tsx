@@ -7,6 +7,7 @@ import { useActions } from '../../api/use-actions';
 import { ProblemNotice } from '../../components/problem-notice';
 import { YamlEditor, yamlProblems } from '../../components/yaml-editor';
 import { ParameterFields, parametersOf, rowsOf, type ParameterRow } from './parameter-fields';
+import { DNS_LABEL, htmlPattern } from '../../../../src/core/names';
 
 /** Draft a release: a new spec in the YAML editor, or the last release of an application with new parameters. */
 export function NewReleaseForm({ environments, current, onClose }: { environments: Environment[]; current: Map<string, Release>; onClose: () => void }) {
@@ -71,7 +72,7 @@ export function NewReleaseForm({ environments, current, onClose }: { environment
           <>
             <label>
               Application
-              <input name="application" value={application} onChange={(e) => setApplication(e.target.value)} required pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?" placeholder="web" />
+              <input name="application" value={application} onChange={(e) => setApplication(e.target.value)} required pattern={htmlPattern(DNS_LABEL)} maxLength={DNS_LABEL.maxLength} title={`Must be ${DNS_LABEL.description}`} placeholder="web" />
             </label>
             <span className="label" id="spec-label">{env?.runtime === 'kubernetes' ? 'Kubernetes manifests (YAML)' : 'Compose file (YAML)'} — use <code>{'${NAME}'}</code> for parameters</span>
             <YamlEditor id="spec" label="Spec (YAML)" value={spec} onChange={setSpec} />
