@@ -23,7 +23,11 @@ const file = `services:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 await ensureTestImages();
-const srv = await startTestServer({ dialect: 'sqlite', drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) }, pollMs: 50 });
+const srv = await startTestServer({
+  dialect: 'sqlite',
+  drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) },
+  pollMs: 50,
+});
 await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'bench', runtime: 'compose', target: { project: 'bench' } });
 const dir = mkdtempSync(join(tmpdir(), 'shipgate-bench-'));
 writeFileSync(join(dir, 'compose.yaml'), file);
@@ -59,5 +63,9 @@ try {
 }
 console.log(`Compose apply of a 2-service file (one with a health check), ${runs} runs each, medians:`);
 console.log(`  raw docker compose up -d --wait      : ${median(raw).toFixed(0)} ms`);
-console.log(`  Shipgate apply → succeeded           : ${median(applyOnly).toFixed(0)} ms  (ratio ${(median(applyOnly) / median(raw)).toFixed(2)})`);
-console.log(`  Shipgate draft → preview → succeeded : ${median(fullFlow).toFixed(0)} ms  (ratio ${(median(fullFlow) / median(raw)).toFixed(2)})`);
+console.log(
+  `  Shipgate apply → succeeded           : ${median(applyOnly).toFixed(0)} ms  (ratio ${(median(applyOnly) / median(raw)).toFixed(2)})`,
+);
+console.log(
+  `  Shipgate draft → preview → succeeded : ${median(fullFlow).toFixed(0)} ms  (ratio ${(median(fullFlow) / median(raw)).toFixed(2)})`,
+);

@@ -18,7 +18,11 @@ async function run(url: string, headers: Record<string, string> = {}) {
 const srv = await startTestServer({ dialect });
 await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'p' } });
 const token = await srv.tokenFor('reader', 'viewer', ['staging']);
-const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'services:\n  web:\n    image: web:1\n' } });
+const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+  application: 'web',
+  environment: 'staging',
+  spec: { compose: 'services:\n  web:\n    image: web:1\n' },
+});
 const p = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
 await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/submit`, { previewToken: p.body.preview.token });
 
@@ -31,7 +35,10 @@ const bareResult = await run(bareUrl);
 const shipgateResult = await run(`${srv.url}/api/v1/releases/${rel.body.id}`, { authorization: `Bearer ${token}` });
 console.log(`GET /api/v1/releases/:id on ${dialect}, ${duration}s, 10 connections`);
 console.log(`  bare Fastify route : ${bareResult.rps.toFixed(0)} req/s, p50 ${bareResult.p50} ms, p99 ${bareResult.p99} ms`);
-console.log(`  Shipgate release   : ${shipgateResult.rps.toFixed(0)} req/s, p50 ${shipgateResult.p50} ms, p99 ${shipgateResult.p99} ms, non-2xx ${shipgateResult.non2xx}`);
+console.log(
+  `  Shipgate release   : ${shipgateResult.rps.toFixed(0)} req/s, p50 ${shipgateResult.p50} ms, p99 ${shipgateResult.p99} ms, non-2xx ` +
+    `${shipgateResult.non2xx}`,
+);
 console.log(`  ratio              : ${(shipgateResult.rps / bareResult.rps).toFixed(2)} of the bare route`);
 await bare.close();
 await srv.close();

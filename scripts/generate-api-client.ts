@@ -17,8 +17,20 @@ const target = new URL('../web/src/api/generated/schema.d.ts', import.meta.url);
 // Only the document is wanted: a throwaway audit key, never used to sign anything kept.
 const auditKeys = AuditKeyring.fromSecret(randomBytes(32).toString('hex'));
 const store = await KyselyStore.create({ url: ':memory:', chain: auditKeys });
-const shipgate = new Shipgate({ store, auditKeys, drivers: {}, clock: systemClock, ids: new UuidV7Ids(), logger: createLogger({ level: 'silent' }), executor: { instanceId: 'gen' } });
-const app = await buildServer({ shipgate, logger: createLogger({ level: 'silent' }), commandCenter: new CommandCenter(shipgate, new RuleInterpreter()) });
+const shipgate = new Shipgate({
+  store,
+  auditKeys,
+  drivers: {},
+  clock: systemClock,
+  ids: new UuidV7Ids(),
+  logger: createLogger({ level: 'silent' }),
+  executor: { instanceId: 'gen' },
+});
+const app = await buildServer({
+  shipgate,
+  logger: createLogger({ level: 'silent' }),
+  commandCenter: new CommandCenter(shipgate, new RuleInterpreter()),
+});
 await app.ready();
 const document = app.swagger();
 await app.close();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command: installs what tests need, type-checks, runs every test, stops what it started, and ends
+# The one test command: installs what tests need, runs the guard rails and every test, stops what it started, and ends
 # with "tests: N passed, N failed" (exit non-zero on any failure).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +18,9 @@ trap stop_started EXIT
 
 mkdir -p .test-artifacts
 rm -f .test-artifacts/vitest.json
-typecheck=0
-npx tsc -p . && npx tsc -p web || typecheck=1
+# The guard rails (types, lint, format and line width, architecture, dead code) count as one test.
+checks=0
+npm run -s check || checks=1
 npx vitest run --reporter=default --reporter=json --outputFile.json=.test-artifacts/vitest.json "$@"
 status=$?
-node scripts/test-summary.mjs .test-artifacts/vitest.json "$status" "$typecheck"
+node scripts/test-summary.mjs .test-artifacts/vitest.json "$status" "$checks"

@@ -53,7 +53,9 @@ function boundedInt(env: NodeJS.ProcessEnv, name: string, bounds: { default: num
 function adminTokenOf(env: NodeJS.ProcessEnv): string | null {
   const token = env['SHIPGATE_ADMIN_TOKEN'] || null;
   if (token !== null && token.length < MIN_ADMIN_TOKEN_LENGTH) {
-    throw new Error(`SHIPGATE_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long (it grants every permission); got ${token.length}`);
+    throw new Error(
+      `SHIPGATE_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long (it grants every permission); got ${token.length}`,
+    );
   }
   return token;
 }
@@ -63,14 +65,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const port = Number.parseInt(env['PORT'] ?? '8080', 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env['PORT']}"`);
   const webDist = env['SHIPGATE_WEB_ROOT'] ?? join(process.cwd(), 'web', 'dist');
-  const runtimes = (env['SHIPGATE_RUNTIMES'] ?? 'compose').split(',').map((r) => r.trim()).filter(Boolean);
+  const runtimes = (env['SHIPGATE_RUNTIMES'] ?? 'compose')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   for (const r of runtimes) if (r !== 'compose' && r !== 'kubernetes') throw new Error(`SHIPGATE_RUNTIMES: unknown runtime "${r}"`);
   const pull = env['SHIPGATE_COMPOSE_PULL'] ?? 'missing';
-  if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new Error(`SHIPGATE_COMPOSE_PULL must be missing, always or never`);
+  if (pull !== 'missing' && pull !== 'always' && pull !== 'never')
+    throw new Error(`SHIPGATE_COMPOSE_PULL must be missing, always or never`);
   const databaseUrl = env['SHIPGATE_DATABASE_URL'] ?? `sqlite:${join(process.cwd(), 'data', 'shipgate.db')}`;
   const sqliteFile = sqliteFileOf(databaseUrl);
   const auditKey = env['SHIPGATE_AUDIT_KEY'] || null;
-  if (auditKey !== null && auditKey.length < AUDIT_KEY_MIN_LENGTH) throw new Error(`SHIPGATE_AUDIT_KEY must have at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
+  if (auditKey !== null && auditKey.length < AUDIT_KEY_MIN_LENGTH)
+    throw new Error(`SHIPGATE_AUDIT_KEY must have at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
   return Object.freeze<Config>({
     host: env['HOST'] ?? '127.0.0.1',
     port,

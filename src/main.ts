@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const store = await KyselyStore.create({ url: config.databaseUrl, chain: auditKeys });
   const drivers: RuntimeDrivers = {};
   if (config.runtimes.includes('compose')) drivers.compose = ComposeDriver.create(config.compose);
-  if (config.runtimes.includes('kubernetes')) drivers.kubernetes = KubernetesDriver.create({ kubeConfig: loadKubeConfig(config.kubeconfigPath) });
+  if (config.runtimes.includes('kubernetes'))
+    drivers.kubernetes = KubernetesDriver.create({ kubeConfig: loadKubeConfig(config.kubeconfigPath) });
   const shipgate = new Shipgate({
     store,
     drivers,
@@ -41,7 +42,9 @@ async function main(): Promise<void> {
     // Printed once, to the terminal only: it is stored as a hash and cannot be shown again.
     process.stdout.write(`\nShipgate generated an admin token (shown only now):\n\n  ${generated}\n\n`);
   }
-  const interpreter = config.ai ? new LlmInterpreter({ baseURL: config.ai.baseUrl, model: config.ai.model, apiKey: config.ai.apiKey, logger }) : new RuleInterpreter();
+  const interpreter = config.ai
+    ? new LlmInterpreter({ baseURL: config.ai.baseUrl, model: config.ai.model, apiKey: config.ai.apiKey, logger })
+    : new RuleInterpreter();
   const commandCenter = new CommandCenter(shipgate, interpreter);
   const app = await buildServer({
     shipgate,

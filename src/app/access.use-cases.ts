@@ -90,7 +90,15 @@ export class AccessUseCases {
   async listTokens(caller: Caller): Promise<TokenSummary[]> {
     requireGlobal(caller, 'admin');
     const records = await this.ctx.store.tokens.list();
-    return records.map(({ id, subject, bindings, createdAt, createdBy, expiresAt, revokedAt }) => ({ id, subject, bindings, createdAt, createdBy, expiresAt, revokedAt }));
+    return records.map(({ id, subject, bindings, createdAt, createdBy, expiresAt, revokedAt }) => ({
+      id,
+      subject,
+      bindings,
+      createdAt,
+      createdBy,
+      expiresAt,
+      revokedAt,
+    }));
   }
 
   async revokeToken(caller: Caller, id: string): Promise<void> {

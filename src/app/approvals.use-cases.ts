@@ -91,7 +91,11 @@ export class ApprovalUseCases {
         if (outcome.status !== 'pending') {
           await tx.approvals.setStatus(locked.id, 'pending', outcome.status, at);
           const command = outcome.status === 'approved' ? 'approve' : 'reject';
-          const moved = await this.ctx.transitions.move(tx, current, command, { by: caller, lostRace: 'conflict', patch: { updatedAt: at } });
+          const moved = await this.ctx.transitions.move(tx, current, command, {
+            by: caller,
+            lostRace: 'conflict',
+            patch: { updatedAt: at },
+          });
           if (moved?.stateEvent) events.push(moved.stateEvent);
         }
         await tx.timeline.append(events);
@@ -126,7 +130,11 @@ export class ApprovalUseCases {
       const ev = this.ctx.events.for(release, null);
       const events = [ev.make('approval.expired', { ticketId: ticket.id, expiresAt: ticket.expiresAt })];
       if (release.ticketId === ticket.id) {
-        const moved = await this.ctx.transitions.move(tx, release, 'expireApproval', { by: null, lostRace: 'skip', patch: { updatedAt: at } });
+        const moved = await this.ctx.transitions.move(tx, release, 'expireApproval', {
+          by: null,
+          lostRace: 'skip',
+          patch: { updatedAt: at },
+        });
         if (moved?.stateEvent) events.push(moved.stateEvent);
       }
       await tx.timeline.append(events);

@@ -39,7 +39,8 @@ export class ConversationUseCases {
   /** One of the caller's conversations, or `NOT_FOUND` (also for another user's). */
   async get(caller: Caller, id: string): Promise<ConversationRecord> {
     const conversation = await this.ctx.store.conversations.get(id);
-    if (!conversation || conversation.subject !== caller.principal.subject) throw new ShipgateError('NOT_FOUND', `conversation ${id} not found`);
+    if (!conversation || conversation.subject !== caller.principal.subject)
+      throw new ShipgateError('NOT_FOUND', `conversation ${id} not found`);
     return conversation;
   }
 
@@ -67,9 +68,14 @@ export class ConversationUseCases {
    * the newer state (so both writers' changes are kept, never overwritten); after {@link STATE_WRITE_ATTEMPTS} lost
    * races, `INVALID_STATE`.
    */
-  async changeState(caller: Caller, id: string, change: (state: Record<string, unknown>) => Record<string, unknown>): Promise<ConversationRecord> {
+  async changeState(
+    caller: Caller,
+    id: string,
+    change: (state: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<ConversationRecord> {
     for (let attempt = 0; attempt < STATE_WRITE_ATTEMPTS; attempt += 1) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, (1 + ((this.ctx.ids.randomBytes(1)[0] ?? 0) % RETRY_BACKOFF_MS)) * attempt));
+      if (attempt > 0)
+        await new Promise((resolve) => setTimeout(resolve, (1 + ((this.ctx.ids.randomBytes(1)[0] ?? 0) % RETRY_BACKOFF_MS)) * attempt));
       const current = await this.get(caller, id);
       const state = change(current.state);
       const updatedAt = this.ctx.nowIso();

@@ -94,9 +94,13 @@ export class EnvironmentUseCases {
 
   /** A `privileged` profile or new host paths are an admin's choice, kept in the security log with who made it. */
   private recordPolicyChoice(caller: Caller, env: Environment, before: Environment | null): void {
-    const widened = env.policy.profile === 'privileged' || env.policy.allowHostPaths.some((p) => !before?.policy.allowHostPaths.includes(p));
+    const widened =
+      env.policy.profile === 'privileged' || env.policy.allowHostPaths.some((p) => !before?.policy.allowHostPaths.includes(p));
     if (widened && JSON.stringify(env.policy) !== JSON.stringify(before?.policy ?? null)) {
-      this.ctx.logger.warn({ security: true, subject: caller.principal.subject, environment: env.name, policy: env.policy }, 'runtime policy widened');
+      this.ctx.logger.warn(
+        { security: true, subject: caller.principal.subject, environment: env.name, policy: env.policy },
+        'runtime policy widened',
+      );
     }
   }
 

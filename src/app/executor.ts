@@ -134,15 +134,18 @@ export class Executor {
     const release = await this.ctx.store.releases.get(releaseId);
     if (!release || release.state !== 'applying') return;
     const env = await this.ctx.environmentOf(this.ctx.store, release);
-    const heartbeat = setInterval(() => {
-      const until = new Date(this.ctx.clock.now().getTime() + this.leaseMs).toISOString();
-      this.ctx.store.releases
-        .renewLease(releaseId, this.options.instanceId, until)
-        .then((ok) => {
-          if (!ok) controller.abort(new Error('the execution lease was lost'));
-        })
-        .catch((error: unknown) => this.ctx.logger.warn({ err: error, releaseId }, 'lease renewal failed'));
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        const until = new Date(this.ctx.clock.now().getTime() + this.leaseMs).toISOString();
+        this.ctx.store.releases
+          .renewLease(releaseId, this.options.instanceId, until)
+          .then((ok) => {
+            if (!ok) controller.abort(new Error('the execution lease was lost'));
+          })
+          .catch((error: unknown) => this.ctx.logger.warn({ err: error, releaseId }, 'lease renewal failed'));
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     heartbeat.unref();
     // Once the runtime was driven, the lease is given back only after the outcome is written: if that write fails,
     // the lease runs out and recovery reports the release interrupted. Nothing ever applies it a second time.
@@ -185,7 +188,10 @@ export class Executor {
     onStage: (stage: DriverStage, message?: string) => Promise<void>,
   ): Promise<{ kind: ExecutionOutcome; message: string; runtimeState: Record<string, unknown> | null }> {
     const deadline = new Date(this.ctx.clock.now().getTime() + env.applyTimeoutSeconds * 1000);
-    const timeout = setTimeout(() => controller.abort(new Error(`the apply time limit of ${env.applyTimeoutSeconds}s was reached`)), env.applyTimeoutSeconds * 1000 + 5_000);
+    const timeout = setTimeout(
+      () => controller.abort(new Error(`the apply time limit of ${env.applyTimeoutSeconds}s was reached`)),
+      env.applyTimeoutSeconds * 1000 + 5_000,
+    );
     timeout.unref();
     try {
       const driver = this.ctx.driverFor(env.runtime);
@@ -229,13 +235,23 @@ export class Executor {
       const moved = await this.ctx.transitions.move(tx, current, kind, {
         by: null,
         lostRace: 'skip',
-        patch: { execution: { ...execution, stage, finishedAt: at, message }, runtimeState: outcome.runtimeState ?? current.runtimeState, updatedAt: at },
+        patch: {
+          execution: { ...execution, stage, finishedAt: at, message },
+          runtimeState: outcome.runtimeState ?? current.runtimeState,
+          updatedAt: at,
+        },
       });
       if (!moved) return;
       const ev = this.ctx.events.for(current, null);
       const events: NewTimelineEvent[] = [];
       if (diagnosis) {
-        await tx.diagnostics.put({ releaseId: current.id, runtime: current.runtime, state: moved.transition.to, collectedAt: at, ...diagnosis });
+        await tx.diagnostics.put({
+          releaseId: current.id,
+          runtime: current.runtime,
+          state: moved.transition.to,
+          collectedAt: at,
+          ...diagnosis,
+        });
         events.push(
           ev.make('diagnostics.recorded', {
             summary: diagnosis.summary,
@@ -252,12 +268,20 @@ export class Executor {
   }
 
   private async completeRollback(tx: StoreSession, rollback: ReleaseRecord, sourceId: string): Promise<NewTimelineEvent[]> {
-    const events = [this.ctx.events.for(rollback, null).make('rollback.completed', { rollbackOf: sourceId, rollbackTo: rollback.rollbackTo })];
+    const events = [
+      this.ctx.events.for(rollback, null).make('rollback.completed', { rollbackOf: sourceId, rollbackTo: rollback.rollbackTo }),
+    ];
     const source = await tx.releases.get(sourceId);
     if (!source) return events;
-    const moved = await this.ctx.transitions.move(tx, source, 'markRolledBack', { by: null, lostRace: 'skip', patch: { updatedAt: this.ctx.nowIso() } });
+    const moved = await this.ctx.transitions.move(tx, source, 'markRolledBack', {
+      by: null,
+      lostRace: 'skip',
+      patch: { updatedAt: this.ctx.nowIso() },
+    });
     if (moved) {
-      events.push(this.ctx.events.for(source, null).make('rollback.completed', { rollbackReleaseId: rollback.id, rollbackTo: rollback.rollbackTo }));
+      events.push(
+        this.ctx.events.for(source, null).make('rollback.completed', { rollbackReleaseId: rollback.id, rollbackTo: rollback.rollbackTo }),
+      );
       if (moved.stateEvent) events.push(moved.stateEvent);
     }
     return events;
@@ -296,7 +320,8 @@ export class Executor {
     make: (ev: (type: NewTimelineEvent['type'], data: Record<string, unknown>) => NewTimelineEvent) => NewTimelineEvent[],
   ): Promise<void> {
     await this.ctx.write([release.id], async (tx) => {
-      if (!(await this.ctx.transitions.update(tx, { ...release, state: 'applying' }, { execution, updatedAt: this.ctx.nowIso() }, 'skip'))) return;
+      if (!(await this.ctx.transitions.update(tx, { ...release, state: 'applying' }, { execution, updatedAt: this.ctx.nowIso() }, 'skip')))
+        return;
       const ev = this.ctx.events.for(release, null);
       await tx.timeline.append(make((type, data) => ev.make(type, data)));
     });

@@ -18,12 +18,19 @@ export async function recordRefusal(
   data: Record<string, unknown>,
 ): Promise<void> {
   if (!canRead(caller, release.environment)) {
-    ctx.logger.warn({ security: true, subject: caller.principal.subject, channel: caller.channel, releaseId: release.id, code: error.code, type }, 'refused a caller without read access');
+    ctx.logger.warn(
+      { security: true, subject: caller.principal.subject, channel: caller.channel, releaseId: release.id, code: error.code, type },
+      'refused a caller without read access',
+    );
     return;
   }
   try {
     await ctx.write([release.id], async (tx) => {
-      await tx.timeline.append([ctx.events.for(release, caller).make(type, { ...data, code: error.code, reason: error.metadata.reason ?? null, detail: error.detail })]);
+      await tx.timeline.append([
+        ctx.events
+          .for(release, caller)
+          .make(type, { ...data, code: error.code, reason: error.metadata.reason ?? null, detail: error.detail }),
+      ]);
     });
   } catch (recordError) {
     ctx.logger.error({ err: recordError, releaseId: release.id, type }, 'could not record a refusal');

@@ -42,7 +42,8 @@ export class ReleaseTransitions {
     if (options.lostRace === 'skip' && !canTransition(release.state, command)) return null;
     const t = transition(release.state, command);
     if (!(await this.write(tx, release, { ...options.patch, state: t.to }, options.lostRace, command))) return null;
-    const stateEvent = t.from === t.to ? null : this.events.for(release, options.by).make('release.state_changed', { from: t.from, to: t.to });
+    const stateEvent =
+      t.from === t.to ? null : this.events.for(release, options.by).make('release.state_changed', { from: t.from, to: t.to });
     return { transition: t, stateEvent };
   }
 
@@ -59,6 +60,8 @@ export class ReleaseTransitions {
     if (await tx.releases.compareAndSet(release.id, release.state, patch)) return true;
     if (lostRace === 'skip') return false;
     const now = await tx.releases.get(release.id);
-    throw new ShipgateError('INVALID_STATE', `release changed concurrently (now "${now?.state}"); ${what} was not applied`, { state: now?.state });
+    throw new ShipgateError('INVALID_STATE', `release changed concurrently (now "${now?.state}"); ${what} was not applied`, {
+      state: now?.state,
+    });
   }
 }

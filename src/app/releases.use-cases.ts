@@ -21,7 +21,13 @@ import {
 } from '../core/preview/preview.js';
 import { draftDigest } from '../core/preview/draft-digest.js';
 import { NOT_STARTED, type Release, type ReleaseRecord, type ReleaseSpec, type ReleaseState } from '../core/release/release.js';
-import { REPREVIEW_STATES, checkRollbackSource, checkRollbackTarget, transition, type ReleaseCommand } from '../core/release/release-machine.js';
+import {
+  REPREVIEW_STATES,
+  checkRollbackSource,
+  checkRollbackTarget,
+  transition,
+  type ReleaseCommand,
+} from '../core/release/release-machine.js';
 import { renderSpec, specDocuments, specText } from '../core/release/spec-render.js';
 import { looksSecret, maskParameters, redactDeep, secretValuesOf, withoutSecrets } from '../core/secrets/secret-masking.js';
 import type { StoreSession } from '../ports/store.js';
@@ -29,7 +35,6 @@ import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js'
 import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 import { releaseView } from './release-view.js';
-
 
 export interface CreateReleaseInput {
   application: string;
@@ -213,9 +218,13 @@ export class ReleaseUseCases {
       const t = transition(release.state, 'edit');
       if (release.kind === 'rollback' && (input.spec !== undefined || input.parameters !== undefined)) {
         // A rollback restores exactly what an earlier release ran; a different spec is a new deploy, not a rollback.
-        throw new ShipgateError('VALIDATION_FAILED', 'a rollback restores the spec of the release it rolls back to; draft a new release to change it', {
-          errors: [{ path: input.spec !== undefined ? '/spec' : '/parameters', message: 'cannot be changed on a rollback release' }],
-        });
+        throw new ShipgateError(
+          'VALIDATION_FAILED',
+          'a rollback restores the spec of the release it rolls back to; draft a new release to change it',
+          {
+            errors: [{ path: input.spec !== undefined ? '/spec' : '/parameters', message: 'cannot be changed on a rollback release' }],
+          },
+        );
       }
       const env = await this.ctx.environmentOf(tx, release);
       const spec = input.spec ?? release.spec;
@@ -312,7 +321,14 @@ export class ReleaseUseCases {
       ];
       await tx.timeline.append(events);
     });
-    const { tokenHash: _hash, consumedAt: _consumed, policyDigest: _digest, createdBy: _by, conversationId: _conversation, ...shown } = preview;
+    const {
+      tokenHash: _hash,
+      consumedAt: _consumed,
+      policyDigest: _digest,
+      createdBy: _by,
+      conversationId: _conversation,
+      ...shown
+    } = preview;
     return { ...shown, token };
   }
 
@@ -321,7 +337,13 @@ export class ReleaseUseCases {
    * overrides with a reason, which the returned event records. A verdict reached under another version of the
    * environment's policy is stale.
    */
-  private checkPolicy(caller: Caller, env: Environment, release: ReleaseRecord, preview: PreviewRecord, override: PolicyOverride | undefined) {
+  private checkPolicy(
+    caller: Caller,
+    env: Environment,
+    release: ReleaseRecord,
+    preview: PreviewRecord,
+    override: PolicyOverride | undefined,
+  ) {
     if (preview.policyDigest !== policyDigest(env)) {
       throw previewRequired('PREVIEW_STALE', "the environment's runtime policy changed since the preview; preview again");
     }
@@ -329,9 +351,14 @@ export class ReleaseUseCases {
     if (denied.length === 0) return null;
     const reason = override?.reason.trim();
     if (!reason) {
-      throw new ShipgateError('POLICY_DENIED', `the release violates ${denied.length} deny rule(s) of environment "${env.name}"'s runtime policy: ${denied.map((v) => `${v.resource.kind}/${v.resource.name}: ${v.message}`).join('; ')}`, {
-        violations: denied,
-      });
+      throw new ShipgateError(
+        'POLICY_DENIED',
+        `the release violates ${denied.length} deny rule(s) of environment "${env.name}"'s runtime policy: ` +
+          `${denied.map((v) => `${v.resource.kind}/${v.resource.name}: ${v.message}`).join('; ')}`,
+        {
+          violations: denied,
+        },
+      );
     }
     requirePermission(caller, 'admin', env.name);
     return this.ctx.events.for(release, caller).make('policy.overridden', { previewId: preview.id, reason, violations: denied });
@@ -342,7 +369,13 @@ export class ReleaseUseCases {
    * of its token) is accepted only from the command center, for a preview the same caller made in the same
    * conversation: preview ids are visible to every reader of the release, so the id alone proves nothing.
    */
-  private async verifyPreview(session: StoreSession, caller: Caller, release: ReleaseRecord, env: Environment, proof: PreviewProof): Promise<PreviewRecord> {
+  private async verifyPreview(
+    session: StoreSession,
+    caller: Caller,
+    release: ReleaseRecord,
+    env: Environment,
+    proof: PreviewProof,
+  ): Promise<PreviewRecord> {
     const preview = await this.previewOf(session, caller, proof);
     checkPreviewFor(preview, release, this.ctx.clock.now());
     const driver = this.ctx.driverFor(env.runtime);
@@ -358,7 +391,8 @@ export class ReleaseUseCases {
       if (!preview) throw previewRequired('PREVIEW_INVALID', 'the preview token is not one Shipgate issued');
       return preview;
     }
-    if (previewId === undefined || previewId === '') throw previewRequired('PREVIEW_MISSING', 'a previewToken from POST /releases/{id}/preview is required');
+    if (previewId === undefined || previewId === '')
+      throw previewRequired('PREVIEW_MISSING', 'a previewToken from POST /releases/{id}/preview is required');
     const conversationId = conversationOf(caller);
     const preview = conversationId ? await session.previews.get(previewId) : null;
     if (!preview || preview.conversationId !== conversationId || preview.createdBy !== caller.principal.subject) {
@@ -387,7 +421,10 @@ export class ReleaseUseCases {
       }
       const updated: ReleaseRecord = { ...current, state: t.to, ticketId: ticket?.id ?? current.ticketId, updatedAt: now.toISOString() };
       const stateEvents = await this.move(tx, caller, current, t.command, updated);
-      const events = [...(overridden ? [overridden] : []), ev.make('release.submitted', { draftRevision: current.draftRevision, approvalRequired: required })];
+      const events = [
+        ...(overridden ? [overridden] : []),
+        ev.make('release.submitted', { draftRevision: current.draftRevision, approvalRequired: required }),
+      ];
       if (ticket) {
         events.push(
           ev.make('approval.requested', {
@@ -436,7 +473,8 @@ export class ReleaseUseCases {
     const freeze = activeFreezeWindow(env.freezeWindows, this.ctx.clock.now());
     if (freeze) {
       const reason = input.freezeOverride?.reason?.trim();
-      if (!reason) throw new ShipgateError('FROZEN', `environment "${env.name}" is frozen until ${freeze.end}: ${freeze.reason}`, { window: freeze });
+      if (!reason)
+        throw new ShipgateError('FROZEN', `environment "${env.name}" is frozen until ${freeze.end}: ${freeze.reason}`, { window: freeze });
       requirePermission(caller, 'admin', env.name);
     }
     const applied = await this.ctx.write([release.id], async (tx) => {
@@ -498,7 +536,11 @@ export class ReleaseUseCases {
       checkRollbackTarget(source, target);
     } else {
       target = await this.ctx.store.releases.lastSucceeded(source.application, source.environment, source.id);
-      if (!target) throw new ShipgateError('NOT_FOUND', `no earlier succeeded release of ${source.application} in ${source.environment} to roll back to`);
+      if (!target)
+        throw new ShipgateError(
+          'NOT_FOUND',
+          `no earlier succeeded release of ${source.application} in ${source.environment} to roll back to`,
+        );
     }
     const restore = target;
     const now = this.ctx.nowIso();
@@ -523,7 +565,11 @@ export class ReleaseUseCases {
     });
   }
 
-  async timeline(caller: Caller, id: string, input: { after?: number; limit?: number }): Promise<{ items: TimelineEvent[]; nextCursor: string | null }> {
+  async timeline(
+    caller: Caller,
+    id: string,
+    input: { after?: number; limit?: number },
+  ): Promise<{ items: TimelineEvent[]; nextCursor: string | null }> {
     await this.loadReadable(caller, id);
     const limit = input.limit ?? 100;
     const events = await this.ctx.store.timeline.listByRelease(id, input.after ?? 0, limit + 1);
@@ -582,22 +628,28 @@ export class ReleaseUseCases {
    * Moves a request's release through the one door (a lost race is `INVALID_STATE`, never a silent overwrite),
    * writing every field of `after`; returns the state event to append.
    */
-  private async move(tx: StoreSession, caller: Caller, before: ReleaseRecord, command: ReleaseCommand, after: ReleaseRecord): Promise<NewTimelineEvent[]> {
+  private async move(
+    tx: StoreSession,
+    caller: Caller,
+    before: ReleaseRecord,
+    command: ReleaseCommand,
+    after: ReleaseRecord,
+  ): Promise<NewTimelineEvent[]> {
     const moved = await this.ctx.transitions.move(tx, before, command, {
       by: caller,
       lostRace: 'conflict',
       patch: {
-      spec: after.spec,
-      parameters: after.parameters,
-      renderedSpec: after.renderedSpec,
-      description: after.description,
-      draftRevision: after.draftRevision,
-      draftDigest: after.draftDigest,
-      ticketId: after.ticketId,
-      previewId: after.previewId,
-      execution: after.execution,
-      authors: after.authors,
-      updatedAt: after.updatedAt,
+        spec: after.spec,
+        parameters: after.parameters,
+        renderedSpec: after.renderedSpec,
+        description: after.description,
+        draftRevision: after.draftRevision,
+        draftDigest: after.draftDigest,
+        ticketId: after.ticketId,
+        previewId: after.previewId,
+        execution: after.execution,
+        authors: after.authors,
+        updatedAt: after.updatedAt,
       },
     });
     return moved?.stateEvent ? [moved.stateEvent] : [];
@@ -660,7 +712,12 @@ function renderFor(env: Environment, spec: ReleaseSpec, parameters: Record<strin
  * write the source's environment: its spec and parameters. Otherwise no secret travels: secret parameters stay
  * behind (the new draft must be given them), and a spec that itself holds secret values is refused.
  */
-function carriedFrom(caller: Caller, from: ReleaseRecord, environment: string, takesSpec: boolean): { spec: ReleaseSpec; parameters: Record<string, string> } {
+function carriedFrom(
+  caller: Caller,
+  from: ReleaseRecord,
+  environment: string,
+  takesSpec: boolean,
+): { spec: ReleaseSpec; parameters: Record<string, string> } {
   if (from.environment === environment || can(caller.principal, 'deployment:write', from.environment)) {
     return { spec: from.spec, parameters: from.parameters };
   }
@@ -669,9 +726,13 @@ function carriedFrom(caller: Caller, from: ReleaseRecord, environment: string, t
     Object.entries(from.parameters).filter(([name, value]) => !looksSecret(name) && !secrets.some((s) => value.includes(s))),
   );
   if (takesSpec && holdsLiteralSecrets(from.spec)) {
-    throw new ShipgateError('FORBIDDEN', "starting from a release of another environment whose spec holds secret values needs deployment:write on that environment", {
-      permission: 'deployment:write',
-    });
+    throw new ShipgateError(
+      'FORBIDDEN',
+      'starting from a release of another environment whose spec holds secret values needs deployment:write on that environment',
+      {
+        permission: 'deployment:write',
+      },
+    );
   }
   return { spec: from.spec, parameters };
 }

@@ -40,10 +40,16 @@ export class Shipgate {
 
   /** Resolves when the store and every configured runtime answer. */
   async readiness(): Promise<{ store: boolean; runtimes: Record<string, boolean> }> {
-    const store = await this.ctx.store.ping().then(() => true, () => false);
+    const store = await this.ctx.store.ping().then(
+      () => true,
+      () => false,
+    );
     const runtimes: Record<string, boolean> = {};
     for (const [name, driver] of Object.entries(this.ctx.drivers)) {
-      runtimes[name] = await driver.ping().then(() => true, () => false);
+      runtimes[name] = await driver.ping().then(
+        () => true,
+        () => false,
+      );
     }
     return { store, runtimes };
   }

@@ -151,7 +151,10 @@ export interface MessageRecord {
 export interface ConversationRepository {
   insert(conversation: ConversationRecord): Promise<void>;
   get(id: string): Promise<ConversationRecord | null>;
-  /** Compare-and-set: writes `state` (and bumps the version) only while the conversation is at `expectedVersion`. False when another write came first. */
+  /**
+   * Compare-and-set: writes `state` (and bumps the version) only while the conversation is at `expectedVersion`.
+   * False when another write came first.
+   */
   compareAndSetState(id: string, expectedVersion: number, state: Record<string, unknown>, updatedAt: string): Promise<boolean>;
   listBySubject(subject: string, limit: number): Promise<ConversationRecord[]>;
   addMessage(message: MessageRecord): Promise<void>;

@@ -10,38 +10,46 @@ describe('bad input never makes a 500', () => {
   beforeAll(async () => {
     srv = await startTestServer({ dialect: 'sqlite' });
     await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'p' } });
-    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'services:\n  web:\n    image: x\n' } });
+    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: 'services:\n  web:\n    image: x\n' },
+    });
     releaseId = rel.body.id;
   });
   afterAll(async () => srv?.close());
 
-  const routes = () => [
-    ['POST', '/api/v1/releases'],
-    ['PATCH', `/api/v1/releases/${releaseId}`],
-    ['POST', `/api/v1/releases/${releaseId}/apply`],
-    ['POST', `/api/v1/releases/${releaseId}/submit`],
-    ['POST', `/api/v1/releases/${releaseId}/rollback`],
-    ['POST', '/api/v1/environments'],
-    ['PATCH', '/api/v1/environments/staging'],
-    ['POST', '/api/v1/tokens'],
-    ['POST', '/api/v1/ai/messages'],
-    ['POST', '/api/v1/ai/confirmations'],
-  ] as const;
+  const routes = () =>
+    [
+      ['POST', '/api/v1/releases'],
+      ['PATCH', `/api/v1/releases/${releaseId}`],
+      ['POST', `/api/v1/releases/${releaseId}/apply`],
+      ['POST', `/api/v1/releases/${releaseId}/submit`],
+      ['POST', `/api/v1/releases/${releaseId}/rollback`],
+      ['POST', '/api/v1/environments'],
+      ['PATCH', '/api/v1/environments/staging'],
+      ['POST', '/api/v1/tokens'],
+      ['POST', '/api/v1/ai/messages'],
+      ['POST', '/api/v1/ai/confirmations'],
+    ] as const;
 
   const body = fc.oneof(
     fc.jsonValue(),
-    fc.record({
-      application: fc.oneof(fc.string(), fc.constant('web'), fc.integer()),
-      environment: fc.oneof(fc.string(), fc.constant('staging')),
-      spec: fc.oneof(fc.record({ compose: fc.string() }), fc.record({ manifests: fc.string() }), fc.jsonValue()),
-      parameters: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.jsonValue()),
-      text: fc.string(),
-      previewToken: fc.oneof(fc.string(), fc.constant('sgp_' + 'A'.repeat(43))),
-      name: fc.string(),
-      runtime: fc.oneof(fc.constant('compose'), fc.constant('kubernetes'), fc.string()),
-      target: fc.jsonValue(),
-      freezeWindows: fc.array(fc.record({ start: fc.string(), end: fc.string(), reason: fc.string() })),
-    }, { requiredKeys: [] }),
+    fc.record(
+      {
+        application: fc.oneof(fc.string(), fc.constant('web'), fc.integer()),
+        environment: fc.oneof(fc.string(), fc.constant('staging')),
+        spec: fc.oneof(fc.record({ compose: fc.string() }), fc.record({ manifests: fc.string() }), fc.jsonValue()),
+        parameters: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.jsonValue()),
+        text: fc.string(),
+        previewToken: fc.oneof(fc.string(), fc.constant('sgp_' + 'A'.repeat(43))),
+        name: fc.string(),
+        runtime: fc.oneof(fc.constant('compose'), fc.constant('kubernetes'), fc.string()),
+        target: fc.jsonValue(),
+        freezeWindows: fc.array(fc.record({ start: fc.string(), end: fc.string(), reason: fc.string() })),
+      },
+      { requiredKeys: [] },
+    ),
   );
 
   it('answers JSON bodies of any shape with a 2xx or a problem+json 4xx', async () => {

@@ -16,7 +16,13 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
     srv = await startTestServer({ dialect });
     const envs = [
       { name: 'staging', runtime: 'compose', target: { project: 'shopstg' } },
-      { name: 'production', runtime: 'compose', target: { project: 'shop' }, production: true, approval: { required: true, minApprovers: 2 } },
+      {
+        name: 'production',
+        runtime: 'compose',
+        target: { project: 'shop' },
+        production: true,
+        approval: { required: true, minApprovers: 2 },
+      },
       { name: 'single', runtime: 'compose', target: { project: 'single' }, approval: { required: true, minApprovers: 1 } },
     ];
     for (const env of envs) expect((await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', env)).status).toBe(201);
@@ -49,10 +55,14 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
   }
 
   async function waitForState(id: string, states: string[]) {
-    return eventually(async () => {
-      const r = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
-      return states.includes(r.body.state) ? r.body : null;
-    }, 10_000, `release ${id} in ${states.join('|')}`);
+    return eventually(
+      async () => {
+        const r = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
+        return states.includes(r.body.state) ? r.body : null;
+      },
+      10_000,
+      `release ${id} in ${states.join('|')}`,
+    );
   }
 
   async function deployStaging(tag: string, application = 'web') {
@@ -220,7 +230,9 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       const twice = await srv.api(approver, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' });
       expect(twice.status).toBe(409);
       expect(twice.body.code).toBe('ALREADY_DECIDED');
-      expect((await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token })).body.code).toBe('APPROVAL_REQUIRED');
+      expect((await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token })).body.code).toBe(
+        'APPROVAL_REQUIRED',
+      );
       const second = await srv.api(approver2, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' });
       expect(second.body.status).toBe('approved');
       const detail = await srv.api(deployer, 'GET', `/api/v1/releases/${rel.id}`);
@@ -241,12 +253,16 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       });
       const p = await preview(res.body.id, selfApprover);
       const sub = await srv.api(selfApprover, 'POST', `/api/v1/releases/${res.body.id}/submit`, { previewToken: p.token });
-      const denied = await srv.api(selfApprover, 'POST', `/api/v1/approvals/${sub.body.approval.ticketId}/decision`, { decision: 'approve' });
+      const denied = await srv.api(selfApprover, 'POST', `/api/v1/approvals/${sub.body.approval.ticketId}/decision`, {
+        decision: 'approve',
+      });
       expect(denied.status).toBe(403);
       expect(denied.body.code).toBe('SELF_APPROVAL_FORBIDDEN');
       const tl = await srv.api(selfApprover, 'GET', `/api/v1/releases/${res.body.id}/timeline`);
       expect(tl.body.items.some((e: any) => e.type === 'approval.denied' && e.data.code === 'SELF_APPROVAL_FORBIDDEN')).toBe(true);
-      const noPermission = await srv.api(deployer2, 'POST', `/api/v1/approvals/${sub.body.approval.ticketId}/decision`, { decision: 'approve' });
+      const noPermission = await srv.api(deployer2, 'POST', `/api/v1/approvals/${sub.body.approval.ticketId}/decision`, {
+        decision: 'approve',
+      });
       expect(noPermission.status).toBe(403);
       expect(noPermission.body.code).toBe('FORBIDDEN');
     });
@@ -255,11 +271,16 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       const rel = await draft('single');
       const p = await preview(rel.id);
       const sub = await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token });
-      const rej = await srv.api(approver, 'POST', `/api/v1/approvals/${sub.body.approval.ticketId}/decision`, { decision: 'reject', comment: 'not now' });
+      const rej = await srv.api(approver, 'POST', `/api/v1/approvals/${sub.body.approval.ticketId}/decision`, {
+        decision: 'reject',
+        comment: 'not now',
+      });
       expect(rej.body.status).toBe('rejected');
       const detail = await srv.api(deployer, 'GET', `/api/v1/releases/${rel.id}`);
       expect(detail.body).toMatchObject({ state: 'rejected', approval: { status: 'rejected' } });
-      expect((await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token })).body.code).toBe('APPROVAL_REQUIRED');
+      expect((await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token })).body.code).toBe(
+        'APPROVAL_REQUIRED',
+      );
     });
 
     it('an edit voids the approval: the new digest needs a new one', async () => {
@@ -267,7 +288,9 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       const p = await preview(rel.id);
       const sub = await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token });
       const ticketId = sub.body.approval.ticketId;
-      expect((await srv.api(approver, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' })).body.status).toBe('approved');
+      expect((await srv.api(approver, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' })).body.status).toBe(
+        'approved',
+      );
       const edited = await srv.api(deployer, 'PATCH', `/api/v1/releases/${rel.id}`, { parameters: { TAG: '6.6' } });
       expect(edited.body).toMatchObject({ state: 'draft', draftRevision: 2, approval: { status: 'pending', ticketId: null } });
       expect(edited.body.draftDigest).not.toBe(rel.draftDigest);
@@ -309,12 +332,16 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       const p = await preview(rel.id, crowdDeployer);
       const sub = await srv.api(crowdDeployer, 'POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token });
       const ticketId = sub.body.approval.ticketId;
-      const results = await Promise.all(approvers.map((t) => srv.api(t, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' })));
+      const results = await Promise.all(
+        approvers.map((t) => srv.api(t, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' })),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
       const ticket = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/approvals/${ticketId}`);
       expect(ticket.body.decisions).toHaveLength(20);
       expect(ticket.body.status).toBe('approved');
-      const same = await Promise.all(Array.from({ length: 20 }, () => srv.api(approvers[0]!, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' })));
+      const same = await Promise.all(
+        Array.from({ length: 20 }, () => srv.api(approvers[0]!, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' })),
+      );
       expect(same.every((r) => r.status === 409)).toBe(true);
     });
 
@@ -324,7 +351,13 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
         name: 'frozen',
         runtime: 'compose',
         target: { project: 'frozen' },
-        freezeWindows: [{ start: new Date(now.getTime() - 60_000).toISOString(), end: new Date(now.getTime() + 3_600_000).toISOString(), reason: 'holiday' }],
+        freezeWindows: [
+          {
+            start: new Date(now.getTime() - 60_000).toISOString(),
+            end: new Date(now.getTime() + 3_600_000).toISOString(),
+            reason: 'holiday',
+          },
+        ],
       });
       const frozenDeployer = await srv.tokenFor('fred', 'deployer', ['frozen']);
       const rel = await draft('frozen', 'web:1.0', frozenDeployer);
@@ -332,9 +365,15 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       const res = await srv.api(frozenDeployer, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('FROZEN');
-      const notAdmin = await srv.api(frozenDeployer, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token, freezeOverride: { reason: 'me' } });
+      const notAdmin = await srv.api(frozenDeployer, 'POST', `/api/v1/releases/${rel.id}/apply`, {
+        previewToken: p.token,
+        freezeOverride: { reason: 'me' },
+      });
       expect(notAdmin.body.code).toBe('FORBIDDEN');
-      const override = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token, freezeOverride: { reason: 'hotfix INC-42' } });
+      const override = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.id}/apply`, {
+        previewToken: p.token,
+        freezeOverride: { reason: 'hotfix INC-42' },
+      });
       expect(override.status).toBe(202);
       const tl = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.id}/timeline`);
       const requested = tl.body.items.find((e: any) => e.type === 'apply.requested');
@@ -347,7 +386,13 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
     it('orders the timeline with actors, channels and release metadata, paginated', async () => {
       const rel = await draft('single');
       const p = await preview(rel.id);
-      const sub = await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token }, { 'x-shipgate-channel': 'ui' });
+      const sub = await srv.api(
+        deployer,
+        'POST',
+        `/api/v1/releases/${rel.id}/submit`,
+        { previewToken: p.token },
+        { 'x-shipgate-channel': 'ui' },
+      );
       await srv.api(approver, 'POST', `/api/v1/approvals/${sub.body.approval.ticketId}/decision`, { decision: 'approve' });
       await srv.api(deployer, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token });
       await waitForState(rel.id, ['succeeded']);
@@ -377,7 +422,11 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       ]);
       const seqs = items.map((e: any) => e.seq);
       expect([...seqs].sort((a: number, b: number) => a - b)).toEqual(seqs);
-      expect(items[0]).toMatchObject({ actor: { type: 'user', id: 'dana' }, channel: 'api', release: { application: 'web', environment: 'single', runtime: 'compose', kind: 'deploy' } });
+      expect(items[0]).toMatchObject({
+        actor: { type: 'user', id: 'dana' },
+        channel: 'api',
+        release: { application: 'web', environment: 'single', runtime: 'compose', kind: 'deploy' },
+      });
       expect(items[3]).toMatchObject({ type: 'release.submitted', channel: 'ui' });
       expect(items[6]).toMatchObject({ actor: { type: 'user', id: 'alice' } });
       expect(items.at(-1)).toMatchObject({ actor: { type: 'system' }, data: { from: 'applying', to: 'succeeded' } });
@@ -395,7 +444,11 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       const diag = await srv.api(deployer, 'GET', `/api/v1/releases/${rel.id}/diagnostics`);
       expect(diag.status).toBe(200);
       expect(diag.body).toMatchObject({ releaseId: rel.id, runtime: 'compose', state: 'failed' });
-      expect(diag.body.findings[0]).toMatchObject({ severity: 'error', code: 'CONTAINER_EXITED', resource: { kind: 'Service', name: 'web' } });
+      expect(diag.body.findings[0]).toMatchObject({
+        severity: 'error',
+        code: 'CONTAINER_EXITED',
+        resource: { kind: 'Service', name: 'web' },
+      });
       expect(JSON.stringify(diag.body)).not.toContain('s3cr3t-canary-value');
       expect(JSON.stringify(diag.body)).toContain('********');
       const outsider = await srv.tokenFor('olga', 'viewer', ['single']);
@@ -421,7 +474,11 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       expect(envs.body.items.map((e: any) => e.name)).toEqual(['staging']);
       const me = await srv.api(viewerStaging, 'GET', '/api/v1/me');
       expect(me.body).toMatchObject({ subject: 'vic', permissions: { staging: ['deployment:read'] } });
-      const write = await srv.api(viewerStaging, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: compose('x:1') } });
+      const write = await srv.api(viewerStaging, 'POST', '/api/v1/releases', {
+        application: 'web',
+        environment: 'staging',
+        spec: { compose: compose('x:1') },
+      });
       expect(write.status).toBe(403);
     });
 
@@ -436,7 +493,11 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
     });
 
     it('revoked and expired tokens are refused', async () => {
-      const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', { subject: 'temp', bindings: [{ role: 'viewer', environments: ['*'] }], expiresInSeconds: 60 });
+      const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', {
+        subject: 'temp',
+        bindings: [{ role: 'viewer', environments: ['*'] }],
+        expiresInSeconds: 60,
+      });
       expect((await srv.api(res.body.token, 'GET', '/api/v1/me')).status).toBe(200);
       srv.clock.advance(61_000);
       try {
@@ -444,12 +505,17 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       } finally {
         srv.clock.advance(-61_000);
       }
-      const other = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', { subject: 'temp2', bindings: [{ role: 'viewer', environments: ['*'] }] });
+      const other = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', {
+        subject: 'temp2',
+        bindings: [{ role: 'viewer', environments: ['*'] }],
+      });
       expect((await srv.api(ADMIN_TOKEN, 'DELETE', `/api/v1/tokens/${other.body.id}`)).status).toBe(204);
       const after = await srv.api(other.body.token, 'GET', '/api/v1/me');
       expect(after.status).toBe(401);
       expect(after.body.code).toBe('UNAUTHENTICATED');
-      expect((await srv.api(deployer, 'POST', '/api/v1/tokens', { subject: 'x', bindings: [{ role: 'admin', environments: ['*'] }] })).status).toBe(403);
+      expect(
+        (await srv.api(deployer, 'POST', '/api/v1/tokens', { subject: 'x', bindings: [{ role: 'admin', environments: ['*'] }] })).status,
+      ).toBe(403);
     });
   });
 
@@ -460,7 +526,13 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       expect([good.state, bad.state]).toEqual(['succeeded', 'failed']);
       const rb = await srv.api(deployer, 'POST', `/api/v1/releases/${bad.id}/rollback`, {});
       expect(rb.status).toBe(201);
-      expect(rb.body).toMatchObject({ kind: 'rollback', rollbackOf: bad.id, rollbackTo: good.id, state: 'draft', parameters: { TAG: '7.0' } });
+      expect(rb.body).toMatchObject({
+        kind: 'rollback',
+        rollbackOf: bad.id,
+        rollbackTo: good.id,
+        state: 'draft',
+        parameters: { TAG: '7.0' },
+      });
       expect(rb.body.draftDigest).toBe(good.draftDigest);
       const noToken = await srv.api(deployer, 'POST', `/api/v1/releases/${rb.body.id}/apply`, {});
       expect(noToken.body.reason).toBe('PREVIEW_MISSING');
@@ -489,7 +561,11 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
       expect((await srv.api(deployer, 'GET', '/api/v1/audit/verify')).status).toBe(403);
       const db = (srv.store as any).db;
       const row = await db.selectFrom('timeline_events').select(['seq', 'data']).where('seq', '=', 17).executeTakeFirst();
-      await db.updateTable('timeline_events').set({ data: JSON.stringify({ forged: true }) }).where('seq', '=', 17).execute();
+      await db
+        .updateTable('timeline_events')
+        .set({ data: JSON.stringify({ forged: true }) })
+        .where('seq', '=', 17)
+        .execute();
       const broken = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/audit/verify');
       expect(broken.body).toMatchObject({ ok: false, firstBrokenSeq: 17 });
       await db.updateTable('timeline_events').set({ data: row.data }).where('seq', '=', 17).execute();
@@ -503,9 +579,27 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
     it('answers problem+json 4xx, never 500', async () => {
       const cases: Array<[string, string, unknown, number, string]> = [
         ['POST', '/api/v1/releases', '{"application": ', 400, 'VALIDATION_FAILED'],
-        ['POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'a: 1' }, extra: 1 }, 400, 'VALIDATION_FAILED'],
-        ['POST', '/api/v1/releases', { application: 'Web App', environment: 'staging', spec: { compose: 'a: 1' } }, 400, 'VALIDATION_FAILED'],
-        ['POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'image: ${MISSING}' } }, 400, 'VALIDATION_FAILED'],
+        [
+          'POST',
+          '/api/v1/releases',
+          { application: 'web', environment: 'staging', spec: { compose: 'a: 1' }, extra: 1 },
+          400,
+          'VALIDATION_FAILED',
+        ],
+        [
+          'POST',
+          '/api/v1/releases',
+          { application: 'Web App', environment: 'staging', spec: { compose: 'a: 1' } },
+          400,
+          'VALIDATION_FAILED',
+        ],
+        [
+          'POST',
+          '/api/v1/releases',
+          { application: 'web', environment: 'staging', spec: { compose: 'image: ${MISSING}' } },
+          400,
+          'VALIDATION_FAILED',
+        ],
         ['POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'a: [1' } }, 400, 'VALIDATION_FAILED'],
         ['POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { manifests: 'a: 1' } }, 400, 'VALIDATION_FAILED'],
         ['POST', '/api/v1/releases', { application: 'web', environment: 'nowhere', spec: { compose: 'a: 1' } }, 404, 'NOT_FOUND'],
@@ -516,10 +610,22 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
         ['GET', '/api/v1/nothing-here', undefined, 404, 'NOT_FOUND'],
         ['GET', '/api/v1/releases?application=%00', undefined, 400, 'VALIDATION_FAILED'],
         ['GET', '/api/v1/releases/00000000-0000-7000-8000-000000000000/timeline?after=-1', undefined, 400, 'VALIDATION_FAILED'],
-        ['POST', '/api/v1/releases', '{"application":"web","environment":"staging","spec":{"compose":"a: 1"},"description":"nul \\u0000 here"}', 400, 'VALIDATION_FAILED'],
+        [
+          'POST',
+          '/api/v1/releases',
+          '{"application":"web","environment":"staging","spec":{"compose":"a: 1"},"description":"nul \\u0000 here"}',
+          400,
+          'VALIDATION_FAILED',
+        ],
         ['POST', '/api/v1/releases', '{"__proto__":{"x":1},"application":"web"}', 400, 'VALIDATION_FAILED'],
         ['PATCH', '/api/v1/releases/00000000-0000-7000-8000-000000000000', {}, 400, 'VALIDATION_FAILED'],
-        ['POST', '/api/v1/releases', JSON.stringify({ application: 'web', environment: 'staging', spec: { compose: 'x'.repeat(2_000_000) } }), 413, 'PAYLOAD_TOO_LARGE'],
+        [
+          'POST',
+          '/api/v1/releases',
+          JSON.stringify({ application: 'web', environment: 'staging', spec: { compose: 'x'.repeat(2_000_000) } }),
+          413,
+          'PAYLOAD_TOO_LARGE',
+        ],
       ];
       for (const [method, path, body, status, code] of cases) {
         const res = await srv.api(deployer, method, path, body);
@@ -529,7 +635,12 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
         expect(res.body).toHaveProperty('type');
         expect(res.body).toHaveProperty('detail');
       }
-      const unknownField = await srv.api(deployer, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'a: 1' }, extra: 1 });
+      const unknownField = await srv.api(deployer, 'POST', '/api/v1/releases', {
+        application: 'web',
+        environment: 'staging',
+        spec: { compose: 'a: 1' },
+        extra: 1,
+      });
       expect(unknownField.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/body/extra' })]));
       const noAuth = await srv.api(null, 'GET', '/api/v1/releases');
       expect(noAuth.status).toBe(401);

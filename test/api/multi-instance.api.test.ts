@@ -68,10 +68,14 @@ describe('several Shipgate processes on one PostgreSQL', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     b.shipgate.executor.start();
-    const done = await eventually(async () => {
-      const r = await b.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
-      return r.body.state === 'interrupted' ? r.body : null;
-    }, 15_000, 'interrupted');
+    const done = await eventually(
+      async () => {
+        const r = await b.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
+        return r.body.state === 'interrupted' ? r.body : null;
+      },
+      15_000,
+      'interrupted',
+    );
     expect(done.execution.stage).toBe('interrupted');
     const tl = await b.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}/timeline`);
     const types = tl.body.items.map((e: any) => e.type);

@@ -18,7 +18,10 @@ async function freePort(): Promise<number> {
 
 /** Starts `src/main.ts` as `npm start` does, and collects its output until `ready` matches. */
 function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -51,7 +54,14 @@ describe('the server process', () => {
 
   it('starts on the embedded defaults, prints a generated admin token once, and stops cleanly', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), SHIPGATE_DATABASE_URL: `sqlite:${join(dir, 'shipgate.db')}`, SHIPGATE_ADMIN_TOKEN: '', LOG_LEVEL: 'info', SHIPGATE_RUNTIMES: 'compose', DOCKER_HOST: TEST_DOCKER_HOST };
+    const env = {
+      PORT: String(port),
+      SHIPGATE_DATABASE_URL: `sqlite:${join(dir, 'shipgate.db')}`,
+      SHIPGATE_ADMIN_TOKEN: '',
+      LOG_LEVEL: 'info',
+      SHIPGATE_RUNTIMES: 'compose',
+      DOCKER_HOST: TEST_DOCKER_HOST,
+    };
     const first = await startMain(env);
     const token = /\n {2}(sgt_\S+)\n/.exec(first.output())?.[1];
     expect(token).toBeTruthy();

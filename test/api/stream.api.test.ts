@@ -25,7 +25,11 @@ describe.each(DIALECTS)('the release stream (%s)', (dialect) => {
   afterAll(async () => srv?.close());
 
   it('streams each new event and the release state live, resuming from Last-Event-ID', async () => {
-    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'services:\n  web:\n    image: web:1\n' } });
+    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: 'services:\n  web:\n    image: web:1\n' },
+    });
     const id = rel.body.id;
     let release: () => void = () => undefined;
     srv.driver.hold = new Promise((r) => (release = r));
@@ -42,21 +46,32 @@ describe.each(DIALECTS)('the release stream (%s)', (dialect) => {
     const timeline = events.filter((e) => e.event === 'timeline');
     const states = events.filter((e) => e.event === 'release').map((e) => e.data.state);
     expect(timeline[0]!.data.type).toBe('release.created');
-    expect(timeline.map((e) => e.data.type)).toEqual(expect.arrayContaining(['preview.created', 'execution.started', 'execution.succeeded']));
+    expect(timeline.map((e) => e.data.type)).toEqual(
+      expect.arrayContaining(['preview.created', 'execution.started', 'execution.succeeded']),
+    );
     expect(states).toEqual(expect.arrayContaining(['draft', 'applying', 'succeeded']));
     const stages = events.filter((e) => e.event === 'release').map((e) => e.data.execution.stage);
     expect(stages).toContain('waiting_for_rollout');
     const seqs = timeline.map((e) => Number(e.id));
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
 
-    const resumed = await readEvents(`${srv.url}/api/v1/releases/${id}/stream`, ADMIN_TOKEN, (ev) => ev.some((e) => e.event === 'release'), {
-      'last-event-id': String(seqs.at(-2)),
-    });
+    const resumed = await readEvents(
+      `${srv.url}/api/v1/releases/${id}/stream`,
+      ADMIN_TOKEN,
+      (ev) => ev.some((e) => e.event === 'release'),
+      {
+        'last-event-id': String(seqs.at(-2)),
+      },
+    );
     expect(resumed.filter((e) => e.event === 'timeline').map((e) => Number(e.id))).toEqual([seqs.at(-1)]);
   });
 
   it('refuses a reader without access before streaming anything', async () => {
-    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: 'services:\n  web:\n    image: web:1\n' } });
+    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: 'services:\n  web:\n    image: web:1\n' },
+    });
     const outsider = await srv.tokenFor('olga', 'viewer', ['elsewhere']);
     const res = await srv.api(outsider, 'GET', `/api/v1/releases/${rel.body.id}/stream`);
     expect(res.status).toBe(403);

@@ -62,7 +62,12 @@ describe('the web UI in Chromium', () => {
       drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) },
       webRoot: WEB_ROOT,
     });
-    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'uistg' }, applyTimeoutSeconds: 30 });
+    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+      name: 'staging',
+      runtime: 'compose',
+      target: { project: 'uistg' },
+      applyTimeoutSeconds: 30,
+    });
     await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
       name: 'production',
       runtime: 'compose',
@@ -175,10 +180,13 @@ describe('the web UI in Chromium', () => {
     await dialog.getByRole('button', { name: 'Confirm apply' }).click();
     const seen = new Set<string>();
     await expect
-      .poll(async () => {
-        seen.add((await page.getByTestId('stage').textContent()) ?? '');
-        return stateOf(page);
-      }, { timeout: 60_000, interval: 100 })
+      .poll(
+        async () => {
+          seen.add((await page.getByTestId('stage').textContent()) ?? '');
+          return stateOf(page);
+        },
+        { timeout: 60_000, interval: 100 },
+      )
       .toBe('succeeded');
     expect([...seen].some((s) => ['queued', 'applying', 'waiting for rollout', 'verifying'].includes(s))).toBe(true);
     await page.getByRole('tab', { name: 'Timeline' }).click();
@@ -209,7 +217,11 @@ describe('the web UI in Chromium', () => {
   });
 
   it('shows a failing release its diagnostics, explains a stale preview, and rolls back', async () => {
-    const good = await srv.api(tokens['dana']!, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: spec('1') } });
+    const good = await srv.api(tokens['dana']!, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: spec('1') },
+    });
     const gp = await srv.api(tokens['dana']!, 'POST', `/api/v1/releases/${good.body.id}/preview`);
     await srv.api(tokens['dana']!, 'POST', `/api/v1/releases/${good.body.id}/apply`, { previewToken: gp.body.preview.token });
     const bad = await srv.api(tokens['dana']!, 'POST', '/api/v1/releases', {

@@ -10,8 +10,20 @@ async function startEngine(dir: string): Promise<{ host: string; process: ChildP
   const host = `unix://${join(dir, 'd.sock')}`;
   const child = spawn(
     'dockerd',
-    ['--host', host, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'x'), '--pidfile', join(dir, 'd.pid'),
-      '--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=vfs'],
+    [
+      '--host',
+      host,
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'x'),
+      '--pidfile',
+      join(dir, 'd.pid'),
+      '--iptables=false',
+      '--ip6tables=false',
+      '--bridge=none',
+      '--storage-driver=vfs',
+    ],
     { stdio: 'ignore' },
   );
   await eventually(async () => existsSync(join(dir, 'd.sock')), 30_000, 'dockerd socket');
@@ -26,7 +38,15 @@ describe('the Compose runtime when the engine stops', () => {
   beforeAll(async () => {
     engine = await startEngine(dir);
     const driver = ComposeDriver.create({ dockerHost: engine.host, pull: 'never' });
-    await eventually(async () => driver.ping().then(() => true, () => false), 30_000, 'engine ping');
+    await eventually(
+      async () =>
+        driver.ping().then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+      'engine ping',
+    );
     srv = await startTestServer({ dialect: 'sqlite', drivers: { compose: driver } });
     await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'dev', runtime: 'compose', target: { project: 'down' } });
   }, 60_000);
@@ -38,7 +58,11 @@ describe('the Compose runtime when the engine stops', () => {
   });
 
   it('answers RUNTIME_UNAVAILABLE and changes nothing', async () => {
-    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'web', environment: 'dev', spec: { compose: 'services:\n  web:\n    image: nothing:1\n' } });
+    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'dev',
+      spec: { compose: 'services:\n  web:\n    image: nothing:1\n' },
+    });
     const preview = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
     expect(preview.status).toBe(201);
     expect(preview.body.preview.summary.create).toBe(1);

@@ -52,10 +52,14 @@ describe('the Compose runtime against a real Docker engine', () => {
   async function applyAndWait(id: string, token: string) {
     const res = await api('POST', `/api/v1/releases/${id}/apply`, { previewToken: token });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return eventually(async () => {
-      const r = await api('GET', `/api/v1/releases/${id}`);
-      return ['succeeded', 'failed', 'interrupted'].includes(r.body.state) ? r.body : null;
-    }, 60_000, `release ${id} to finish`);
+    return eventually(
+      async () => {
+        const r = await api('GET', `/api/v1/releases/${id}`);
+        return ['succeeded', 'failed', 'interrupted'].includes(r.body.state) ? r.body : null;
+      },
+      60_000,
+      `release ${id} to finish`,
+    );
   }
 
   async function deploy(application: string, compose: string) {
@@ -66,8 +70,16 @@ describe('the Compose runtime against a real Docker engine', () => {
 
   beforeAll(async () => {
     await ensureTestImages();
-    srv = await startTestServer({ dialect: 'sqlite', drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) } });
-    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'dev', runtime: 'compose', target: { project: 'shop' }, applyTimeoutSeconds: 20 });
+    srv = await startTestServer({
+      dialect: 'sqlite',
+      drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) },
+    });
+    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+      name: 'dev',
+      runtime: 'compose',
+      target: { project: 'shop' },
+      applyTimeoutSeconds: 20,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -91,7 +103,13 @@ describe('the Compose runtime against a real Docker engine', () => {
       .filter((e: any) => e.type === 'execution.stage_changed')
       .map((e: any) => e.data.to);
     expect(stages).toEqual(['queued', 'applying', 'waiting_for_rollout', 'verifying', 'completed']);
-    const running = await docker(['ps', '--filter', 'label=com.docker.compose.project=shop-site', '--format', '{{.Names}} {{.Status}} {{.Label "app.kubernetes.io/managed-by"}}']);
+    const running = await docker([
+      'ps',
+      '--filter',
+      'label=com.docker.compose.project=shop-site',
+      '--format',
+      '{{.Names}} {{.Status}} {{.Label "app.kubernetes.io/managed-by"}}',
+    ]);
     expect(running).toMatch(/shop-site-web-1 Up .*healthy.* shipgate/);
     expect(running).toContain('shop-site-worker-1');
 
@@ -104,14 +122,20 @@ describe('the Compose runtime against a real Docker engine', () => {
     expect(update.diff).not.toContain('(changed)');
     const third = await release('site', web('shipgate-test/app:1').replace(CANARY, 'rotated-secret-value'));
     const p3 = await previewOf(third);
-    expect(p3.changes.map((c: any) => [c.action, c.name])).toEqual([['update', 'web'], ['delete', 'worker']]);
+    expect(p3.changes.map((c: any) => [c.action, c.name])).toEqual([
+      ['update', 'web'],
+      ['delete', 'worker'],
+    ]);
     expect(p3.changes[0].diff).toContain('******** (changed)');
     expect(JSON.stringify(p3)).not.toContain('rotated-secret-value');
     expect(await api('GET', `/api/v1/releases/${first}/diagnostics`).then((r) => r.body.summary)).toBe('2 of 2 services healthy');
   });
 
   it('fails a release whose container exits non-zero, with its exit code and last log lines', async () => {
-    const { id, done } = await deploy('crasher', web('shipgate-test/app:1', `    command: ["sh", "-c", "echo starting with ${CANARY}; echo fatal: cannot connect; exit 3"]\n`));
+    const { id, done } = await deploy(
+      'crasher',
+      web('shipgate-test/app:1', `    command: ["sh", "-c", "echo starting with ${CANARY}; echo fatal: cannot connect; exit 3"]\n`),
+    );
     expect(done.state).toBe('failed');
     expect(done.execution.stage).toBe('failed');
     const diag = (await api('GET', `/api/v1/releases/${id}/diagnostics`)).body;
@@ -123,7 +147,9 @@ describe('the Compose runtime against a real Docker engine', () => {
   });
 
   it('fails a release whose container crash-loops under a restart policy', async () => {
-    const loop = `services:\n  web:\n    image: shipgate-test/app:1\n    restart: always\n    command: ["sh", "-c", "echo crashing; sleep 0.3; exit 1"]\n`;
+    const loop =
+      `services:\n  web:\n    image: shipgate-test/app:1\n    restart: always\n    command: ["sh", "-c", "echo crashing; ` +
+      `sleep 0.3; exit 1"]\n`;
     const { id, done } = await deploy('looper', loop);
     expect(done.state).toBe('failed');
     const diag = (await api('GET', `/api/v1/releases/${id}/diagnostics`)).body;
@@ -132,7 +158,10 @@ describe('the Compose runtime against a real Docker engine', () => {
   });
 
   it('fails a release that never gets healthy', async () => {
-    const { id, done } = await deploy('sickly', web('shipgate-test/app:1').replace('test: ["CMD", "true"]', 'test: ["CMD", "sh", "-c", "echo db not ready; exit 1"]'));
+    const { id, done } = await deploy(
+      'sickly',
+      web('shipgate-test/app:1').replace('test: ["CMD", "true"]', 'test: ["CMD", "sh", "-c", "echo db not ready; exit 1"]'),
+    );
     expect(done.state).toBe('failed');
     const diag = (await api('GET', `/api/v1/releases/${id}/diagnostics`)).body;
     expect(diag.findings[0]).toMatchObject({ code: 'UNHEALTHY', resource: { name: 'web' } });
@@ -177,7 +206,17 @@ describe('the Compose runtime against a real Docker engine', () => {
     const next = await release('drift', web('shipgate-test/app:2'));
     const p = await previewOf(next);
     await docker(['rm', '-f', 'shop-drift-web-1']);
-    await docker(['run', '-d', '--name', 'shop-drift-web-1', '--label', 'com.docker.compose.project=shop-drift', '--label', 'com.docker.compose.service=web', 'shipgate-test/app:3']);
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      'shop-drift-web-1',
+      '--label',
+      'com.docker.compose.project=shop-drift',
+      '--label',
+      'com.docker.compose.service=web',
+      'shipgate-test/app:3',
+    ]);
     const res = await api('POST', `/api/v1/releases/${next}/apply`, { previewToken: p.token });
     expect(res.status).toBe(428);
     expect(res.body.reason).toBe('PREVIEW_STALE');

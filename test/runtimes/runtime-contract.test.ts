@@ -47,9 +47,8 @@ function composeFixture(): RuntimeFixture {
     driver: () => ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }),
     unreachable: () => ComposeDriver.create({ dockerHost: 'unix:///nonexistent/docker.sock', pull: 'never' }),
     environment: { runtime: 'compose', target: { project }, applyTimeoutSeconds: 20 },
-    spec: (version) =>
-      ({
-        compose: `services:
+    spec: (version) => ({
+      compose: `services:
   web:
     image: shipgate-test/app:${version === 'v2' ? '2' : '1'}
     init: true
@@ -65,7 +64,7 @@ ${version === 'failing' ? '    command: ["sh", "-c", "echo boom; exit 3"]\n' : '
     init: true
     stop_grace_period: 1s
 `,
-      }),
+    }),
     resources: 2,
     changedByV2: { kind: 'Service', name: 'web' },
     failureCodes: ['CONTAINER_EXITED', 'CRASH_LOOP'],
@@ -146,7 +145,11 @@ function kubernetesSimulatorFixture(): RuntimeFixture {
       return KubernetesDriver.create({ kubeConfig: kc });
     },
     environment: { runtime: 'kubernetes', target: { namespace: 'shop' }, applyTimeoutSeconds: 30 },
-    spec: (version) => ({ manifests: manifests(version, (v) => (v === 'failing' ? 'registry.example/web:crashloop' : `registry.example/web:${v === 'v2' ? '2' : '1'}`)) }),
+    spec: (version) => ({
+      manifests: manifests(version, (v) =>
+        v === 'failing' ? 'registry.example/web:crashloop' : `registry.example/web:${v === 'v2' ? '2' : '1'}`,
+      ),
+    }),
     resources: 4,
     changedByV2: { kind: 'Deployment', name: 'web' },
     failureCodes: ['CRASH_LOOP_BACK_OFF'],
@@ -178,7 +181,12 @@ function kubernetesClusterFixture(): RuntimeFixture {
     driver: () => KubernetesDriver.create({ kubeConfig: config() }),
     unreachable: () => {
       const kc = new KubeConfig();
-      kc.loadFromOptions({ clusters: [{ name: 'x', server: 'https://127.0.0.1:1', skipTLSVerify: true }], users: [{ name: 'x', token: 'x' }], contexts: [{ name: 'x', cluster: 'x', user: 'x' }], currentContext: 'x' });
+      kc.loadFromOptions({
+        clusters: [{ name: 'x', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+        users: [{ name: 'x', token: 'x' }],
+        contexts: [{ name: 'x', cluster: 'x', user: 'x' }],
+        currentContext: 'x',
+      });
       return KubernetesDriver.create({ kubeConfig: kc });
     },
     environment: { runtime: 'kubernetes', target: { namespace }, applyTimeoutSeconds: 180 },
@@ -196,7 +204,11 @@ function kubernetesClusterFixture(): RuntimeFixture {
       const kc = config();
       const client = createKubeClient(kc);
       const cm = await client.read('v1', 'ConfigMap', namespace, 'web-config');
-      if (cm) await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace }, data: { TAMPERED: 'yes' } } as never, { dryRun: false });
+      if (cm)
+        await client.apply(
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace }, data: { TAMPERED: 'yes' } } as never,
+          { dryRun: false },
+        );
     },
   };
 }
@@ -226,10 +238,14 @@ describe.each(FIXTURES)('runtime contract: $name', (fixture) => {
   async function apply(id: string, token: string) {
     const res = await api('POST', `/api/v1/releases/${id}/apply`, { previewToken: token });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return eventually(async () => {
-      const r = await api('GET', `/api/v1/releases/${id}`);
-      return ['succeeded', 'failed', 'interrupted'].includes(r.body.state) ? r.body : null;
-    }, 120_000, `${fixture.name} release to finish`);
+    return eventually(
+      async () => {
+        const r = await api('GET', `/api/v1/releases/${id}`);
+        return ['succeeded', 'failed', 'interrupted'].includes(r.body.state) ? r.body : null;
+      },
+      120_000,
+      `${fixture.name} release to finish`,
+    );
   }
 
   beforeAll(async () => {
@@ -246,89 +262,122 @@ describe.each(FIXTURES)('runtime contract: $name', (fixture) => {
     await fixture.tearDown();
   });
 
-  it.skipIf(skip)('creates what is new and rolls it out', async () => {
-    const id = await draft('app', 'v1');
-    const p = await preview(id);
-    expect(p.summary).toEqual({ create: fixture.resources, update: 0, delete: 0, unchanged: 0 });
-    const done = await apply(id, p.token);
-    expect(done.state, done.execution.message).toBe('succeeded');
-    expect(done.execution.stage).toBe('completed');
-  }, 150_000);
+  it.skipIf(skip)(
+    'creates what is new and rolls it out',
+    async () => {
+      const id = await draft('app', 'v1');
+      const p = await preview(id);
+      expect(p.summary).toEqual({ create: fixture.resources, update: 0, delete: 0, unchanged: 0 });
+      const done = await apply(id, p.token);
+      expect(done.state, done.execution.message).toBe('succeeded');
+      expect(done.execution.stage).toBe('completed');
+    },
+    150_000,
+  );
 
-  it.skipIf(skip)('updates only what changed, with a readable diff', async () => {
-    const id = await draft('app', 'v2');
-    const p = await preview(id);
-    expect(p.summary.update).toBeGreaterThanOrEqual(1);
-    expect(p.summary.create + p.summary.delete).toBe(0);
-    expect(p.changes.filter((c: any) => c.action === 'update').map((c: any) => `${c.kind}/${c.name}`)).toEqual([`${fixture.changedByV2.kind}/${fixture.changedByV2.name}`]);
-    const changed = p.changes.find((c: any) => c.name === fixture.changedByV2.name && c.kind === fixture.changedByV2.kind);
-    expect(changed.diff).toMatch(/^-.*image: .*\n?/m);
-    expect(changed.diff).toMatch(/^\+.*image: .*/m);
-    const done = await apply(id, p.token);
-    expect(done.state, done.execution.message).toBe('succeeded');
-  }, 150_000);
+  it.skipIf(skip)(
+    'updates only what changed, with a readable diff',
+    async () => {
+      const id = await draft('app', 'v2');
+      const p = await preview(id);
+      expect(p.summary.update).toBeGreaterThanOrEqual(1);
+      expect(p.summary.create + p.summary.delete).toBe(0);
+      expect(p.changes.filter((c: any) => c.action === 'update').map((c: any) => `${c.kind}/${c.name}`)).toEqual([
+        `${fixture.changedByV2.kind}/${fixture.changedByV2.name}`,
+      ]);
+      const changed = p.changes.find((c: any) => c.name === fixture.changedByV2.name && c.kind === fixture.changedByV2.kind);
+      expect(changed.diff).toMatch(/^-.*image: .*\n?/m);
+      expect(changed.diff).toMatch(/^\+.*image: .*/m);
+      const done = await apply(id, p.token);
+      expect(done.state, done.execution.message).toBe('succeeded');
+    },
+    150_000,
+  );
 
-  it.skipIf(skip)('sees nothing to do when nothing changed', async () => {
-    const id = await draft('app', 'v2');
-    const p = await preview(id);
-    expect(p.summary).toEqual({ create: 0, update: 0, delete: 0, unchanged: fixture.resources });
-    const done = await apply(id, p.token);
-    expect(done.state).toBe('succeeded');
-  }, 150_000);
+  it.skipIf(skip)(
+    'sees nothing to do when nothing changed',
+    async () => {
+      const id = await draft('app', 'v2');
+      const p = await preview(id);
+      expect(p.summary).toEqual({ create: 0, update: 0, delete: 0, unchanged: fixture.resources });
+      const done = await apply(id, p.token);
+      expect(done.state).toBe('succeeded');
+    },
+    150_000,
+  );
 
-  it.skipIf(skip)('fails a rollout that does not get healthy, with coded findings and logs', async () => {
-    const id = await draft('app', 'failing');
-    const p = await preview(id);
-    const done = await apply(id, p.token);
-    expect(done.state).toBe('failed');
-    const diag = (await api('GET', `/api/v1/releases/${id}/diagnostics`)).body;
-    expect(fixture.failureCodes).toContain(diag.findings[0].code);
-    expect(diag.findings[0].severity).toBe('error');
-    expect(diag.resources.some((r: any) => r.ready === false)).toBe(true);
-    expect(diag.logs.length).toBeGreaterThan(0);
-  }, 150_000);
+  it.skipIf(skip)(
+    'fails a rollout that does not get healthy, with coded findings and logs',
+    async () => {
+      const id = await draft('app', 'failing');
+      const p = await preview(id);
+      const done = await apply(id, p.token);
+      expect(done.state).toBe('failed');
+      const diag = (await api('GET', `/api/v1/releases/${id}/diagnostics`)).body;
+      expect(fixture.failureCodes).toContain(diag.findings[0].code);
+      expect(diag.findings[0].severity).toBe('error');
+      expect(diag.resources.some((r: any) => r.ready === false)).toBe(true);
+      expect(diag.logs.length).toBeGreaterThan(0);
+    },
+    150_000,
+  );
 
-  it.skipIf(skip)('rolls back to the last release that succeeded', async () => {
-    const failed = (await api('GET', '/api/v1/releases?environment=contract&application=app&state=failed')).body.items[0];
-    const rb = await api('POST', `/api/v1/releases/${failed.id}/rollback`, {});
-    expect(rb.status).toBe(201);
-    const p = await preview(rb.body.id);
-    expect(p.changes.find((c: any) => c.name === fixture.changedByV2.name && c.kind === fixture.changedByV2.kind).action).toBe('update');
-    const done = await apply(rb.body.id, p.token);
-    expect(done.state, done.execution.message).toBe('succeeded');
-    expect((await api('GET', `/api/v1/releases/${failed.id}`)).body.state).toBe('rolled_back');
-    const again = await preview(await draft('app', 'v2'));
-    expect(again.summary.unchanged).toBe(fixture.resources);
-  }, 150_000);
+  it.skipIf(skip)(
+    'rolls back to the last release that succeeded',
+    async () => {
+      const failed = (await api('GET', '/api/v1/releases?environment=contract&application=app&state=failed')).body.items[0];
+      const rb = await api('POST', `/api/v1/releases/${failed.id}/rollback`, {});
+      expect(rb.status).toBe(201);
+      const p = await preview(rb.body.id);
+      expect(p.changes.find((c: any) => c.name === fixture.changedByV2.name && c.kind === fixture.changedByV2.kind).action).toBe('update');
+      const done = await apply(rb.body.id, p.token);
+      expect(done.state, done.execution.message).toBe('succeeded');
+      expect((await api('GET', `/api/v1/releases/${failed.id}`)).body.state).toBe('rolled_back');
+      const again = await preview(await draft('app', 'v2'));
+      expect(again.summary.unchanged).toBe(fixture.resources);
+    },
+    150_000,
+  );
 
-  it.skipIf(skip)('refuses a preview made before the runtime changed behind its back (PREVIEW_STALE)', async () => {
-    const application = fixture.environment['runtime'] === 'compose' ? 'stale' : 'app';
-    if (application === 'stale') {
-      const first = await draft('stale', 'v1');
-      const fp = await preview(first);
-      expect((await apply(first, fp.token)).state).toBe('succeeded');
-    }
-    const id = await draft(application, 'v1');
-    const p = await preview(id);
-    await fixture.tamper(application);
-    const res = await api('POST', `/api/v1/releases/${id}/apply`, { previewToken: p.token });
-    expect(res.status).toBe(428);
-    expect(res.body.reason).toBe('PREVIEW_STALE');
-  }, 150_000);
+  it.skipIf(skip)(
+    'refuses a preview made before the runtime changed behind its back (PREVIEW_STALE)',
+    async () => {
+      const application = fixture.environment['runtime'] === 'compose' ? 'stale' : 'app';
+      if (application === 'stale') {
+        const first = await draft('stale', 'v1');
+        const fp = await preview(first);
+        expect((await apply(first, fp.token)).state).toBe('succeeded');
+      }
+      const id = await draft(application, 'v1');
+      const p = await preview(id);
+      await fixture.tamper(application);
+      const res = await api('POST', `/api/v1/releases/${id}/apply`, { previewToken: p.token });
+      expect(res.status).toBe(428);
+      expect(res.body.reason).toBe('PREVIEW_STALE');
+    },
+    150_000,
+  );
 
-  it.skipIf(skip)('answers RUNTIME_UNAVAILABLE when the runtime cannot be reached', async () => {
-    const down = await startTestServer({ dialect: 'sqlite', drivers: { [fixture.environment['runtime'] as string]: fixture.unreachable() } });
-    try {
-      await down.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'contract', ...fixture.environment });
-      const id = await draft('app', 'v1', down);
-      const res = await down.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${id}/preview`);
-      expect(res.status).toBe(503);
-      expect(res.body.code).toBe('RUNTIME_UNAVAILABLE');
-      expect((await down.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body.state).toBe('draft');
-    } finally {
-      await down.close();
-    }
-  }, 60_000);
+  it.skipIf(skip)(
+    'answers RUNTIME_UNAVAILABLE when the runtime cannot be reached',
+    async () => {
+      const down = await startTestServer({
+        dialect: 'sqlite',
+        drivers: { [fixture.environment['runtime'] as string]: fixture.unreachable() },
+      });
+      try {
+        await down.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'contract', ...fixture.environment });
+        const id = await draft('app', 'v1', down);
+        const res = await down.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${id}/preview`);
+        expect(res.status).toBe(503);
+        expect(res.body.code).toBe('RUNTIME_UNAVAILABLE');
+        expect((await down.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body.state).toBe('draft');
+      } finally {
+        await down.close();
+      }
+    },
+    60_000,
+  );
 
   it.skipIf(skip)('never shows a secret in any response or log', () => {
     expect(seen.length).toBeGreaterThan(20);

@@ -35,14 +35,23 @@ async function events(srv: TestServer): Promise<TimelineEvent[]> {
 async function overwrite(srv: TestServer, rewritten: TimelineEvent[]): Promise<void> {
   const db = dbOf(srv);
   for (const e of rewritten) {
-    await db.updateTable('timeline_events').set({ id: e.id, data: JSON.stringify(e.data), prev_hash: e.prevHash, hash: e.hash }).where('seq', '=', e.seq).execute();
+    await db
+      .updateTable('timeline_events')
+      .set({ id: e.id, data: JSON.stringify(e.data), prev_hash: e.prevHash, hash: e.hash })
+      .where('seq', '=', e.seq)
+      .execute();
   }
   const last = rewritten.at(-1)!;
   await db.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
 }
 
 /** Rechains every event from `fromSeq` on with `hash`, after applying `edit` to them (an attacker covering tracks). */
-function rechain(all: TimelineEvent[], fromSeq: number, hash: (e: Omit<TimelineEvent, 'hash'>) => string, edit: (e: TimelineEvent) => TimelineEvent = (e) => e): TimelineEvent[] {
+function rechain(
+  all: TimelineEvent[],
+  fromSeq: number,
+  hash: (e: Omit<TimelineEvent, 'hash'>) => string,
+  edit: (e: TimelineEvent) => TimelineEvent = (e) => e,
+): TimelineEvent[] {
   const out: TimelineEvent[] = [];
   let prevHash = all.find((e) => e.seq === fromSeq - 1)?.hash ?? all[0]!.prevHash;
   for (const original of all.filter((e) => e.seq >= fromSeq)) {
@@ -65,7 +74,9 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
   }
 
   const verify = (checkpoint?: unknown) =>
-    checkpoint === undefined ? call(ADMIN_TOKEN, 'GET', '/api/v1/audit/verify') : call(ADMIN_TOKEN, 'POST', '/api/v1/audit/verify', { checkpoint });
+    checkpoint === undefined
+      ? call(ADMIN_TOKEN, 'GET', '/api/v1/audit/verify')
+      : call(ADMIN_TOKEN, 'POST', '/api/v1/audit/verify', { checkpoint });
 
   async function checkpoint() {
     const res = await call(ADMIN_TOKEN, 'GET', '/api/v1/audit/checkpoint');
@@ -75,14 +86,21 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
 
   async function seed(n: number) {
     for (let i = 0; i < n; i++) {
-      const res = await srv.api(deployer, 'POST', '/api/v1/releases', { application: `app${i}`, environment: 'staging', spec: { compose } });
+      const res = await srv.api(deployer, 'POST', '/api/v1/releases', {
+        application: `app${i}`,
+        environment: 'staging',
+        spec: { compose },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
   }
 
   beforeEach(async () => {
     srv = await startTestServer({ dialect, startExecutor: false });
-    expect((await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'audit' } })).status).toBe(201);
+    expect(
+      (await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'audit' } }))
+        .status,
+    ).toBe(201);
     deployer = await srv.tokenFor('dana', 'deployer');
     await seed(SEEDED);
   });
@@ -109,7 +127,10 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
   it('finds an event rewritten and the plain sha256 chain recomputed over it (no key)', async () => {
     const cp = await checkpoint();
     const all = await events(srv);
-    await overwrite(srv, rechain(all, 3, legacyEventHash, (e) => (e.seq === 3 ? { ...e, data: { ...e.data, application: 'forged' } } : e)));
+    await overwrite(
+      srv,
+      rechain(all, 3, legacyEventHash, (e) => (e.seq === 3 ? { ...e, data: { ...e.data, application: 'forged' } } : e)),
+    );
     expect((await verify()).body).toEqual({ ok: false, reason: 'TAMPERED', checked: 2, firstBrokenSeq: 3, legacyUnkeyed: 0 });
     expect((await verify(cp)).body).toMatchObject({ ok: false, reason: 'TAMPERED', firstBrokenSeq: 3 });
   });
@@ -117,7 +138,12 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
   it('finds an event rewritten and the chain recomputed with a wrong HMAC key', async () => {
     const wrong = AuditKeyring.fromSecret(OTHER_KEY);
     const all = await events(srv);
-    const forged = rechain(all, 5, (e) => eventHash(e, wrong), (e) => (e.seq === 5 ? { ...e, data: { forged: true } } : e));
+    const forged = rechain(
+      all,
+      5,
+      (e) => eventHash(e, wrong),
+      (e) => (e.seq === 5 ? { ...e, data: { forged: true } } : e),
+    );
     await overwrite(srv, forged);
     expect((await verify()).body).toMatchObject({ ok: false, reason: 'TAMPERED', checked: 4, firstBrokenSeq: 5 });
   });
@@ -125,15 +151,30 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
   it('finds a deleted tail only against a checkpoint when the head row was cut back too', async () => {
     const cp = await checkpoint();
     const db = dbOf(srv);
-    await db.deleteFrom('timeline_events').where('seq', '>', SEEDED - 3).execute();
+    await db
+      .deleteFrom('timeline_events')
+      .where('seq', '>', SEEDED - 3)
+      .execute();
     // With the head row left alone, the missing tail shows on its own.
-    expect((await verify()).body).toEqual({ ok: false, reason: 'TRUNCATED', checked: SEEDED - 3, firstBrokenSeq: SEEDED - 2, legacyUnkeyed: 0 });
+    expect((await verify()).body).toEqual({
+      ok: false,
+      reason: 'TRUNCATED',
+      checked: SEEDED - 3,
+      firstBrokenSeq: SEEDED - 2,
+      legacyUnkeyed: 0,
+    });
     const last = (await events(srv)).at(-1)!;
     await db.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
     // A shorter chain is still a valid chain: every remaining event links and carries a genuine HMAC. Nothing inside
     // the database says how long it was; that is what a checkpoint kept outside the database is for.
     expect((await verify()).body).toEqual({ ok: true, checked: SEEDED - 3, legacyUnkeyed: 0 });
-    expect((await verify(cp)).body).toEqual({ ok: false, reason: 'TRUNCATED', checked: SEEDED - 3, firstBrokenSeq: SEEDED - 2, legacyUnkeyed: 0 });
+    expect((await verify(cp)).body).toEqual({
+      ok: false,
+      reason: 'TRUNCATED',
+      checked: SEEDED - 3,
+      firstBrokenSeq: SEEDED - 2,
+      legacyUnkeyed: 0,
+    });
   });
 
   it('finds a deleted middle event', async () => {
@@ -159,9 +200,21 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
       ['altered seq', { ...cp, seq: cp.seq - 1 }, '/body/checkpoint/signature'],
       ['altered hash', { ...cp, hash: `hmac-sha256:${'0'.repeat(64)}` }, '/body/checkpoint/signature'],
       ['altered at', { ...cp, at: '2020-01-01T00:00:00.000Z' }, '/body/checkpoint/signature'],
-      ['signed by another key', { ...foreignHead, signature: other.sign(checkpointPayload(foreignHead)), publicKey: other.publicKey }, '/body/checkpoint/publicKey'],
-      ['signed by another key, our key claimed', { ...foreignHead, signature: other.sign(checkpointPayload(foreignHead)), publicKey: cp.publicKey }, '/body/checkpoint/signature'],
-      ['signed by another key, no key claimed', { ...foreignHead, signature: other.sign(checkpointPayload(foreignHead)) }, '/body/checkpoint/signature'],
+      [
+        'signed by another key',
+        { ...foreignHead, signature: other.sign(checkpointPayload(foreignHead)), publicKey: other.publicKey },
+        '/body/checkpoint/publicKey',
+      ],
+      [
+        'signed by another key, our key claimed',
+        { ...foreignHead, signature: other.sign(checkpointPayload(foreignHead)), publicKey: cp.publicKey },
+        '/body/checkpoint/signature',
+      ],
+      [
+        'signed by another key, no key claimed',
+        { ...foreignHead, signature: other.sign(checkpointPayload(foreignHead)) },
+        '/body/checkpoint/signature',
+      ],
       ['malformed signature', { ...cp, signature: 'not base64' }, '/body/checkpoint/signature'],
       ['unknown field', { ...cp, trusted: true }, '/body/checkpoint/trusted'],
       ['missing hash', { seq: cp.seq, at: cp.at, signature: cp.signature }, '/body/checkpoint/hash'],
@@ -207,10 +260,22 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
     expect((await verify()).body).toEqual({ ok: true, checked: SEEDED + 2, legacyUnkeyed: SEEDED });
     const cp = await checkpoint();
     // A downgrade: the last keyed event recomputed with plain sha256 (what an attacker without the key can do).
-    await overwrite(srv, rechain(all, SEEDED + 2, legacyEventHash, (e) => ({ ...e, data: { forged: true } })));
-    expect((await verify()).body).toEqual({ ok: false, reason: 'TAMPERED', checked: SEEDED + 1, firstBrokenSeq: SEEDED + 2, legacyUnkeyed: SEEDED });
+    await overwrite(
+      srv,
+      rechain(all, SEEDED + 2, legacyEventHash, (e) => ({ ...e, data: { forged: true } })),
+    );
+    expect((await verify()).body).toEqual({
+      ok: false,
+      reason: 'TAMPERED',
+      checked: SEEDED + 1,
+      firstBrokenSeq: SEEDED + 2,
+      legacyUnkeyed: SEEDED,
+    });
     // Rewriting the whole chain as legacy passes on its own: only a checkpoint pins what the legacy prefix was.
-    await overwrite(srv, rechain(all, 1, legacyEventHash, (e) => (e.seq === 2 ? { ...e, data: { forged: true } } : e)));
+    await overwrite(
+      srv,
+      rechain(all, 1, legacyEventHash, (e) => (e.seq === 2 ? { ...e, data: { forged: true } } : e)),
+    );
     expect((await verify()).body).toMatchObject({ ok: true, legacyUnkeyed: SEEDED + 2 });
     expect((await verify(cp)).body).toMatchObject({ ok: false, reason: 'TAMPERED', firstBrokenSeq: SEEDED + 2 });
   });
@@ -223,7 +288,12 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
     const text = await res.text();
     shown.push(text);
     expect(text.endsWith('\n')).toBe(true);
-    expect(text.trimEnd().split('\n').map((line) => JSON.parse(line))).toEqual(all.filter((e) => e.seq > 3));
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(all.filter((e) => e.seq > 3));
     const everything = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/audit/export');
     expect(String(everything.body).trimEnd().split('\n')).toHaveLength(SEEDED);
     const none = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/audit/export?after=${SEEDED}`);
@@ -235,7 +305,11 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
     }
     expect((await call(ADMIN_TOKEN, 'GET', '/api/v1/audit/export?after=1&since=2')).status).toBe(400);
     // "1e400" is coerced to Infinity, which the schema's bounds do not see: refused on every route, never a 500.
-    for (const path of ['/api/v1/releases?limit=1e400', `/api/v1/releases/${all[0]!.releaseId}/timeline?after=1e400`, `/api/v1/releases/${all[0]!.releaseId}/timeline?limit=-1e400`]) {
+    for (const path of [
+      '/api/v1/releases?limit=1e400',
+      `/api/v1/releases/${all[0]!.releaseId}/timeline?after=1e400`,
+      `/api/v1/releases/${all[0]!.releaseId}/timeline?limit=-1e400`,
+    ]) {
       const bad = await call(ADMIN_TOKEN, 'GET', path);
       expect([bad.status, bad.body?.code], path).toEqual([400, 'VALIDATION_FAILED']);
     }
@@ -254,13 +328,29 @@ describe.each(DIALECTS)('the audit trail against a database writer (%s)', (diale
     // More events than one page: read in pages, still exactly in seq order.
     const [release] = await dbOf(srv).selectFrom('releases').select('id').limit(1).execute();
     const template = all[0]!;
-    const extra = Array.from({ length: 2_100 }, (_, i): NewTimelineEvent => ({ ...template, id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`, releaseId: release!.id, type: 'release.updated', data: { i } }));
+    const extra = Array.from(
+      { length: 2_100 },
+      (_, i): NewTimelineEvent => ({
+        ...template,
+        id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+        releaseId: release!.id,
+        type: 'release.updated',
+        data: { i },
+      }),
+    );
     await srv.store.transaction((tx) => tx.timeline.append(extra));
     const scan = vi.spyOn(srv.store.timeline, 'scan');
     const big = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/audit/export?after=5');
-    const seqs = String(big.body).trimEnd().split('\n').map((line) => (JSON.parse(line) as TimelineEvent).seq);
+    const seqs = String(big.body)
+      .trimEnd()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as TimelineEvent).seq);
     expect(seqs).toEqual(Array.from({ length: SEEDED + 2_100 - 5 }, (_, i) => i + 6));
-    expect(scan.mock.calls.map(([after, limit]) => [after, limit])).toEqual([[5, 1000], [1005, 1000], [2005, 1000]]);
+    expect(scan.mock.calls.map(([after, limit]) => [after, limit])).toEqual([
+      [5, 1000],
+      [1005, 1000],
+      [2005, 1000],
+    ]);
     scan.mockRestore();
     expect((await verify()).body).toEqual({ ok: true, checked: SEEDED + 2_100, legacyUnkeyed: 0 });
   });
@@ -289,11 +379,20 @@ describe('the audit key', () => {
 
     // A restart of a server on the same SQLite file and data directory keeps verifying what the first one wrote.
     const database = testDatabase('sqlite');
-    const start = () => startTestServer({ dialect: 'sqlite', database, keepDatabase: true, startExecutor: false, auditKey: loadAuditSecret({ secret: null, dataDir }).secret });
+    const start = () =>
+      startTestServer({
+        dialect: 'sqlite',
+        database,
+        keepDatabase: true,
+        startExecutor: false,
+        auditKey: loadAuditSecret({ secret: null, dataDir }).secret,
+      });
     const before = await start();
     await before.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'audit' } });
     const deployer = await before.tokenFor('dana', 'deployer');
-    expect((await before.api(deployer, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose } })).status).toBe(201);
+    expect(
+      (await before.api(deployer, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose } })).status,
+    ).toBe(201);
     const cp = (await before.api(ADMIN_TOKEN, 'GET', '/api/v1/audit/checkpoint')).body;
     shown.push(JSON.stringify(cp), ...before.logs);
     await before.close();
@@ -330,7 +429,10 @@ describe('the audit key', () => {
     expect(shown.length).toBeGreaterThan(50);
     const keyed = AuditKeyring.fromSecret(TEST_AUDIT_KEY);
     const seed = Buffer.from(hkdfSync('sha256', Buffer.from(TEST_AUDIT_KEY), Buffer.alloc(0), 'shipgate audit checkpoint ed25519 v1', 32));
-    const secrets = [TEST_AUDIT_KEY, ...[Buffer.from(TEST_AUDIT_KEY), seed].flatMap((b) => [b.toString('base64'), b.toString('base64url'), b.toString('hex')])];
+    const secrets = [
+      TEST_AUDIT_KEY,
+      ...[Buffer.from(TEST_AUDIT_KEY), seed].flatMap((b) => [b.toString('base64'), b.toString('base64url'), b.toString('hex')]),
+    ];
     for (const text of shown) for (const secret of secrets) expect(text).not.toContain(secret);
     expect(JSON.stringify(keyed)).toBe(JSON.stringify({ publicKey: keyed.publicKey }));
     // Even a careless log line of the configuration or the keyring shows no key.

@@ -40,7 +40,13 @@ const PREVIEW_TOKEN = /sgp_[A-Za-z0-9_-]{43}/;
 const HOUR = 3_600_000;
 
 /** Everything of a problem+json the client sees. */
-const problem = (r: ApiResponse) => ({ status: r.status, code: r.body?.code, detail: r.body?.detail, type: r.body?.type, title: r.body?.title });
+const problem = (r: ApiResponse) => ({
+  status: r.status,
+  code: r.body?.code,
+  detail: r.body?.detail,
+  type: r.body?.type,
+  title: r.body?.title,
+});
 
 describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
   let srv: TestServer;
@@ -71,10 +77,14 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
   }
 
   async function waitFor(id: string, state: string) {
-    return eventually(async () => {
-      const r = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
-      return r.body.state === state ? r.body : null;
-    }, 10_000, `${id} ${state}`);
+    return eventually(
+      async () => {
+        const r = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
+        return r.body.state === state ? r.body : null;
+      },
+      10_000,
+      `${id} ${state}`,
+    );
   }
 
   /** Drafts, previews and applies through the API; `approve` first where the environment asks for it. */
@@ -86,7 +96,9 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       const s = await call(dana, 'POST', `/api/v1/releases/${created.body.id}/submit`, { previewToken: p.body.preview.token });
       await call(alice, 'POST', `/api/v1/approvals/${s.body.approval.ticketId}/decision`, { decision: 'approve', comment: 'ok' });
     }
-    expect((await call(dana, 'POST', `/api/v1/releases/${created.body.id}/apply`, { previewToken: p.body.preview.token })).status).toBe(202);
+    expect((await call(dana, 'POST', `/api/v1/releases/${created.body.id}/apply`, { previewToken: p.body.preview.token })).status).toBe(
+      202,
+    );
     return created.body.id as string;
   }
 
@@ -106,8 +118,21 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
     const now = srv.clock.now().getTime();
     const envs = [
       { name: 'staging', runtime: 'compose', target: { project: 'ccstg' } },
-      { name: 'production', runtime: 'compose', target: { project: 'ccprod' }, production: true, approval: { required: true, minApprovers: 1 } },
-      { name: 'frozen', runtime: 'compose', target: { project: 'ccfrozen' }, freezeWindows: [{ start: new Date(now - HOUR).toISOString(), end: new Date(now + 30 * 24 * HOUR).toISOString(), reason: 'quarter close' }] },
+      {
+        name: 'production',
+        runtime: 'compose',
+        target: { project: 'ccprod' },
+        production: true,
+        approval: { required: true, minApprovers: 1 },
+      },
+      {
+        name: 'frozen',
+        runtime: 'compose',
+        target: { project: 'ccfrozen' },
+        freezeWindows: [
+          { start: new Date(now - HOUR).toISOString(), end: new Date(now + 30 * 24 * HOUR).toISOString(), reason: 'quarter close' },
+        ],
+      },
     ];
     for (const env of envs) expect((await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', env)).status).toBe(201);
     dana = await srv.tokenFor('dana', 'deployer');
@@ -115,18 +140,37 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
     dave = await srv.tokenFor('dave', 'deployer');
     stella = await srv.tokenFor('stella', 'viewer', ['staging']);
 
-    stagingBase = await ship({ application: 'web', environment: 'staging', spec: { compose: STAGING_SPEC }, parameters: { IMAGE_TAG: '1' } });
+    stagingBase = await ship({
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: STAGING_SPEC },
+      parameters: { IMAGE_TAG: '1' },
+    });
     await waitFor(stagingBase, 'succeeded');
     // Production: a release that failed (so it has diagnostics naming its service), carrying secrets and data.
     prodFailed = await ship(
-      { application: 'web', environment: 'production', spec: { compose: PROD_SPEC }, parameters: { IMAGE_TAG: 'fail', DB_PASSWORD: PROD_SECRET, NOTE: PROD_PARAM }, description: PROD_DESC },
+      {
+        application: 'web',
+        environment: 'production',
+        spec: { compose: PROD_SPEC },
+        parameters: { IMAGE_TAG: 'fail', DB_PASSWORD: PROD_SECRET, NOTE: PROD_PARAM },
+        description: PROD_DESC,
+      },
       true,
     );
     await waitFor(prodFailed, 'failed');
     // …and one waiting for approval.
-    const pending = await call(dana, 'POST', '/api/v1/releases', { application: 'web', environment: 'production', fromReleaseId: prodFailed, parameters: { IMAGE_TAG: '2' }, description: `${PROD_DESC} pending` });
+    const pending = await call(dana, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'production',
+      fromReleaseId: prodFailed,
+      parameters: { IMAGE_TAG: '2' },
+      description: `${PROD_DESC} pending`,
+    });
     const pp = await call(dana, 'POST', `/api/v1/releases/${pending.body.id}/preview`);
-    expect((await call(dana, 'POST', `/api/v1/releases/${pending.body.id}/submit`, { previewToken: pp.body.preview.token })).body.state).toBe('pending_approval');
+    expect(
+      (await call(dana, 'POST', `/api/v1/releases/${pending.body.id}/submit`, { previewToken: pp.body.preview.token })).body.state,
+    ).toBe('pending_approval');
     prodPending = pending.body.id;
   });
 
@@ -175,7 +219,13 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       }
 
       // Follow-ups about "it" are about the staging release still, and the approvals are only staging's.
-      for (const text of ['show the timeline', 'what is the status of it', 'status of that release', 'how is it doing?', 'why did it fail?']) {
+      for (const text of [
+        'show the timeline',
+        'what is the status of it',
+        'status of that release',
+        'how is it doing?',
+        'why did it fail?',
+      ]) {
         const res = await say(stella, text, conversationId);
         expect(res.status, `${text}: ${JSON.stringify(res.body)}`).toBe(200);
         expect(res.body.release.id, text).toBe(stagingBase);
@@ -188,7 +238,11 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       }
       // Without write, "preview it" is refused naming only what the viewer may see.
       const preview = await say(stella, 'preview it', conversationId);
-      expect([preview.status, preview.body.code, preview.body.detail]).toEqual([403, 'FORBIDDEN', 'deployment:write on environment "staging" is required']);
+      expect([preview.status, preview.body.code, preview.body.detail]).toEqual([
+        403,
+        'FORBIDDEN',
+        'deployment:write on environment "staging" is required',
+      ]);
 
       const stored = await srv.store.conversations.get(conversationId);
       expect(stored?.state.releaseId).toBe(stagingBase);
@@ -230,7 +284,9 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       }
       expect(await repository.get(conversation.id)).toMatchObject({ state: { mine: true, theirs: true }, version: 2 });
       // A stale version never writes.
-      expect(await repository.compareAndSetState(conversation.id, 1, { mine: false, theirs: false }, srv.clock.now().toISOString())).toBe(false);
+      expect(await repository.compareAndSetState(conversation.id, 1, { mine: false, theirs: false }, srv.clock.now().toISOString())).toBe(
+        false,
+      );
       expect((await repository.get(conversation.id))?.state).toEqual({ mine: true, theirs: true });
     });
 
@@ -255,7 +311,14 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       const start = await say(dana, 'status of web in staging');
       const conversationId = start.body.conversationId;
       const before = (await srv.store.conversations.get(conversationId))!.version;
-      const texts = ['status of web in staging', 'list approvals', 'show the timeline', 'what is the status of it', 'list approvals', 'show the timeline'];
+      const texts = [
+        'status of web in staging',
+        'list approvals',
+        'show the timeline',
+        'what is the status of it',
+        'list approvals',
+        'show the timeline',
+      ];
       const replies = await Promise.all(texts.map((t) => say(dana, t, conversationId)));
       expect(replies.map((r) => r.status)).toEqual(texts.map(() => 200));
       expect((await srv.store.conversations.get(conversationId))!.version).toBe(before + texts.length);
@@ -267,7 +330,10 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       const conversationId = drafted.body.conversationId;
       const id = drafted.body.release.id;
       const proposal = await proposalIn(await say(dana, 'apply it', conversationId));
-      const state = (await srv.store.conversations.get(conversationId))!.state as { previews: Record<string, string>; proposals: Array<{ previewId: string }> };
+      const state = (await srv.store.conversations.get(conversationId))!.state as {
+        previews: Record<string, string>;
+        proposals: Array<{ previewId: string }>;
+      };
       const previewId = state.previews[id]!;
       expect(previewId).toBe(drafted.body.release.preview.id);
       expect(state.proposals.at(-1)!.previewId).toBe(previewId);
@@ -281,14 +347,23 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
         await callerOf(dana, conversationId, 'api'),
       ];
       for (const caller of alien) {
-        for (const attempt of [() => srv.shipgate.releases.apply(caller, id, { previewId }), () => srv.shipgate.releases.submit(caller, id, { previewId })]) {
-          const error = await attempt().then(() => null, (e: unknown) => e);
+        for (const attempt of [
+          () => srv.shipgate.releases.apply(caller, id, { previewId }),
+          () => srv.shipgate.releases.submit(caller, id, { previewId }),
+        ]) {
+          const error = await attempt().then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(isShipgateError(error, 'PREVIEW_REQUIRED') && error.metadata.reason, JSON.stringify(caller)).toBe('PREVIEW_INVALID');
         }
       }
       const http = await call(dana, 'POST', `/api/v1/releases/${id}/apply`, { previewId });
       expect([http.status, http.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-      expect((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body).toMatchObject({ state: 'previewed', preview: { consumed: false } });
+      expect((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body).toMatchObject({
+        state: 'previewed',
+        preview: { consumed: false },
+      });
 
       const ok = await confirm(dana, conversationId, proposal.id);
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
@@ -301,7 +376,11 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
     });
 
     it('applies every gate of the API to a confirmation: mismatch, stale, approval, policy, freeze, expiry', async () => {
-      const gate = async (setUp: () => Promise<{ conversationId: string; releaseId?: string }>, tamper: (releaseId: string) => Promise<void>, expected: [number, string, string | undefined]) => {
+      const gate = async (
+        setUp: () => Promise<{ conversationId: string; releaseId?: string }>,
+        tamper: (releaseId: string) => Promise<void>,
+        expected: [number, string, string | undefined],
+      ) => {
         const { conversationId } = await setUp();
         const proposal = await proposalIn(await say(dana, 'apply it', conversationId));
         await tamper(proposal.releaseId);
@@ -327,12 +406,20 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       };
       const nothing = async () => {};
 
-      await gate(draftIn('staging', '6'), async (id) => {
-        expect((await call(dana, 'PATCH', `/api/v1/releases/${id}`, { parameters: { IMAGE_TAG: '66' } })).status).toBe(200);
-      }, [428, 'PREVIEW_REQUIRED', 'PREVIEW_MISMATCH']);
+      await gate(
+        draftIn('staging', '6'),
+        async (id) => {
+          expect((await call(dana, 'PATCH', `/api/v1/releases/${id}`, { parameters: { IMAGE_TAG: '66' } })).status).toBe(200);
+        },
+        [428, 'PREVIEW_REQUIRED', 'PREVIEW_MISMATCH'],
+      );
       await gate(draftIn('staging', '7'), async () => srv.driver.tamper('staging', 'web'), [428, 'PREVIEW_REQUIRED', 'PREVIEW_STALE']);
       await gate(draftIn('production', '8'), nothing, [409, 'APPROVAL_REQUIRED', undefined]);
-      await gate(viaApi('staging', 'services:\n  gate:\n    image: gate:1\n    privileged: true\n'), nothing, [422, 'POLICY_DENIED', undefined]);
+      await gate(viaApi('staging', 'services:\n  gate:\n    image: gate:1\n    privileged: true\n'), nothing, [
+        422,
+        'POLICY_DENIED',
+        undefined,
+      ]);
       await gate(viaApi('frozen', 'services:\n  gate:\n    image: gate:1\n'), nothing, [409, 'FROZEN', undefined]);
       // Expiry last: the clock only moves forward.
       await gate(draftIn('staging', '9'), async () => srv.clock.advance(2 * 24 * HOUR), [428, 'PREVIEW_REQUIRED', 'PREVIEW_EXPIRED']);
@@ -347,7 +434,8 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
         await conversationGuard.down(untyped);
         const old = JSON.stringify({ releaseId: 'r1', previewTokens: { r1: token }, proposals: [] });
         const at = new Date().toISOString();
-        await sql`insert into conversations (id, subject, title, state, created_at, updated_at) values (${'c1'}, ${'dana'}, ${'old'}, ${old}, ${at}, ${at})`.execute(db);
+        const values = sql`(${'c1'}, ${'dana'}, ${'old'}, ${old}, ${at}, ${at})`;
+        await sql`insert into conversations (id, subject, title, state, created_at, updated_at) values ${values}`.execute(db);
         await conversationGuard.up(untyped);
         const row = await db.selectFrom('conversations').selectAll().where('id', '=', 'c1').executeTakeFirstOrThrow();
         expect([JSON.parse(row.state), Number(row.version)]).toEqual([{ releaseId: 'r1', proposals: [] }, 0]);
@@ -362,7 +450,11 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       const token = `sgp_${'A'.repeat(43)}`;
       const old = await srv.shipgate.conversations.start(caller, {
         title: 'old',
-        state: { releaseId: stagingBase, previewTokens: { [stagingBase]: token }, proposals: [{ id: stagingBase, kind: 'apply', releaseId: stagingBase, status: 'proposed' }] },
+        state: {
+          releaseId: stagingBase,
+          previewTokens: { [stagingBase]: token },
+          proposals: [{ id: stagingBase, kind: 'apply', releaseId: stagingBase, status: 'proposed' }],
+        },
       });
       const confirmOld = await confirm(dana, old.id, stagingBase);
       expect([confirmOld.status, confirmOld.body.code]).toEqual([404, 'NOT_FOUND']);
@@ -386,13 +478,20 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       expect(res.body.reply).toContain(`IMAGE_TAG=${tag}`);
     });
 
-    it.each(['deploy web to staging with the new tag', 'deploy web to staging, tag latest-ish please', 'deploy web to staging with image tag 1.4 or so'])('asks: %s', async (text) => {
-      const before = (await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=staging&application=web&limit=200')).body.items.length;
+    it.each([
+      'deploy web to staging with the new tag',
+      'deploy web to staging, tag latest-ish please',
+      'deploy web to staging with image tag 1.4 or so',
+    ])('asks: %s', async (text) => {
+      const before = (await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=staging&application=web&limit=200')).body.items
+        .length;
       const res = await say(dana, text);
       expect(res.status).toBe(200);
       expect(res.body.reply).toMatch(/\?|exactly/);
       expect([res.body.actions, res.body.release]).toEqual([[], null]);
-      expect((await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=staging&application=web&limit=200')).body.items.length).toBe(before);
+      expect((await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=staging&application=web&limit=200')).body.items.length).toBe(
+        before,
+      );
     });
   });
 
@@ -400,7 +499,12 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
     let apiStaging: string;
 
     beforeAll(async () => {
-      apiStaging = await ship({ application: 'api', environment: 'staging', spec: { compose: 'services:\n  api:\n    image: api:${IMAGE_TAG}\n' }, parameters: { IMAGE_TAG: '1' } });
+      apiStaging = await ship({
+        application: 'api',
+        environment: 'staging',
+        spec: { compose: 'services:\n  api:\n    image: api:${IMAGE_TAG}\n' },
+        parameters: { IMAGE_TAG: '1' },
+      });
       await waitFor(apiStaging, 'succeeded');
     });
 
@@ -435,7 +539,9 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
 
   describe('secrets never cross the command center', () => {
     it("stores and echoes the operator's own secrets masked", async () => {
-      const text = `deploy web to staging with IMAGE_TAG=12 DB_PASSWORD=${OPERATOR_SECRET} and DSN=postgres://app:${OPERATOR_URL_PASSWORD}@db/app`;
+      const text =
+        `deploy web to staging with IMAGE_TAG=12 DB_PASSWORD=${OPERATOR_SECRET} and ` +
+        `DSN=postgres://app:${OPERATOR_URL_PASSWORD}@db/app`;
       const res = await say(dana, text);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.reply).toContain('DB_PASSWORD=********');
@@ -443,11 +549,19 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       const raw = await srv.store.releases.get(res.body.release.id);
       expect(raw?.parameters).toMatchObject({ DB_PASSWORD: OPERATOR_SECRET, DSN: `postgres://app:${OPERATOR_URL_PASSWORD}@db/app` });
       const history = await call(dana, 'GET', `/api/v1/ai/conversations/${res.body.conversationId}`);
-      expect(history.body.messages[0].text).toBe('deploy web to staging with IMAGE_TAG=12 DB_PASSWORD=******** and DSN=postgres://app:********@db/app');
+      expect(history.body.messages[0].text).toBe(
+        'deploy web to staging with IMAGE_TAG=12 DB_PASSWORD=******** and DSN=postgres://app:********@db/app',
+      );
       const listed = await call(dana, 'GET', '/api/v1/ai/conversations');
       expect(listed.body.items.find((c: { id: string }) => c.id === res.body.conversationId).title).not.toContain(OPERATOR_SECRET);
       // Refused or not, a message's secrets stay masked.
-      for (const refused of [`deploy web to staging with password ${OPERATOR_SECRET}`, `deploy web to staging, the db token is "${OPERATOR_SECRET}"`, `deploy web to nowhere-env with DB_PASSWORD=${OPERATOR_SECRET}`, `deploy web to qa with API_TOKEN=${OPERATOR_SECRET}`, `deploy web with SECRET_KEY=${OPERATOR_SECRET} to staging with the new tag`]) {
+      for (const refused of [
+        `deploy web to staging with password ${OPERATOR_SECRET}`,
+        `deploy web to staging, the db token is "${OPERATOR_SECRET}"`,
+        `deploy web to nowhere-env with DB_PASSWORD=${OPERATOR_SECRET}`,
+        `deploy web to qa with API_TOKEN=${OPERATOR_SECRET}`,
+        `deploy web with SECRET_KEY=${OPERATOR_SECRET} to staging with the new tag`,
+      ]) {
         const r = await say(dana, refused);
         expect(JSON.stringify(r.body), refused).not.toContain(OPERATOR_SECRET);
       }
@@ -455,7 +569,14 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
 
     it("never shows a release's secret values in replies or cards", async () => {
       const c = (await say(dana, 'status of web in production')).body.conversationId;
-      for (const text of [`status of ${prodFailed}`, `why did ${prodFailed} fail?`, `show the timeline of ${prodFailed}`, 'list approvals', `preview ${prodPending}`, `roll back ${prodFailed}`]) {
+      for (const text of [
+        `status of ${prodFailed}`,
+        `why did ${prodFailed} fail?`,
+        `show the timeline of ${prodFailed}`,
+        'list approvals',
+        `preview ${prodPending}`,
+        `roll back ${prodFailed}`,
+      ]) {
         const res = await say(dana, text, c);
         expect([200, 404, 409], `${text}: ${JSON.stringify(res.body)}`).toContain(res.status);
       }
@@ -473,14 +594,33 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
     beforeAll(async () => {
       llm = new FakeOpenAi();
       await llm.start();
-      model = await startTestServer({ dialect, interpreter: new LlmInterpreter({ baseURL: llm.url, model: 'scripted', apiKey: 'test', logger: createLogger({ level: 'silent' }) }) });
+      model = await startTestServer({
+        dialect,
+        interpreter: new LlmInterpreter({ baseURL: llm.url, model: 'scripted', apiKey: 'test', logger: createLogger({ level: 'silent' }) }),
+      });
       await model.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'mstg' } });
-      await model.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'production', runtime: 'compose', target: { project: 'mprod' }, approval: { required: true, minApprovers: 1 } });
+      await model.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+        name: 'production',
+        runtime: 'compose',
+        target: { project: 'mprod' },
+        approval: { required: true, minApprovers: 1 },
+      });
       token = { dana: await model.tokenFor('dana', 'deployer'), stella: await model.tokenFor('stella', 'viewer', ['staging']) };
-      const base = await model.api(token.dana, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: STAGING_SPEC }, parameters: { IMAGE_TAG: '1' } });
+      const base = await model.api(token.dana, 'POST', '/api/v1/releases', {
+        application: 'web',
+        environment: 'staging',
+        spec: { compose: STAGING_SPEC },
+        parameters: { IMAGE_TAG: '1' },
+      });
       const p = await model.api(token.dana, 'POST', `/api/v1/releases/${base.body.id}/preview`);
       await model.api(token.dana, 'POST', `/api/v1/releases/${base.body.id}/apply`, { previewToken: p.body.preview.token });
-      const prod = await model.api(token.dana, 'POST', '/api/v1/releases', { application: 'web', environment: 'production', spec: { compose: PROD_SPEC }, parameters: { IMAGE_TAG: '1', DB_PASSWORD: PROD_SECRET, NOTE: PROD_PARAM }, description: PROD_DESC });
+      const prod = await model.api(token.dana, 'POST', '/api/v1/releases', {
+        application: 'web',
+        environment: 'production',
+        spec: { compose: PROD_SPEC },
+        parameters: { IMAGE_TAG: '1', DB_PASSWORD: PROD_SECRET, NOTE: PROD_PARAM },
+        description: PROD_DESC,
+      });
       const pp = await model.api(token.dana, 'POST', `/api/v1/releases/${prod.body.id}/preview`);
       await model.api(token.dana, 'POST', `/api/v1/releases/${prod.body.id}/submit`, { previewToken: pp.body.preview.token });
       modelPending = prod.body.id;
@@ -501,7 +641,9 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       llm.enqueue({ toolCalls: [{ name: 'list_approvals', arguments: '{}' }] }, { toolCalls: [{ name: 'list_approvals', arguments: '' }] });
       const deployer = await ask(token.dana, 'what needs a sign-off?');
       expect(deployer.status, JSON.stringify(deployer.body)).toBe(200);
-      expect(deployer.body.actions).toEqual([{ type: 'approvals', items: [expect.objectContaining({ releaseId: modelPending, environment: 'production' })] }]);
+      expect(deployer.body.actions).toEqual([
+        { type: 'approvals', items: [expect.objectContaining({ releaseId: modelPending, environment: 'production' })] },
+      ]);
       expect(deployer.body.reply).toBe('1 release waits for approval (approvers decide in the Approvals queue).');
       const viewer = await ask(token.stella, 'what needs a sign-off?');
       expect(viewer.body.actions).toEqual([{ type: 'approvals', items: [] }]);
@@ -540,17 +682,32 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       );
       const results = [await ask(token.stella, 'status?'), await ask(token.stella, 'why?'), await ask(token.stella, 'timeline?')];
       expect(results.map(problem)).toEqual([api, env, api]);
-      for (const r of results) for (const leak of [modelPending, PROD_DESC, PROD_PARAM, ...SECRETS]) expect(JSON.stringify(r.body)).not.toContain(leak);
+      for (const r of results)
+        for (const leak of [modelPending, PROD_DESC, PROD_PARAM, ...SECRETS]) expect(JSON.stringify(r.body)).not.toContain(leak);
     });
 
     it('never shows the model a secret, and passes placeholders back as the real values', async () => {
       llm.enqueue(
-        { toolCalls: [{ name: 'draft_release', arguments: JSON.stringify({ application: 'web', environment: 'staging', parameters: { IMAGE_TAG: '3', DB_PASSWORD: '[[secret-1]]' } }) }] },
+        {
+          toolCalls: [
+            {
+              name: 'draft_release',
+              arguments: JSON.stringify({
+                application: 'web',
+                environment: 'staging',
+                parameters: { IMAGE_TAG: '3', DB_PASSWORD: '[[secret-1]]' },
+              }),
+            },
+          ],
+        },
         { text: `Which one, ${OPERATOR_SECRET}?` },
       );
       const res = await ask(token.dana, `deploy web to staging with image tag 3 and DB_PASSWORD=${OPERATOR_SECRET}`);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect((await model.store.releases.get(res.body.release.id))?.parameters).toMatchObject({ IMAGE_TAG: '3', DB_PASSWORD: OPERATOR_SECRET });
+      expect((await model.store.releases.get(res.body.release.id))?.parameters).toMatchObject({
+        IMAGE_TAG: '3',
+        DB_PASSWORD: OPERATOR_SECRET,
+      });
       // A model that somehow echoes a secret in its question is masked too.
       const echoed = await ask(token.dana, `which tag for DSN=postgres://u:${OPERATOR_SECRET}@db`, res.body.conversationId);
       expect(echoed.body.reply).toContain('Note from the language model');
@@ -564,7 +721,10 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
         llm.enqueue({ text: 'Which environment?' });
         conversationId = (await ask(token.dana, `message number ${i}`, conversationId)).body.conversationId;
       }
-      const history = llm.requests.at(-1)!.messages.filter((m) => m.role === 'user').map((m) => m.content);
+      const history = llm.requests
+        .at(-1)!
+        .messages.filter((m) => m.role === 'user')
+        .map((m) => m.content);
       // The six newest earlier messages of the operator, then this one.
       expect(history).toEqual([6, 7, 8, 9, 10, 11, 12].map((i) => `message number ${i}`));
     });

@@ -31,8 +31,20 @@ describe.each(DIALECTS)('the Compose runtime cannot be turned against the host (
 
   beforeAll(async () => {
     await ensureTestImages();
-    srv = await startTestServer({ dialect, drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never', scratchRoot }) } });
-    expect((await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'dev', runtime: 'compose', target: { project: prefix }, applyTimeoutSeconds: 20 })).status).toBe(201);
+    srv = await startTestServer({
+      dialect,
+      drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never', scratchRoot }) },
+    });
+    expect(
+      (
+        await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+          name: 'dev',
+          runtime: 'compose',
+          target: { project: prefix },
+          applyTimeoutSeconds: 20,
+        })
+      ).status,
+    ).toBe(201);
   }, 120_000);
 
   afterAll(async () => {
@@ -55,7 +67,11 @@ describe.each(DIALECTS)('the Compose runtime cannot be turned against the host (
 `;
     // A reference to anything but a parameter is refused when drafted…
     for (const reference of ['\${DOCKER_HOST}', '\${PATH:-fallback}', '\${HOME?err}', '\${SHIPGATE_ADMIN_TOKEN}']) {
-      const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'interp', environment: 'dev', spec: { compose: `services:\n  web:\n    image: x\n    environment:\n      A: "${reference}"\n` } });
+      const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+        application: 'interp',
+        environment: 'dev',
+        spec: { compose: `services:\n  web:\n    image: x\n    environment:\n      A: "${reference}"\n` },
+      });
       expect([res.status, res.body.code], reference).toEqual([400, 'VALIDATION_FAILED']);
     }
     // …and what is left, escaped or bare, reaches the container exactly as written.
@@ -102,7 +118,16 @@ volumes:
     const p = await preview(id);
     expect(p.status, JSON.stringify(p.body)).toBe(201);
     const rules = new Set(p.body.preview.policy.violations.map((v: { ruleId: string }) => v.ruleId));
-    for (const rule of ['privileged', 'host-namespaces', 'added-capabilities', 'devices', 'unconfined-profiles', 'engine-socket', 'host-path']) expect(rules, rule).toContain(rule);
+    for (const rule of [
+      'privileged',
+      'host-namespaces',
+      'added-capabilities',
+      'devices',
+      'unconfined-profiles',
+      'engine-socket',
+      'host-path',
+    ])
+      expect(rules, rule).toContain(rule);
     const volume = p.body.preview.policy.violations.find((v: { resource: { kind: string } }) => v.resource.kind === 'Volume');
     expect(volume).toMatchObject({ ruleId: 'engine-socket', resource: { name: 'hostroot' }, path: '/driver_opts/device' });
     const apply = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${id}/apply`, { previewToken: p.body.preview.token });
@@ -110,15 +135,21 @@ volumes:
     expect(await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${prefix}-escape`])).toBe('');
   });
 
-  it("never previews or changes containers that Shipgate labelled for another environment", async () => {
+  it('never previews or changes containers that Shipgate labelled for another environment', async () => {
     const compose = 'services:\n  web:\n    image: shipgate-test/app:1\n    init: true\n    stop_grace_period: 1s\n';
     const first = await draft('dev', 'owned', compose);
     const p = await preview(first);
     await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${first}/apply`, { previewToken: p.body.preview.token });
-    await eventually(async () => ((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${first}`)).body.state === 'succeeded' ? true : null), 60_000);
+    await eventually(
+      async () => ((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${first}`)).body.state === 'succeeded' ? true : null),
+      60_000,
+    );
     // dev moves away; another environment takes the freed project name and reaches dev's running containers.
     expect((await srv.api(ADMIN_TOKEN, 'PATCH', '/api/v1/environments/dev', { target: { project: `${prefix}m` } })).status).toBe(200);
-    expect((await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'other', runtime: 'compose', target: { project: prefix } })).status).toBe(201);
+    expect(
+      (await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'other', runtime: 'compose', target: { project: prefix } }))
+        .status,
+    ).toBe(201);
     const before = await docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${prefix}-owned`]);
     const sneaky = await draft('other', 'owned', 'services:\n  web:\n    image: shipgate-test/app:2\n');
     const res = await preview(sneaky);

@@ -30,7 +30,8 @@ function failOnce(srv: TestServer, matches: (patch: ReleasePatch) => boolean): {
         });
       },
     });
-  srv.store.transaction = ((work: (tx: StoreSession) => Promise<unknown>) => original((tx) => work(wrapTx(tx)))) as typeof srv.store.transaction;
+  srv.store.transaction = ((work: (tx: StoreSession) => Promise<unknown>) =>
+    original((tx) => work(wrapTx(tx)))) as typeof srv.store.transaction;
   return { failed: () => !armed };
 }
 
@@ -42,10 +43,19 @@ describe.each(DIALECTS)('exactly once, even when the store fails (%s)', (dialect
   });
 
   async function applyStaging(image: string) {
-    expect((await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'once' } })).status).toBe(201);
-    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: `services:\n  web:\n    image: ${image}\n` } });
+    expect(
+      (await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'once' } }))
+        .status,
+    ).toBe(201);
+    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: `services:\n  web:\n    image: ${image}\n` },
+    });
     const p = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
-    expect((await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/apply`, { previewToken: p.body.preview.token })).status).toBe(202);
+    expect(
+      (await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/apply`, { previewToken: p.body.preview.token })).status,
+    ).toBe(202);
     return rel.body.id as string;
   }
 

@@ -31,7 +31,13 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
     return res;
   }
 
-  async function draft(environment: string, spec = compose(), parameters: Record<string, string> = { TAG: '1' }, token = dana, application = 'web') {
+  async function draft(
+    environment: string,
+    spec = compose(),
+    parameters: Record<string, string> = { TAG: '1' },
+    token = dana,
+    application = 'web',
+  ) {
     const res = await call(token, 'POST', '/api/v1/releases', { application, environment, spec: { compose: spec }, parameters });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { id: string };
@@ -44,23 +50,38 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
   }
 
   async function timelineTypes(id: string) {
-    return (await call(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}/timeline?limit=500`)).body.items.map((e: { type: string }) => e.type) as string[];
+    return (await call(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}/timeline?limit=500`)).body.items.map(
+      (e: { type: string }) => e.type,
+    ) as string[];
   }
 
   beforeAll(async () => {
     srv = await startTestServer({ dialect });
     const envs = [
       { name: 'staging', runtime: 'compose', target: { project: 'govstg' } },
-      { name: 'production', runtime: 'compose', target: { project: 'govprod' }, production: true, approval: { required: true, minApprovers: 1 } },
+      {
+        name: 'production',
+        runtime: 'compose',
+        target: { project: 'govprod' },
+        production: true,
+        approval: { required: true, minApprovers: 1 },
+      },
       { name: 'lab', runtime: 'compose', target: { project: 'gov-lab' }, policy: { profile: 'privileged' } },
     ];
     for (const env of envs) expect((await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', env)).status).toBe(201);
     dana = await srv.tokenFor('dana', 'deployer');
     alice = await srv.tokenFor('alice', 'approver');
     vic = await srv.tokenFor('vic', 'viewer', ['staging']);
-    const issue = async (subject: string, bindings: unknown[]) => (await call(ADMIN_TOKEN, 'POST', '/api/v1/tokens', { subject, bindings })).body.token as string;
-    eve = await issue('eve', [{ role: 'deployer', environments: ['*'] }, { role: 'approver', environments: ['*'] }]);
-    stan = await issue('stan', [{ role: 'deployer', environments: ['staging'] }, { role: 'viewer', environments: ['production'] }]);
+    const issue = async (subject: string, bindings: unknown[]) =>
+      (await call(ADMIN_TOKEN, 'POST', '/api/v1/tokens', { subject, bindings })).body.token as string;
+    eve = await issue('eve', [
+      { role: 'deployer', environments: ['*'] },
+      { role: 'approver', environments: ['*'] },
+    ]);
+    stan = await issue('stan', [
+      { role: 'deployer', environments: ['staging'] },
+      { role: 'viewer', environments: ['production'] },
+    ]);
   });
 
   afterAll(async () => {
@@ -96,26 +117,42 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
     it('lets only an admin override, with a recorded reason; a deployer override is FORBIDDEN', async () => {
       const rel = await draft('staging', compose('    privileged: true\n'));
       const p = await preview(rel.id);
-      const byDeployer = await call(dana, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token, policyOverride: { reason: 'trust me' } });
+      const byDeployer = await call(dana, 'POST', `/api/v1/releases/${rel.id}/apply`, {
+        previewToken: p.token,
+        policyOverride: { reason: 'trust me' },
+      });
       expect([byDeployer.status, byDeployer.body.code]).toEqual([403, 'FORBIDDEN']);
       for (const reason of ['', '   ']) {
-        const blank = await call(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token, policyOverride: { reason } });
+        const blank = await call(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.id}/apply`, {
+          previewToken: p.token,
+          policyOverride: { reason },
+        });
         expect(blank.status).toBeGreaterThanOrEqual(400);
         expect(blank.status).toBeLessThan(500);
       }
-      const byAdmin = await call(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token, policyOverride: { reason: 'kernel debugging, ticket OPS-12' } });
+      const byAdmin = await call(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.id}/apply`, {
+        previewToken: p.token,
+        policyOverride: { reason: 'kernel debugging, ticket OPS-12' },
+      });
       expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(202);
       const events = (await call(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.id}/timeline`)).body.items;
       const overridden = events.find((e: { type: string }) => e.type === 'policy.overridden');
-      expect(overridden).toMatchObject({ actor: { type: 'user', id: 'admin' }, data: { reason: 'kernel debugging, ticket OPS-12', violations: [{ ruleId: 'privileged' }] } });
-      await eventually(async () => ((await call(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.id}`)).body.state === 'succeeded' ? true : null));
+      expect(overridden).toMatchObject({
+        actor: { type: 'user', id: 'admin' },
+        data: { reason: 'kernel debugging, ticket OPS-12', violations: [{ ruleId: 'privileged' }] },
+      });
+      await eventually(async () =>
+        (await call(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.id}`)).body.state === 'succeeded' ? true : null,
+      );
     });
 
     it('judges a preview under the policy it was made with: a changed policy makes it stale', async () => {
       const rel = await draft('staging', compose('    volumes: ["/srv/data:/data"]\n'));
       const p = await preview(rel.id);
       expect(p.policy.violations.map((v) => v.ruleId)).toEqual(['host-path']);
-      expect((await call(ADMIN_TOKEN, 'PATCH', '/api/v1/environments/staging', { policy: { allowHostPaths: ['/srv/data'] } })).status).toBe(200);
+      expect((await call(ADMIN_TOKEN, 'PATCH', '/api/v1/environments/staging', { policy: { allowHostPaths: ['/srv/data'] } })).status).toBe(
+        200,
+      );
       const stale = await call(dana, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token });
       expect([stale.status, stale.body.reason]).toEqual([428, 'PREVIEW_STALE']);
       const again = await preview(rel.id);
@@ -125,7 +162,10 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
         const bad = await call(ADMIN_TOKEN, 'PATCH', '/api/v1/environments/staging', { policy: { allowHostPaths: [path] } });
         expect([bad.status, bad.body.code], path).toEqual([400, 'VALIDATION_FAILED']);
       }
-      const escape = await draft('staging', compose('    volumes: ["/srv/data/../../etc:/x", "/srv/database:/y", "/srv/data/link/etc:/z"]\n'));
+      const escape = await draft(
+        'staging',
+        compose('    volumes: ["/srv/data/../../etc:/x", "/srv/database:/y", "/srv/data/link/etc:/z"]\n'),
+      );
       expect((await preview(escape.id)).policy.violations.map((v) => v.ruleId)).toEqual(['host-path', 'host-path', 'host-path']);
     });
 
@@ -148,15 +188,33 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
       expect((await call(ADMIN_TOKEN, 'GET', '/api/v1/environments/clash')).status).toBe(404);
     });
 
-    it('refuses a patch onto another environment\'s target, and shared namespaces in one context', async () => {
+    it("refuses a patch onto another environment's target, and shared namespaces in one context", async () => {
       const patch = await call(ADMIN_TOKEN, 'PATCH', '/api/v1/environments/lab', { target: { project: 'govprod' } });
       expect([patch.status, patch.body.code]).toEqual([409, 'TARGET_IN_USE']);
       expect((await call(ADMIN_TOKEN, 'GET', '/api/v1/environments/lab')).body.target).toEqual({ project: 'gov-lab' });
-      expect((await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'k1', runtime: 'kubernetes', target: { namespace: 'shop' } })).status).toBe(201);
-      const same = await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'k2', runtime: 'kubernetes', target: { namespace: 'shop' } });
+      expect(
+        (await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'k1', runtime: 'kubernetes', target: { namespace: 'shop' } }))
+          .status,
+      ).toBe(201);
+      const same = await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+        name: 'k2',
+        runtime: 'kubernetes',
+        target: { namespace: 'shop' },
+      });
       expect([same.status, same.body.code]).toEqual([409, 'TARGET_IN_USE']);
-      expect((await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'k3', runtime: 'kubernetes', target: { namespace: 'shop', context: 'other-cluster' } })).status).toBe(201);
-      expect((await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'k4', runtime: 'kubernetes', target: { namespace: 'govstg' } })).status).toBe(201);
+      expect(
+        (
+          await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+            name: 'k3',
+            runtime: 'kubernetes',
+            target: { namespace: 'shop', context: 'other-cluster' },
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (await call(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'k4', runtime: 'kubernetes', target: { namespace: 'govstg' } }))
+          .status,
+      ).toBe(201);
     });
   });
 
@@ -196,7 +254,11 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
       await eventually(async () => ((await call(dana, 'GET', `/api/v1/releases/${second.id}`)).body.state === 'succeeded' ? true : null));
       const rollback = await call(dana, 'POST', `/api/v1/releases/${second.id}/rollback`, {});
       expect(rollback.status).toBe(201);
-      for (const body of [{ spec: { compose: compose('    privileged: true\n') } }, { parameters: { TAG: '666' } }, { spec: { compose: compose() }, description: 'x' }]) {
+      for (const body of [
+        { spec: { compose: compose('    privileged: true\n') } },
+        { parameters: { TAG: '666' } },
+        { spec: { compose: compose() }, description: 'x' },
+      ]) {
         const res = await call(dana, 'PATCH', `/api/v1/releases/${rollback.body.id}`, body);
         expect([res.status, res.body.code], JSON.stringify(body)).toEqual([400, 'VALIDATION_FAILED']);
       }
@@ -211,10 +273,16 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
       const submitted = await call(dana, 'POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token });
       const ticketId = submitted.body.approval.ticketId;
       const again = await preview(rel.id);
-      expect((await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body).toMatchObject({ state: 'pending_approval', approval: { ticketId, status: 'pending' } });
+      expect((await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body).toMatchObject({
+        state: 'pending_approval',
+        approval: { ticketId, status: 'pending' },
+      });
       await call(alice, 'POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' });
       const fresh = await preview(rel.id);
-      expect((await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body).toMatchObject({ state: 'approved', approval: { ticketId, status: 'approved' } });
+      expect((await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body).toMatchObject({
+        state: 'approved',
+        approval: { ticketId, status: 'approved' },
+      });
       expect(again.token).not.toBe(fresh.token);
       const applied = await call(dana, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: fresh.token });
       expect(applied.status, JSON.stringify(applied.body)).toBe(202);
@@ -225,44 +293,48 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
   });
 
   describe('access without oracles', () => {
-    it('answers a caller without read the same 403 for every release path, naming nothing of it, and writes nothing to its timeline', async () => {
-      const rel = await draft('production', compose(), { TAG: '1' }, dana, 'secret-app');
-      const p = await preview(rel.id);
-      await call(dana, 'POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token });
-      const ticketId = (await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body.approval.ticketId;
-      const before = await timelineTypes(rel.id);
-      const attempts: Array<[string, string, unknown?]> = [
-        ['GET', `/api/v1/releases/${rel.id}`],
-        ['GET', `/api/v1/releases/${rel.id}/timeline`],
-        ['GET', `/api/v1/releases/${rel.id}/diagnostics`],
-        ['GET', `/api/v1/releases/${rel.id}/stream`],
-        ['PATCH', `/api/v1/releases/${rel.id}`, { description: 'x' }],
-        ['POST', `/api/v1/releases/${rel.id}/preview`],
-        ['POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token }],
-        ['POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token }],
-        ['POST', `/api/v1/releases/${rel.id}/apply`, {}],
-        ['POST', `/api/v1/releases/${rel.id}/cancel`],
-        ['POST', `/api/v1/releases/${rel.id}/rollback`, {}],
-        ['GET', `/api/v1/approvals/${ticketId}`],
-        ['POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' }],
-        ['POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'reject', comment: 'x' }],
-        ['GET', '/api/v1/environments/production'],
-        ['POST', '/api/v1/releases', { application: 'web', environment: 'production', fromReleaseId: rel.id }],
-        ['POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: rel.id }],
-      ];
-      for (const [method, path, body] of attempts) {
-        const res = await call(vic, method, path, body);
-        expect([res.status, res.body.code], `${method} ${path}`).toEqual([403, 'FORBIDDEN']);
-        const text = JSON.stringify(res.body);
-        for (const leak of [rel.id, ticketId, 'production', 'secret-app', 'govprod']) expect(text, `${method} ${path}`).not.toContain(leak);
-      }
-      expect(await timelineTypes(rel.id)).toEqual(before);
-      expect(srv.logs.some((l) => l.includes('"security":true') && l.includes('"subject":"vic"'))).toBe(true);
-      // Whether an environment exists is no oracle either.
-      const missing = await call(vic, 'GET', '/api/v1/environments/no-such-env');
-      const real = await call(vic, 'GET', '/api/v1/environments/production');
-      expect([missing.status, missing.body.code, missing.body.detail]).toEqual([real.status, real.body.code, real.body.detail]);
-    });
+    it(
+      'answers a caller without read the same 403 for every release path, naming nothing of it, and writes nothing to its ' + 'timeline',
+      async () => {
+        const rel = await draft('production', compose(), { TAG: '1' }, dana, 'secret-app');
+        const p = await preview(rel.id);
+        await call(dana, 'POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token });
+        const ticketId = (await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body.approval.ticketId;
+        const before = await timelineTypes(rel.id);
+        const attempts: Array<[string, string, unknown?]> = [
+          ['GET', `/api/v1/releases/${rel.id}`],
+          ['GET', `/api/v1/releases/${rel.id}/timeline`],
+          ['GET', `/api/v1/releases/${rel.id}/diagnostics`],
+          ['GET', `/api/v1/releases/${rel.id}/stream`],
+          ['PATCH', `/api/v1/releases/${rel.id}`, { description: 'x' }],
+          ['POST', `/api/v1/releases/${rel.id}/preview`],
+          ['POST', `/api/v1/releases/${rel.id}/submit`, { previewToken: p.token }],
+          ['POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token }],
+          ['POST', `/api/v1/releases/${rel.id}/apply`, {}],
+          ['POST', `/api/v1/releases/${rel.id}/cancel`],
+          ['POST', `/api/v1/releases/${rel.id}/rollback`, {}],
+          ['GET', `/api/v1/approvals/${ticketId}`],
+          ['POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' }],
+          ['POST', `/api/v1/approvals/${ticketId}/decision`, { decision: 'reject', comment: 'x' }],
+          ['GET', '/api/v1/environments/production'],
+          ['POST', '/api/v1/releases', { application: 'web', environment: 'production', fromReleaseId: rel.id }],
+          ['POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: rel.id }],
+        ];
+        for (const [method, path, body] of attempts) {
+          const res = await call(vic, method, path, body);
+          expect([res.status, res.body.code], `${method} ${path}`).toEqual([403, 'FORBIDDEN']);
+          const text = JSON.stringify(res.body);
+          for (const leak of [rel.id, ticketId, 'production', 'secret-app', 'govprod'])
+            expect(text, `${method} ${path}`).not.toContain(leak);
+        }
+        expect(await timelineTypes(rel.id)).toEqual(before);
+        expect(srv.logs.some((l) => l.includes('"security":true') && l.includes('"subject":"vic"'))).toBe(true);
+        // Whether an environment exists is no oracle either.
+        const missing = await call(vic, 'GET', '/api/v1/environments/no-such-env');
+        const real = await call(vic, 'GET', '/api/v1/environments/production');
+        expect([missing.status, missing.body.code, missing.body.detail]).toEqual([real.status, real.body.code, real.body.detail]);
+      },
+    );
 
     it('still records refusals on the timeline for callers who may read it', async () => {
       const rel = await draft('production');
@@ -276,9 +348,19 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
   describe('secrets never cross a boundary', () => {
     it('masks secret parameters by name, by value, in URLs and across lines, in every response, event and log line', async () => {
       const spec = compose(`    environment:\n      DB_PASSWORD: \${PW}\n      DSN: \${DSN}\n      NOTE: "plain"\n`);
-      const rel = await draft('staging', spec, { TAG: '1', PW: RENAMED, DSN: `postgres://app:${URL_PASSWORD}@db:5432/shop`, API_TOKEN: CANARY });
+      const rel = await draft('staging', spec, {
+        TAG: '1',
+        PW: RENAMED,
+        DSN: `postgres://app:${URL_PASSWORD}@db:5432/shop`,
+        API_TOKEN: CANARY,
+      });
       const shown = (await call(dana, 'GET', `/api/v1/releases/${rel.id}`)).body;
-      expect(shown.parameters).toMatchObject({ TAG: '1', PW: '********', API_TOKEN: '********', DSN: 'postgres://app:********@db:5432/shop' });
+      expect(shown.parameters).toMatchObject({
+        TAG: '1',
+        PW: '********',
+        API_TOKEN: '********',
+        DSN: 'postgres://app:********@db:5432/shop',
+      });
       const p = await preview(rel.id);
       const stream = await openSse(`${srv.url}/api/v1/releases/${rel.id}/stream`, { authorization: `Bearer ${dana}` });
       await call(dana, 'POST', `/api/v1/releases/${rel.id}/apply`, { previewToken: p.token });
@@ -289,54 +371,93 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
       await call(dana, 'GET', `/api/v1/releases/${rel.id}/diagnostics`);
       await call(dana, 'GET', '/api/v1/releases?environment=staging');
       // YAML errors never quote the rendered source.
-      const broken = await call(dana, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: { compose: `services:\n  web:\n    image: x\n    environment: {A: "${CANARY}\n` } });
+      const broken = await call(dana, 'POST', '/api/v1/releases', {
+        application: 'web',
+        environment: 'staging',
+        spec: { compose: `services:\n  web:\n    image: x\n    environment: {A: "${CANARY}\n` },
+      });
       expect(broken.status).toBe(400);
     });
 
     it('carries no secret from another environment to a caller who may not write there', async () => {
-      const prod = await draft('production', compose('    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n'), { TAG: '1', DB_PASSWORD: CANARY });
+      const prod = await draft('production', compose('    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n'), {
+        TAG: '1',
+        DB_PASSWORD: CANARY,
+      });
       const res = await call(stan, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: prod.id });
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       expect(res.body.detail).toMatch(/unknown parameter "DB_PASSWORD"/);
-      const given = await call(stan, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: prod.id, parameters: { DB_PASSWORD: 'staging-only' } });
+      const given = await call(stan, 'POST', '/api/v1/releases', {
+        application: 'web',
+        environment: 'staging',
+        fromReleaseId: prod.id,
+        parameters: { DB_PASSWORD: 'staging-only' },
+      });
       expect(given.status).toBe(201);
       const literal = await draft('production', compose(`    environment:\n      DB_PASSWORD: ${CANARY}\n`));
-      const refused = await call(stan, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: literal.id });
+      const refused = await call(stan, 'POST', '/api/v1/releases', {
+        application: 'web',
+        environment: 'staging',
+        fromReleaseId: literal.id,
+      });
       expect([refused.status, refused.body.code]).toEqual([403, 'FORBIDDEN']);
       // With write on the source, the whole release comes along.
-      expect((await call(dana, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: prod.id })).status).toBe(201);
+      expect(
+        (await call(dana, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', fromReleaseId: prod.id })).status,
+      ).toBe(201);
     });
 
     it('masks a multi-line secret line by line (a Kubernetes Secret), wherever a line of it would show', async () => {
       const k8s = await startTestServer({ dialect, drivers: { kubernetes: new ScriptedDriver('kubernetes') } });
       try {
         await k8s.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'kube', runtime: 'kubernetes', target: { namespace: 'gov' } });
-        const manifests = `apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\nstringData:\n  key: |\n    -----BEGIN KEY-----\n    ${PEM_LINE_1}\n    ${PEM_LINE_2}\n    -----END KEY-----\n`;
-        const rel = await k8s.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'tls', environment: 'kube', spec: { manifests }, description: `rotates ${PEM_LINE_1}` });
+        const manifests =
+          `apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\nstringData:\n  key: |\n    -----BEGIN KEY-----\n    ` +
+          `${PEM_LINE_1}\n    ${PEM_LINE_2}\n    -----END KEY-----\n`;
+        const rel = await k8s.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+          application: 'tls',
+          environment: 'kube',
+          spec: { manifests },
+          description: `rotates ${PEM_LINE_1}`,
+        });
         expect(rel.status, JSON.stringify(rel.body)).toBe(201);
         const p = await k8s.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
-        seen.push(rel, p, await k8s.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.body.id}`), await k8s.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.body.id}/timeline`));
-        const text = JSON.stringify([rel.body, p.body]) + (await k8s.store.timeline.scan(0, 10_000)).map((e) => JSON.stringify(e)).join('') + k8s.logs.join('');
+        seen.push(
+          rel,
+          p,
+          await k8s.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.body.id}`),
+          await k8s.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.body.id}/timeline`),
+        );
+        const text =
+          JSON.stringify([rel.body, p.body]) +
+          (await k8s.store.timeline.scan(0, 10_000)).map((e) => JSON.stringify(e)).join('') +
+          k8s.logs.join('');
         for (const line of [PEM_LINE_1, PEM_LINE_2]) expect(text).not.toContain(line);
       } finally {
         await k8s.close();
       }
     });
 
-    it('never shows a canary in any response body, SSE frame, timeline event, webhook-ready payload or log line of this suite', async () => {
-      const timeline = await srv.store.timeline.scan(0, 100_000);
-      const events = timeline.map((e) => JSON.stringify(e)).join('\n');
-      const bodies = seen.map((r) => JSON.stringify(r.body)).join('\n');
-      // What a notification would carry: each event with the release as the API shows it.
-      const payloads: string[] = [];
-      for (const event of timeline.slice(-40)) payloads.push(JSON.stringify({ event, release: (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${event.releaseId}`)).body }));
-      for (const canary of [CANARY, URL_PASSWORD, RENAMED, PEM_LINE_1]) {
-        expect(bodies).not.toContain(canary);
-        expect(JSON.stringify(frames)).not.toContain(canary);
-        expect(events).not.toContain(canary);
-        expect(payloads.join('\n')).not.toContain(canary);
-        expect(srv.logs.join('\n')).not.toContain(canary);
-      }
-    });
+    it(
+      'never shows a canary in any response body, SSE frame, timeline event, webhook-ready payload or log line of this ' + 'suite',
+      async () => {
+        const timeline = await srv.store.timeline.scan(0, 100_000);
+        const events = timeline.map((e) => JSON.stringify(e)).join('\n');
+        const bodies = seen.map((r) => JSON.stringify(r.body)).join('\n');
+        // What a notification would carry: each event with the release as the API shows it.
+        const payloads: string[] = [];
+        for (const event of timeline.slice(-40))
+          payloads.push(
+            JSON.stringify({ event, release: (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${event.releaseId}`)).body }),
+          );
+        for (const canary of [CANARY, URL_PASSWORD, RENAMED, PEM_LINE_1]) {
+          expect(bodies).not.toContain(canary);
+          expect(JSON.stringify(frames)).not.toContain(canary);
+          expect(events).not.toContain(canary);
+          expect(payloads.join('\n')).not.toContain(canary);
+          expect(srv.logs.join('\n')).not.toContain(canary);
+        }
+      },
+    );
   });
 });

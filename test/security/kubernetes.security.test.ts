@@ -11,7 +11,10 @@ import { DIALECTS } from '../support/dialects.js';
 const pod = (spec: string, kind = 'Deployment', name = 'web') => {
   const template = `    metadata:\n      labels: {app: ${name}}\n    spec:\n${spec}`;
   if (kind === 'Job') return `apiVersion: batch/v1\nkind: Job\nmetadata: {name: ${name}}\nspec:\n  template:\n${template}`;
-  return `apiVersion: apps/v1\nkind: ${kind}\nmetadata: {name: ${name}}\nspec:\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n${template}`;
+  return (
+    `apiVersion: apps/v1\nkind: ${kind}\nmetadata: {name: ${name}}\nspec:\n  selector:\n    matchLabels: {app: ${name}}\n  ` +
+    `template:\n${template}`
+  );
 };
 const containers = (securityContext = '') => `      containers:\n        - name: main\n          image: app:1\n${securityContext}`;
 const configMap = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {v: "${value}"}\n`;
@@ -43,7 +46,13 @@ describe.each(DIALECTS)('the Kubernetes runtime cannot be turned against the clu
     const kc = new KubeConfig();
     kc.loadFromOptions(sim.kubeconfig());
     srv = await startTestServer({ dialect, drivers: { kubernetes: KubernetesDriver.create({ kubeConfig: kc }) } });
-    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'prod', runtime: 'kubernetes', target: { namespace: 'shop' }, applyTimeoutSeconds: 10, policy: { allowHostPaths: ['/srv/data'] } });
+    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+      name: 'prod',
+      runtime: 'kubernetes',
+      target: { namespace: 'shop' },
+      applyTimeoutSeconds: 10,
+      policy: { allowHostPaths: ['/srv/data'] },
+    });
   });
 
   afterAll(async () => {
@@ -53,8 +62,14 @@ describe.each(DIALECTS)('the Kubernetes runtime cannot be turned against the clu
 
   it.each([
     ['host-path', pod(`      volumes:\n        - name: h\n          hostPath: {path: /etc}\n${containers()}`)],
-    ['host-path', pod(`      volumes:\n        - name: h\n          hostPath: {path: /srv/data/../../root}\n${containers()}`, 'StatefulSet')],
-    ['engine-socket', pod(`      volumes:\n        - name: h\n          hostPath: {path: /var/run/docker.sock}\n${containers()}`, 'DaemonSet')],
+    [
+      'host-path',
+      pod(`      volumes:\n        - name: h\n          hostPath: {path: /srv/data/../../root}\n${containers()}`, 'StatefulSet'),
+    ],
+    [
+      'engine-socket',
+      pod(`      volumes:\n        - name: h\n          hostPath: {path: /var/run/docker.sock}\n${containers()}`, 'DaemonSet'),
+    ],
     ['privileged', pod(containers('          securityContext: {privileged: true}\n'), 'Job')],
     ['host-namespaces', pod(`      hostNetwork: true\n${containers()}`)],
     ['host-namespaces', pod(`      hostPID: true\n${containers()}`)],
@@ -72,7 +87,7 @@ describe.each(DIALECTS)('the Kubernetes runtime cannot be turned against the clu
     expect(applied).toEqual([]);
   });
 
-  it("never previews or changes an object Shipgate labelled for another application or environment", async () => {
+  it('never previews or changes an object Shipgate labelled for another application or environment', async () => {
     expect((await deploy('web', configMap('shared', 'from-web'))).state).toBe('succeeded');
     // Another application of the same environment reaching for web's object is refused at preview…
     const grab = await draft('api', configMap('shared', 'from-api'));
@@ -83,7 +98,9 @@ describe.each(DIALECTS)('the Kubernetes runtime cannot be turned against the clu
     const p = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${later}/preview`);
     expect(p.status).toBe(201);
     expect((await deploy('web', configMap('shared', 'from-web') + '---\n' + configMap('later', 'from-web'))).state).toBe('succeeded');
-    expect((await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${later}/apply`, { previewToken: p.body.preview.token })).status).toBe(202);
+    expect((await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${later}/apply`, { previewToken: p.body.preview.token })).status).toBe(
+      202,
+    );
     const done = await eventually(async () => {
       const r = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${later}`);
       return ['succeeded', 'failed', 'interrupted'].includes(r.body.state) ? r.body : null;

@@ -12,7 +12,11 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Issues a token through the API and returns its id and secret. */
 async function issue(srv: TestServer, subject: string, role: string, environments: string[], expiresInSeconds?: number) {
-  const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', { subject, bindings: [{ role, environments }], ...(expiresInSeconds ? { expiresInSeconds } : {}) });
+  const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', {
+    subject,
+    bindings: [{ role, environments }],
+    ...(expiresInSeconds ? { expiresInSeconds } : {}),
+  });
   expect(res.status).toBe(201);
   return { id: res.body.id as string, token: res.body.token as string };
 }
@@ -45,7 +49,11 @@ function expectRateLimited(res: { status: number; headers: Headers; body: any })
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
 }
 
-async function withServer(dialect: Dialect, options: Omit<Parameters<typeof startTestServer>[0], 'dialect'>, work: (srv: TestServer) => Promise<void>) {
+async function withServer(
+  dialect: Dialect,
+  options: Omit<Parameters<typeof startTestServer>[0], 'dialect'>,
+  work: (srv: TestServer) => Promise<void>,
+) {
   const srv = await startTestServer({ dialect, ...options });
   try {
     await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'p' } });
@@ -103,7 +111,9 @@ describe.each(DIALECTS)('release streams re-check the caller (%s)', (dialect) =>
     const authenticate = access.authenticate.bind(access);
     vi.spyOn(access, 'authenticate').mockImplementation(async (token) => {
       const found = await authenticate(token);
-      return token === nora.token ? { ...found, principal: { ...found.principal, bindings: [{ role: 'viewer', environments: ['elsewhere'] }] } } : found;
+      return token === nora.token
+        ? { ...found, principal: { ...found.principal, bindings: [{ role: 'viewer', environments: ['elsewhere'] }] } }
+        : found;
     });
     await srv.api(ADMIN_TOKEN, 'PATCH', `/api/v1/releases/${id}`, { description: 'after the narrowing' });
     const events = await stream.end(8_000);
@@ -185,12 +195,16 @@ describe.each(DIALECTS)('release stream lifetime and caps (%s)', (dialect) => {
         expect(overall.body.detail).toContain('server');
         // A refused request held no slot, and a closed stream gives its slot back.
         streams.shift()!.close();
-        const reopened = await eventually(async () => {
-          const s = await openSse(`${srv.url}/api/v1/releases/${id}/stream`, bearer(ana.token));
-          if (s.status === 200) return s;
-          expect(s.status).toBe(429);
-          return null;
-        }, 8_000, 'a free stream slot');
+        const reopened = await eventually(
+          async () => {
+            const s = await openSse(`${srv.url}/api/v1/releases/${id}/stream`, bearer(ana.token));
+            if (s.status === 200) return s;
+            expect(s.status).toBe(429);
+            return null;
+          },
+          8_000,
+          'a free stream slot',
+        );
         streams.push(reopened);
       } finally {
         streams.forEach((s) => s.close());
@@ -205,13 +219,20 @@ describe.each(DIALECTS)('rate limits around authentication (%s)', (dialect) => {
       const lookups = vi.spyOn(srv.store.tokens, 'getByHash');
       const spellings = (i: number): Record<string, string> => {
         switch (i % 7) {
-          case 0: return { authorization: `Bearer bad-${i}` };
-          case 1: return { authorization: `bearer   bad-${i}` };
-          case 2: return { authorization: `BEARER bad-${i}  ` };
-          case 3: return { authorization: 'Bearer' };
-          case 4: return {};
-          case 5: return { authorization: `Basic ${Buffer.from(`u:${i}`).toString('base64')}` };
-          default: return { authorization: `Bearer\tsgt_${'x'.repeat(40)}${i}` };
+          case 0:
+            return { authorization: `Bearer bad-${i}` };
+          case 1:
+            return { authorization: `bearer   bad-${i}` };
+          case 2:
+            return { authorization: `BEARER bad-${i}  ` };
+          case 3:
+            return { authorization: 'Bearer' };
+          case 4:
+            return {};
+          case 5:
+            return { authorization: `Basic ${Buffer.from(`u:${i}`).toString('base64')}` };
+          default:
+            return { authorization: `Bearer\tsgt_${'x'.repeat(40)}${i}` };
         }
       };
       const statuses: number[] = [];
@@ -239,15 +260,24 @@ describe.each(DIALECTS)('rate limits around authentication (%s)', (dialect) => {
   it('keys an authenticated client by its token id, however the header is spelled', async () => {
     await withServer(dialect, { rateLimitPerMinute: 6 }, async (srv) => {
       const { token } = await issue(srv, 'carl', 'viewer', ['*']);
-      const spellings = [`Bearer ${token}`, `bearer ${token}`, `BEARER   ${token}`, `Bearer\t${token}`, `bEaReR ${token}   `, `Bearer  ${token}`];
-      for (const authorization of spellings) expect((await srv.api(null, 'GET', '/api/v1/me', undefined, { authorization })).status).toBe(200);
+      const spellings = [
+        `Bearer ${token}`,
+        `bearer ${token}`,
+        `BEARER   ${token}`,
+        `Bearer\t${token}`,
+        `bEaReR ${token}   `,
+        `Bearer  ${token}`,
+      ];
+      for (const authorization of spellings)
+        expect((await srv.api(null, 'GET', '/api/v1/me', undefined, { authorization })).status).toBe(200);
       expectRateLimited(await srv.api(null, 'GET', '/api/v1/me', undefined, { authorization: `bearer ${token}` }));
       // Another token has a bucket of its own; so does the bootstrap admin token, under its stable id.
       const other = await issue(srv, 'dora', 'viewer', ['*']);
       expect((await srv.api(other.token, 'GET', '/api/v1/me')).status).toBe(200);
       const admin = [`bearer ${ADMIN_TOKEN}`, `BEARER  ${ADMIN_TOKEN}`];
       const adminStatuses: number[] = [];
-      for (let i = 0; i < 5; i++) adminStatuses.push((await srv.api(null, 'GET', '/api/v1/me', undefined, { authorization: admin[i % 2]! })).status);
+      for (let i = 0; i < 5; i++)
+        adminStatuses.push((await srv.api(null, 'GET', '/api/v1/me', undefined, { authorization: admin[i % 2]! })).status);
       // Three of the admin token's six were spent on the environment and the two tokens above.
       expect(adminStatuses).toEqual([200, 200, 200, 429, 429]);
     });
@@ -264,15 +294,26 @@ describe.each(DIALECTS)('GET /tokens (%s)', (dialect) => {
       expect(res.status).toBe(200);
       const items = res.body.items as Array<Record<string, unknown>>;
       expect(items.map((t) => t['id'])).toEqual([kept.id, gone.id]);
-      for (const item of items) expect(Object.keys(item).sort()).toEqual(['bindings', 'createdAt', 'createdBy', 'expiresAt', 'id', 'revokedAt', 'subject']);
-      expect(items[0]).toMatchObject({ subject: 'kim', bindings: [{ role: 'deployer', environments: ['staging'] }], createdBy: 'admin', revokedAt: null });
+      for (const item of items)
+        expect(Object.keys(item).sort()).toEqual(['bindings', 'createdAt', 'createdBy', 'expiresAt', 'id', 'revokedAt', 'subject']);
+      expect(items[0]).toMatchObject({
+        subject: 'kim',
+        bindings: [{ role: 'deployer', environments: ['staging'] }],
+        createdBy: 'admin',
+        revokedAt: null,
+      });
       expect(items[0]!['expiresAt']).toEqual(expect.any(String));
       expect(items[1]!['revokedAt']).toEqual(expect.any(String));
       const text = JSON.stringify(res.body);
       for (const secret of [kept.token, gone.token, ADMIN_TOKEN]) expect(text).not.toContain(secret);
       expect(text).not.toMatch(/hash|"token"/i);
 
-      for (const [role, environments] of [['viewer', ['*']], ['deployer', ['*']], ['approver', ['*']], ['admin', ['staging']]] as const) {
+      for (const [role, environments] of [
+        ['viewer', ['*']],
+        ['deployer', ['*']],
+        ['approver', ['*']],
+        ['admin', ['staging']],
+      ] as const) {
         const { token } = await issue(srv, `not-admin-${role}`, role, [...environments]);
         const refused = await srv.api(token, 'GET', '/api/v1/tokens');
         expect(refused.status).toBe(403);
@@ -287,7 +328,11 @@ describe.each(DIALECTS)('GET /tokens (%s)', (dialect) => {
   it('bounds expiresInSeconds on token creation', async () => {
     await withServer(dialect, {}, async (srv) => {
       for (const expiresInSeconds of [0, -1, 1.5, 31_536_000 * 5 + 1, 1e308]) {
-        const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', { subject: 's', bindings: [{ role: 'viewer', environments: ['*'] }], expiresInSeconds });
+        const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', {
+          subject: 's',
+          bindings: [{ role: 'viewer', environments: ['*'] }],
+          expiresInSeconds,
+        });
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('VALIDATION_FAILED');
       }
@@ -302,7 +347,13 @@ describe('the bootstrap admin token', () => {
   it('refuses to start with an admin token shorter than 24 characters, without printing it', async () => {
     const short = 'dev-admin-token-short';
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, PORT: '0', SHIPGATE_DATABASE_URL: `sqlite:${join(dir, 'shipgate.db')}`, SHIPGATE_ADMIN_TOKEN: short, SHIPGATE_RUNTIMES: 'compose' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        SHIPGATE_DATABASE_URL: `sqlite:${join(dir, 'shipgate.db')}`,
+        SHIPGATE_ADMIN_TOKEN: short,
+        SHIPGATE_RUNTIMES: 'compose',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

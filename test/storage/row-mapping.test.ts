@@ -76,8 +76,15 @@ describe.each(DIALECTS)('row mapping (%s)', (dialect) => {
 
   it('round-trips environments, lists them by name and updates all but the name', async () => {
     const before = await store.environments.get(prod);
-    expect(before).toEqual(environment(prod, { freezeWindows: before!.freezeWindows, createdAt: before!.createdAt, updatedAt: before!.updatedAt }));
-    const changed = { ...before!, production: false, policy: { profile: 'privileged' as const, allowHostPaths: ['/data'] }, updatedAt: at(1) };
+    expect(before).toEqual(
+      environment(prod, { freezeWindows: before!.freezeWindows, createdAt: before!.createdAt, updatedAt: before!.updatedAt }),
+    );
+    const changed = {
+      ...before!,
+      production: false,
+      policy: { profile: 'privileged' as const, allowHostPaths: ['/data'] },
+      updatedAt: at(1),
+    };
     await store.environments.update(changed);
     expect(await store.environments.get(prod)).toEqual(changed);
     expect((await store.environments.list()).map((e) => e.name)).toEqual([prod, qa]);
@@ -121,17 +128,20 @@ describe.each(DIALECTS)('row mapping (%s)', (dialect) => {
     const third = release(prod, { state: 'draft', description: 'keep' });
     for (const r of [first, second, third]) await store.releases.insert(r);
     const execution = { stage: 'queued' as const, attempt: 1, startedAt: at(), finishedAt: null, message: 'queued' };
-    expect(await store.releases.compareAndSet(third.id, 'draft', { state: 'applying', execution, runtimeState: { images: ['x'] } })).toBe(true);
+    expect(await store.releases.compareAndSet(third.id, 'draft', { state: 'applying', execution, runtimeState: { images: ['x'] } })).toBe(
+      true,
+    );
     expect(await store.releases.get(third.id)).toEqual({ ...third, state: 'applying', execution, runtimeState: { images: ['x'] } });
     expect(await store.releases.compareAndSet(third.id, 'applying', { runtimeState: null })).toBe(true);
     expect((await store.releases.get(third.id))?.runtimeState).toBeNull();
     expect((await store.releases.lastSucceeded('web', prod, null))?.id).toBe(second.id);
     expect((await store.releases.lastSucceeded('web', prod, second.id))?.id).toBe(first.id);
     expect(await store.releases.lastSucceeded('web', prod, first.id)).toBeNull();
-    expect((await store.releases.list({ readable: 'all', environment: prod, state: 'succeeded', application: 'web', limit: 10 })).map((x) => x.id)).toEqual([
-      second.id,
-      first.id,
-    ]);
+    expect(
+      (await store.releases.list({ readable: 'all', environment: prod, state: 'succeeded', application: 'web', limit: 10 })).map(
+        (x) => x.id,
+      ),
+    ).toEqual([second.id, first.id]);
   });
 
   it('leases: unclaimed work, renewal by its owner only, release of the lease', async () => {
@@ -158,7 +168,10 @@ describe.each(DIALECTS)('row mapping (%s)', (dialect) => {
     expect(await store.approvals.get(decided.id)).toEqual(decided);
     expect(await store.transaction((tx) => tx.approvals.get(stale.id, { lock: true }))).toEqual(stale);
     expect(await store.approvals.get(ids.newId())).toBeNull();
-    expect((await store.approvals.list({ readable: [prod], status: 'pending', limit: 10 })).map((t) => t.id)).toEqual([decided.id, stale.id]);
+    expect((await store.approvals.list({ readable: [prod], status: 'pending', limit: 10 })).map((t) => t.id)).toEqual([
+      decided.id,
+      stale.id,
+    ]);
     expect(await store.approvals.list({ readable: [qa], limit: 10 })).toEqual([]);
     expect(await store.approvals.list({ readable: [], limit: 10 })).toEqual([]);
     expect((await store.approvals.expired(at(), 10)).map((t) => t.id)).toEqual([stale.id]);
@@ -234,13 +247,29 @@ describe.each(DIALECTS)('row mapping (%s)', (dialect) => {
   });
 
   it('lists conversations newest first and round-trips messages', async () => {
-    const older = { id: ids.newId(), subject: `sam-${dialect}`, title: 'one', state: {}, version: 0, createdAt: at(-2000), updatedAt: at(-2000) };
+    const older = {
+      id: ids.newId(),
+      subject: `sam-${dialect}`,
+      title: 'one',
+      state: {},
+      version: 0,
+      createdAt: at(-2000),
+      updatedAt: at(-2000),
+    };
     const newer = { ...older, id: ids.newId(), title: 'two', createdAt: at(-1000), updatedAt: at(-1000) };
     await store.conversations.insert(older);
     await store.conversations.insert(newer);
     expect(await store.conversations.listBySubject(older.subject, 10)).toEqual([newer, older]);
     expect(await store.conversations.get(ids.newId())).toBeNull();
-    const message = { id: ids.newId(), conversationId: older.id, role: 'assistant' as const, text: 'hi', actions: [], releaseId: null, at: at() };
+    const message = {
+      id: ids.newId(),
+      conversationId: older.id,
+      role: 'assistant' as const,
+      text: 'hi',
+      actions: [],
+      releaseId: null,
+      at: at(),
+    };
     await store.conversations.addMessage(message);
     expect(await store.conversations.messages(older.id, 5)).toEqual([message]);
   });

@@ -78,7 +78,15 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
       changes: [{ action: 'create' as const, kind: 'Service', name: 'web', diff: '+' }],
       policy: {
         passed: false,
-        violations: [{ ruleId: 'privileged', severity: 'deny' as const, message: 'runs privileged', resource: { kind: 'Service', name: 'web' }, path: '/privileged' }],
+        violations: [
+          {
+            ruleId: 'privileged',
+            severity: 'deny' as const,
+            message: 'runs privileged',
+            resource: { kind: 'Service', name: 'web' },
+            path: '/privileged',
+          },
+        ],
       },
       policyDigest: 'sha256:p',
       createdBy: 'dana',
@@ -97,16 +105,18 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         store.transaction((tx) =>
-          tx.timeline.append([0, 1].map((j) => ({
-            id: ids.newId(),
-            releaseId: r.id,
-            type: 'release.updated' as const,
-            at: now(),
-            actor: { type: 'user' as const, id: `u${i}` },
-            channel: 'api' as const,
-            release: { application: 'web', environment: 'staging', runtime: 'compose' as const, kind: 'deploy' as const },
-            data: { i, j },
-          }))),
+          tx.timeline.append(
+            [0, 1].map((j) => ({
+              id: ids.newId(),
+              releaseId: r.id,
+              type: 'release.updated' as const,
+              at: now(),
+              actor: { type: 'user' as const, id: `u${i}` },
+              channel: 'api' as const,
+              release: { application: 'web', environment: 'staging', runtime: 'compose' as const, kind: 'deploy' as const },
+              data: { i, j },
+            })),
+          ),
         ),
       ),
     );
@@ -132,7 +142,9 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
   it('gives an execution lease to one claimant at a time', async () => {
     const r = release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'queued' } });
     await store.releases.insert(r);
-    const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.releases.claim(r.id, owner, new Date(Date.now() + 1000).toISOString())));
+    const claims = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((owner) => store.releases.claim(r.id, owner, new Date(Date.now() + 1000).toISOString())),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
     const owner = ['a', 'b', 'c', 'd'][claims.indexOf(true)]!;
     expect(await store.releases.renewLease(r.id, 'zz', now())).toBe(false);
@@ -178,7 +190,9 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     };
     await store.approvals.insert(ticket);
     await store.approvals.addDecision(ticket.id, { approver: 'alice', decision: 'approve', comment: '', at: now() });
-    await expect(store.approvals.addDecision(ticket.id, { approver: 'alice', decision: 'reject', comment: '', at: now() })).rejects.toThrow();
+    await expect(
+      store.approvals.addDecision(ticket.id, { approver: 'alice', decision: 'reject', comment: '', at: now() }),
+    ).rejects.toThrow();
     expect(await store.approvals.setStatus(ticket.id, 'approved', 'void', now())).toBe(false);
     expect(await store.approvals.setStatus(ticket.id, 'pending', 'approved', now())).toBe(true);
     const got = await store.approvals.get(ticket.id);
@@ -187,15 +201,40 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
 
   it('keeps conversations per user with their messages in order, and their state compare-and-set', async () => {
     const now2 = now();
-    const conversation = { id: ids.newId(), subject: 'dana', title: 'deploy web', state: { releaseId: null, proposals: [] }, version: 0, createdAt: now2, updatedAt: now2 };
+    const conversation = {
+      id: ids.newId(),
+      subject: 'dana',
+      title: 'deploy web',
+      state: { releaseId: null, proposals: [] },
+      version: 0,
+      createdAt: now2,
+      updatedAt: now2,
+    };
     await store.conversations.insert(conversation);
     await store.conversations.insert({ ...conversation, id: ids.newId(), subject: 'alice' });
-    for (const [role, text] of [['user', 'deploy web'], ['assistant', 'Drafted'], ['user', 'apply it']] as const) {
-      await store.conversations.addMessage({ id: ids.newId(), conversationId: conversation.id, role, text, actions: [{ type: 'release' }], releaseId: null, at: now() });
+    for (const [role, text] of [
+      ['user', 'deploy web'],
+      ['assistant', 'Drafted'],
+      ['user', 'apply it'],
+    ] as const) {
+      await store.conversations.addMessage({
+        id: ids.newId(),
+        conversationId: conversation.id,
+        role,
+        text,
+        actions: [{ type: 'release' }],
+        releaseId: null,
+        at: now(),
+      });
     }
-    expect(await store.conversations.compareAndSetState(conversation.id, 0, { releaseId: 'r1', proposals: [{ id: 'p' }] }, now())).toBe(true);
+    expect(await store.conversations.compareAndSetState(conversation.id, 0, { releaseId: 'r1', proposals: [{ id: 'p' }] }, now())).toBe(
+      true,
+    );
     expect(await store.conversations.compareAndSetState(conversation.id, 0, { releaseId: 'lost', proposals: [] }, now())).toBe(false);
-    expect(await store.conversations.get(conversation.id)).toMatchObject({ state: { releaseId: 'r1', proposals: [{ id: 'p' }] }, version: 1 });
+    expect(await store.conversations.get(conversation.id)).toMatchObject({
+      state: { releaseId: 'r1', proposals: [{ id: 'p' }] },
+      version: 1,
+    });
     expect((await store.conversations.messages(conversation.id, 10)).map((m) => m.text)).toEqual(['deploy web', 'Drafted', 'apply it']);
     expect((await store.conversations.messages(conversation.id, 2)).map((m) => m.text)).toEqual(['Drafted', 'apply it']);
     expect((await store.conversations.listBySubject('dana', 10)).map((c) => c.id)).toEqual([conversation.id]);

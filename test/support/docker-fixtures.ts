@@ -11,7 +11,11 @@ export const TEST_DOCKER_HOST = process.env['DOCKER_HOST'] ?? 'unix:///var/lib/s
 
 export async function docker(args: string[], options: { input?: string; cwd?: string } = {}): Promise<string> {
   if (options.input === undefined) {
-    const { stdout } = await run('docker', args, { env: { ...process.env, DOCKER_HOST: TEST_DOCKER_HOST }, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run('docker', args, {
+      env: { ...process.env, DOCKER_HOST: TEST_DOCKER_HOST },
+      cwd: options.cwd,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return stdout.trim();
   }
   return new Promise((resolve, reject) => {
@@ -48,7 +52,9 @@ export async function ensureTestImages(): Promise<void> {
         child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error('tar failed'))));
       });
       await new Promise<void>((resolve, reject) => {
-        const child = spawn('docker', ['import', '-', 'shipgate-test/busybox:base'], { env: { ...process.env, DOCKER_HOST: TEST_DOCKER_HOST } });
+        const child = spawn('docker', ['import', '-', 'shipgate-test/busybox:base'], {
+          env: { ...process.env, DOCKER_HOST: TEST_DOCKER_HOST },
+        });
         child.on('close', (code) => (code === 0 ? resolve() : reject(new Error('docker import failed'))));
         child.stdin.end(tar);
       });
@@ -62,7 +68,8 @@ export async function ensureTestImages(): Promise<void> {
     try {
       writeFileSync(
         join(dir, 'Dockerfile'),
-        `FROM shipgate-test/busybox:base\nENV APP_VERSION=${version}\nLABEL org.opencontainers.image.version=${version}\nCMD ["sh", "-c", "echo app ${version} up; exec sleep 86400"]\n`,
+        `FROM shipgate-test/busybox:base\nENV APP_VERSION=${version}\nLABEL org.opencontainers.image.version=${version}\nCMD ["sh", ` +
+          `"-c", "echo app ${version} up; exec sleep 86400"]\n`,
       );
       await run('docker', ['build', '-q', '-t', `shipgate-test/app:${version}`, dir], {
         env: { ...process.env, DOCKER_HOST: TEST_DOCKER_HOST, DOCKER_BUILDKIT: '0' },

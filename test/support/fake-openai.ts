@@ -9,7 +9,11 @@ export type ScriptedAnswer = { toolCalls: Array<{ name: string; arguments: strin
  * records every request it received. For tests only.
  */
 export class FakeOpenAi {
-  readonly requests: Array<{ model: string; messages: Array<{ role: string; content: string }>; tools: Array<{ function: { name: string } }> }> = [];
+  readonly requests: Array<{
+    model: string;
+    messages: Array<{ role: string; content: string }>;
+    tools: Array<{ function: { name: string } }>;
+  }> = [];
   private readonly script: ScriptedAnswer[] = [];
   private server: Server | null = null;
   url = '';
@@ -34,7 +38,11 @@ export class FakeOpenAi {
             ? {
                 role: 'assistant',
                 content: answer.text ?? null,
-                tool_calls: answer.toolCalls.map((c, i) => ({ id: `call_${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+                tool_calls: answer.toolCalls.map((c, i) => ({
+                  id: `call_${i}`,
+                  type: 'function',
+                  function: { name: c.name, arguments: c.arguments },
+                })),
               }
             : { role: 'assistant', content: answer.text };
         res.writeHead(200, { 'content-type': 'application/json' }).end(

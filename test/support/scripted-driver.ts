@@ -6,14 +6,7 @@ import type { RuntimeDiagnosis } from '../../src/core/diagnostics/diagnostics.js
 import type { Runtime } from '../../src/core/release/release.js';
 import { specDocuments } from '../../src/core/release/spec-render.js';
 import { MASK, composeEnvironment, looksSecret } from '../../src/core/secrets/secret-masking.js';
-import type {
-  ApplyOptions,
-  ApplyOutcome,
-  DeployTarget,
-  DeployUnit,
-  DriverPreview,
-  RuntimeDriver,
-} from '../../src/ports/runtime-driver.js';
+import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPreview, RuntimeDriver } from '../../src/ports/runtime-driver.js';
 
 /**
  * A deterministic in-process runtime for tests at the RuntimeDriver port. Never part of the product.
@@ -76,7 +69,12 @@ export class ScriptedDriver implements RuntimeDriver {
   async liveDigest(target: DeployTarget): Promise<string> {
     this.check();
     const live = this.live.get(this.key(target)) ?? new Map<string, string>();
-    return 'sha256:' + createHash('sha256').update(canonicalJson([...live.entries()].sort())).digest('hex');
+    return (
+      'sha256:' +
+      createHash('sha256')
+        .update(canonicalJson([...live.entries()].sort()))
+        .digest('hex')
+    );
   }
 
   async preview(target: DeployTarget, unit: DeployUnit): Promise<DriverPreview> {
@@ -90,7 +88,9 @@ export class ScriptedDriver implements RuntimeDriver {
       const before = live.get(name);
       const action = before === undefined ? 'create' : before === json ? 'unchanged' : 'update';
       const diff =
-        action === 'unchanged' ? '' : `${before ? `- ${canonicalJson(this.masked(JSON.parse(before)))}\n` : ''}+ ${canonicalJson(this.masked(body))}`;
+        action === 'unchanged'
+          ? ''
+          : `${before ? `- ${canonicalJson(this.masked(JSON.parse(before)))}\n` : ''}+ ${canonicalJson(this.masked(body))}`;
       changes.push({ action, kind, name, diff });
     }
     for (const name of live.keys()) if (!wanted.has(name)) changes.push({ action: 'delete', kind: 'Service', name, diff: `- ${name}` });
@@ -140,15 +140,25 @@ export class ScriptedDriver implements RuntimeDriver {
     this.check();
     const failed = this.lastFailure.get(this.key(target));
     const wanted = this.resources(unit);
-    const secretValue = [...wanted.values()]
-      .flatMap((r) => Object.entries(composeEnvironment(r.body)))
-      .find(([k]) => looksSecret(k))?.[1];
+    const secretValue = [...wanted.values()].flatMap((r) => Object.entries(composeEnvironment(r.body))).find(([k]) => looksSecret(k))?.[1];
     return {
       summary: failed ? `service ${failed} exited with code 1` : 'all services healthy',
       findings: failed
         ? [
-            { severity: 'warning', code: 'RESTARTING', resource: { kind: 'Service', name: failed }, message: 'restarted 3 times', evidence: 'restarts=3' },
-            { severity: 'error', code: 'CONTAINER_EXITED', resource: { kind: 'Service', name: failed }, message: 'exited with code 1', evidence: 'exitCode=1' },
+            {
+              severity: 'warning',
+              code: 'RESTARTING',
+              resource: { kind: 'Service', name: failed },
+              message: 'restarted 3 times',
+              evidence: 'restarts=3',
+            },
+            {
+              severity: 'error',
+              code: 'CONTAINER_EXITED',
+              resource: { kind: 'Service', name: failed },
+              message: 'exited with code 1',
+              evidence: 'exitCode=1',
+            },
           ]
         : [],
       resources: [...wanted.keys()].map((name) => ({

@@ -55,7 +55,10 @@ export async function openSse(url: string, headers: Record<string, string>): Pro
             const block = buffer.slice(0, idx);
             buffer = buffer.slice(idx + 2);
             const fields = Object.fromEntries(
-              block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+              block
+                .split('\n')
+                .filter((l) => l && !l.startsWith(':'))
+                .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
             );
             if (fields['data']) events.push({ event: fields['event'] ?? 'message', data: JSON.parse(fields['data']), id: fields['id'] });
           }

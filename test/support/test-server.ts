@@ -83,7 +83,15 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
   });
   const commandCenter = new CommandCenter(shipgate, options.interpreter ?? new RuleInterpreter());
-  const app = await buildServer({ shipgate, logger, commandCenter, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, authFailuresPerMinute: options.authFailuresPerMinute, streams: options.streams, webRoot: options.webRoot ?? null });
+  const app = await buildServer({
+    shipgate,
+    logger,
+    commandCenter,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+    authFailuresPerMinute: options.authFailuresPerMinute,
+    streams: options.streams,
+    webRoot: options.webRoot ?? null,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   if (options.startExecutor !== false) shipgate.executor.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -132,7 +140,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
 }
 
 /** Polls until `check` returns a truthy value or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

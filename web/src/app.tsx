@@ -23,24 +23,34 @@ export function App() {
   const signOut = () => {
     clearToken();
     queryClient.clear();
-    navigate('/sign-in');
+    void navigate('/sign-in');
   };
   return (
     <>
-      <a className="skip-link" href="#main">Skip to content</a>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="topbar">
-        <NavLink to="/" className="brand" aria-label="Shipgate home">Shipgate</NavLink>
+        <NavLink to="/" className="brand" aria-label="Shipgate home">
+          Shipgate
+        </NavLink>
         {me.data && (
           <nav aria-label="Main">
-            <NavLink to="/" end>Deployments</NavLink>
+            <NavLink to="/" end>
+              Deployments
+            </NavLink>
             <NavLink to="/approvals">Approvals</NavLink>
             <NavLink to="/assistant">Command center</NavLink>
           </nav>
         )}
         {me.data && (
           <div className="who">
-            <span>Signed in as <strong data-testid="subject">{me.data.subject}</strong></span>
-            <button type="button" className="button button-small" onClick={signOut}>Sign out</button>
+            <span>
+              Signed in as <strong data-testid="subject">{me.data.subject}</strong>
+            </span>
+            <button type="button" className="button button-small" onClick={signOut}>
+              Sign out
+            </button>
           </div>
         )}
       </header>
@@ -55,7 +65,14 @@ export function App() {
             <Route path="/approvals" element={<ApprovalsPage />} />
             <Route path="/assistant" element={<AssistantPage />} />
             <Route path="/assistant/:id" element={<AssistantPage />} />
-            <Route path="*" element={<p>Page not found. <NavLink to="/">Back to deployments</NavLink></p>} />
+            <Route
+              path="*"
+              element={
+                <p>
+                  Page not found. <NavLink to="/">Back to deployments</NavLink>
+                </p>
+              }
+            />
           </Routes>
         )}
       </main>

@@ -7,7 +7,10 @@ import { DNS_LABEL, MAX_PARAMETER_VALUE_LENGTH, PARAMETER_NAME } from '../../cor
 
 const closed = { additionalProperties: false } as const;
 const Name = Type.String({ minLength: 1, maxLength: DNS_LABEL.maxLength, pattern: DNS_LABEL.pattern });
-const ReleaseId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'A release id; omit for the release this conversation is about' });
+const ReleaseId = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'A release id; omit for the release this conversation is about',
+});
 const Target = {
   releaseId: Type.Optional(ReleaseId),
   application: Type.Optional(Name),
@@ -16,25 +19,47 @@ const Target = {
 
 export const ACTIONS = {
   draft_release: {
-    description: "Draft a release of an application to an environment, from the application's last release spec, with new parameters; or promote the release running in another environment.",
+    description:
+      "Draft a release of an application to an environment, from the application's last release spec, with new parameters; or promote " +
+      'the release running in another environment.',
     parameters: Type.Object(
       {
         application: Type.Optional(Name),
         environment: Type.Optional(Name),
-        parameters: Type.Optional(Type.Record(Type.String({ pattern: PARAMETER_NAME.pattern, maxLength: PARAMETER_NAME.maxLength }), Type.String({ maxLength: MAX_PARAMETER_VALUE_LENGTH }))),
+        parameters: Type.Optional(
+          Type.Record(
+            Type.String({ pattern: PARAMETER_NAME.pattern, maxLength: PARAMETER_NAME.maxLength }),
+            Type.String({ maxLength: MAX_PARAMETER_VALUE_LENGTH }),
+          ),
+        ),
         fromEnvironment: Type.Optional(Name),
         description: Type.Optional(Type.String({ maxLength: 500 })),
       },
       closed,
     ),
   },
-  preview_release: { description: 'Preview what a release would change against what runs now.', parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed) },
-  submit_release: { description: 'Submit a previewed release for approval (or mark it ready where no approval is needed).', parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed) },
-  propose_apply: { description: 'Propose applying a previewed (and, where required, approved) release. The operator must confirm.', parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed) },
-  show_status: { description: 'Show the status of a release, or of an application in an environment.', parameters: Type.Object(Target, closed) },
+  preview_release: {
+    description: 'Preview what a release would change against what runs now.',
+    parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed),
+  },
+  submit_release: {
+    description: 'Submit a previewed release for approval (or mark it ready where no approval is needed).',
+    parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed),
+  },
+  propose_apply: {
+    description: 'Propose applying a previewed (and, where required, approved) release. The operator must confirm.',
+    parameters: Type.Object({ releaseId: Type.Optional(ReleaseId) }, closed),
+  },
+  show_status: {
+    description: 'Show the status of a release, or of an application in an environment.',
+    parameters: Type.Object(Target, closed),
+  },
   show_timeline: { description: 'Show the timeline of a release.', parameters: Type.Object(Target, closed) },
   explain_failure: { description: 'Explain why a release failed, from its diagnostics.', parameters: Type.Object(Target, closed) },
-  propose_rollback: { description: 'Propose rolling an application back to its last succeeded release. The operator must confirm the apply.', parameters: Type.Object(Target, closed) },
+  propose_rollback: {
+    description: 'Propose rolling an application back to its last succeeded release. The operator must confirm the apply.',
+    parameters: Type.Object(Target, closed),
+  },
   list_approvals: { description: 'List the releases waiting for approval.', parameters: Type.Object({}, closed) },
 } as const satisfies Record<string, { description: string; parameters: TSchema }>;
 
@@ -76,7 +101,10 @@ export function checkIntent(name: string, args: unknown): Understanding {
 }
 
 /** The action set as OpenAI-compatible tool definitions. */
-export function toolDefinitions(): Array<{ type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } }> {
+export function toolDefinitions(): Array<{
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}> {
   return Object.entries(ACTIONS).map(([name, def]) => ({
     type: 'function' as const,
     function: { name, description: def.description, parameters: JSON.parse(JSON.stringify(def.parameters)) as Record<string, unknown> },

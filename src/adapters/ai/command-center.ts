@@ -57,7 +57,10 @@ export class CommandCenter {
     const caller: Caller = { principal: user.principal, channel: 'ai', conversationId: conversation.id };
     const turn = new Turn(stateOf(conversation.state));
     const recent = await conversations.messages(caller, conversation.id, HISTORY_WINDOW);
-    const history = recent.filter((m) => m.role === 'user').map((m) => m.text).slice(-HISTORY_MESSAGES);
+    const history = recent
+      .filter((m) => m.role === 'user')
+      .map((m) => m.text)
+      .slice(-HISTORY_MESSAGES);
     await conversations.addMessage(caller, conversation.id, { role: 'user', text: shown, actions: [], releaseId: turn.state.releaseId });
     return this.answer(caller, turn, secrets, async () => {
       const understanding = await this.interpreter.interpret(input.text, { ...(await this.context(caller)), history });

@@ -14,7 +14,8 @@ export interface LlmInterpreterOptions {
 
 const SYSTEM_PROMPT = [
   'You are the command interpreter of Shipgate, a release-governance control plane.',
-  'Map the operator message to exactly one tool call from the tools provided, or answer with one short question when the message is ambiguous (for example two applications could match, or no environment is named).',
+  'Map the operator message to exactly one tool call from the tools provided, or answer with one short question when the message is ' +
+    'ambiguous (for example two applications could match, or no environment is named).',
   'You cannot approve releases and must never claim to. Apply and rollback are only proposals that the operator confirms.',
   'Only use application and environment names from the lists given.',
   'Take parameter values exactly as the operator wrote them; when a value is not given exactly, ask for it instead of guessing.',
@@ -51,7 +52,8 @@ class SealedSecrets {
 
   /** Puts the secret values back into the strings of a tool call's arguments. */
   unseal(value: unknown): unknown {
-    if (typeof value === 'string') return this.placeholders.reduce((out, [placeholder, secret]) => out.split(placeholder).join(secret), value);
+    if (typeof value === 'string')
+      return this.placeholders.reduce((out, [placeholder, secret]) => out.split(placeholder).join(secret), value);
     if (Array.isArray(value)) return value.map((v) => this.unseal(v));
     if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.unseal(v)]));
     return value;
@@ -68,7 +70,12 @@ export class LlmInterpreter implements IntentInterpreter {
   private readonly client: OpenAI;
 
   constructor(private readonly options: LlmInterpreterOptions) {
-    this.client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey || 'not-needed', timeout: options.timeoutMs ?? 30_000, maxRetries: 1 });
+    this.client = new OpenAI({
+      baseURL: options.baseURL,
+      apiKey: options.apiKey || 'not-needed',
+      timeout: options.timeoutMs ?? 30_000,
+      maxRetries: 1,
+    });
   }
 
   /** Asks the model; when it cannot be reached, the embedded parser answers instead (the command center keeps working). */
@@ -90,7 +97,11 @@ export class LlmInterpreter implements IntentInterpreter {
       tool_choice: 'auto',
       messages: [
         { role: 'system', content: SYSTEM_PROMPT },
-        { role: 'system', content: `Environments: ${context.environments.join(', ') || 'none'}. Applications: ${context.applications.join(', ') || 'none'}.` },
+        {
+          role: 'system',
+          content:
+            `Environments: ${context.environments.join(', ') || 'none'}. Applications: ` + `${context.applications.join(', ') || 'none'}.`,
+        },
         ...context.history.map((h) => ({ role: 'user' as const, content: h })),
         { role: 'user', content: sealed.seal(text) },
       ],
@@ -107,7 +118,8 @@ export class LlmInterpreter implements IntentInterpreter {
       return { kind: 'refusal', text: 'The request was malformed, so I did nothing.' };
     }
     const understanding = checkIntent(call.function.name, sealed.unseal(args));
-    if (understanding.kind === 'refusal') this.options.logger.warn({ tool: call.function.name.slice(0, 64) }, 'refused a tool call outside the action set');
+    if (understanding.kind === 'refusal')
+      this.options.logger.warn({ tool: call.function.name.slice(0, 64) }, 'refused a tool call outside the action set');
     return understanding;
   }
 }

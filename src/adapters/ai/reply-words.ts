@@ -4,7 +4,8 @@ import type { ChangeSummary } from '../../core/preview/preview.js';
 
 /** What the command center can do, with examples. */
 export const HELP = [
-  'I can draft, preview, submit and propose to apply releases, show their status and timeline, explain failures and propose rollbacks. For example:',
+  'I can draft, preview, submit and propose to apply releases, show their status and timeline, explain failures and propose rollbacks. ' +
+    'For example:',
   '• “deploy web to staging with IMAGE_TAG=1.4.2” (starts from the last release of web in staging)',
   '• “promote web from staging to production”',
   '• “preview it”, “submit it”, “apply it” (you confirm before anything runs)',
@@ -15,7 +16,8 @@ export const HELP = [
 
 /** The answer when no one action could be understood. */
 export const UNCLEAR =
-  'Nothing was done: I could not tell which one action you meant. Try “deploy web to staging with IMAGE_TAG=1.4.2”, “status of web in production” or “help”.';
+  'Nothing was done: I could not tell which one action you meant. Try “deploy web to staging with IMAGE_TAG=1.4.2”, “status of web in ' +
+  'production” or “help”.';
 
 /** A release id as a reply shows it. */
 export function short(id: string): string {

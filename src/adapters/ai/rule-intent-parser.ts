@@ -34,11 +34,62 @@ const HEDGED_VALUE = /(^|[-_.])ish$/i;
 /** A word after a value that makes it approximate ("1.4 or so", "2-ish"). */
 const HEDGES = new Set(['or', 'ish', '-ish', 'something', 'maybe', 'probably', 'roughly', 'approximately', 'about', 'around']);
 const STOP_WORDS = new Set([
-  'the', 'a', 'an', 'to', 'into', 'in', 'on', 'for', 'from', 'with', 'and', 'of', 'it', 'please', 'now', 'me', 'my', 'our',
-  'release', 'version', 'app', 'application', 'service', 'environment', 'env', 'latest', 'last', 'new', 'again', 'again?',
+  'the',
+  'a',
+  'an',
+  'to',
+  'into',
+  'in',
+  'on',
+  'for',
+  'from',
+  'with',
+  'and',
+  'of',
+  'it',
+  'please',
+  'now',
+  'me',
+  'my',
+  'our',
+  'release',
+  'version',
+  'app',
+  'application',
+  'service',
+  'environment',
+  'env',
+  'latest',
+  'last',
+  'new',
+  'again',
+  'again?',
   // Words of questions about "it": never an application's name.
-  'that', 'this', 'its', 'is', 'was', 'one', 'doing', 'going', 'did', 'does', 'do', 'fail', 'failed', 'wrong', 'went', 'what', 'why', 'how',
-  'show', 'tell', 'about', 'status', 'timeline', 'history', 'events',
+  'that',
+  'this',
+  'its',
+  'is',
+  'was',
+  'one',
+  'doing',
+  'going',
+  'did',
+  'does',
+  'do',
+  'fail',
+  'failed',
+  'wrong',
+  'went',
+  'what',
+  'why',
+  'how',
+  'show',
+  'tell',
+  'about',
+  'status',
+  'timeline',
+  'history',
+  'events',
 ]);
 
 /** Words before an environment's name ("in production", "to staging"). */
@@ -86,7 +137,8 @@ function explicitParameters(text: string): Record<string, string> {
 }
 
 /** A secret named in plain words ("password hunter2", "api key: abc"), outside `NAME=value` pairs. */
-const SPOKEN_SECRET = /\b(?:[a-z0-9]+[-_])?(?:password|passwd|passphrase|secret|token|credentials?|(?:api|access|private|secret)[-_ ]key)s?\b\s*(?:(?:is|=|:)\s*)?("[^"]*"|'[^']*'|[^\s,;]+)/gi;
+const SECRET_WORD = String.raw`(?:password|passwd|passphrase|secret|token|credentials?|(?:api|access|private|secret)[-_ ]key)`;
+const SPOKEN_SECRET = new RegExp(String.raw`\b(?:[a-z0-9]+[-_])?${SECRET_WORD}s?\b\s*(?:(?:is|=|:)\s*)?("[^"]*"|'[^']*'|[^\s,;]+)`, 'gi');
 
 /** Values that follow a secret-looking word in plain words: taken as secrets to mask, never as parameters. */
 function spokenSecrets(text: string): string[] {
@@ -114,7 +166,10 @@ export function secretsInMessage(text: string): string[] {
  * @example maskMessage('deploy web with DB_PASSWORD=hunter2', ['hunter2']) // 'deploy web with DB_PASSWORD=********'
  */
 export function maskMessage(text: string, secrets: readonly string[]): string {
-  return redactText(text.replace(PARAMETER, (match, name: string) => (looksSecret(name) ? `${name}=${MASK}` : match)), secrets);
+  return redactText(
+    text.replace(PARAMETER, (match, name: string) => (looksSecret(name) ? `${name}=${MASK}` : match)),
+    secrets,
+  );
 }
 
 /** A parameter named in plain words ("image tag 3"): its words, and its value when it was given exactly. */
@@ -131,7 +186,10 @@ function parameterWords(context: ParseContext): { nouns: Set<string>; qualifiers
   for (const names of Object.values(context.parameterNames ?? {})) {
     for (const name of names) {
       if (looksSecret(name)) continue;
-      const segments = name.toLowerCase().split('_').filter((w) => w.length >= 3 && !taken.has(w));
+      const segments = name
+        .toLowerCase()
+        .split('_')
+        .filter((w) => w.length >= 3 && !taken.has(w));
       const last = segments.pop();
       if (last && name.toLowerCase().endsWith(last)) nouns.add(last);
       for (const w of segments) qualifiers.add(w);
@@ -193,9 +251,16 @@ function parameterNameOf(words: string[], known: readonly string[]): { name: str
  * The parameters of a draft: the `NAME=value` pairs exactly as written, and each plain-language one resolved to a
  * known name with its exact value. A vague value, an unknown name or two values for one name: a question instead.
  */
-function draftParameters(text: string, spoken: SpokenParameter[], known: readonly string[]): { parameters: Record<string, string> } | { question: string } {
+function draftParameters(
+  text: string,
+  spoken: SpokenParameter[],
+  known: readonly string[],
+): { parameters: Record<string, string> } | { question: string } {
   if (spokenSecrets(text).length > 0) {
-    return { question: 'Give secret values as NAME=value (for example DB_PASSWORD=…): I take secrets only that way, so that they stay masked everywhere.' };
+    return {
+      question:
+        'Give secret values as NAME=value (for example DB_PASSWORD=…): I take secrets only that way, so that they stay masked everywhere.',
+    };
   }
   const parameters = explicitParameters(text);
   for (const p of spoken) {
@@ -214,10 +279,17 @@ function draftParameters(text: string, spoken: SpokenParameter[], known: readonl
 }
 
 /** `web`, `api`… mentioned in the text: known applications first, else the word after the verb. */
-function applicationsIn(ws: string[], context: ParseContext, verbIndex: number, environments: Set<string>): { exact: string[]; loose: string[] } {
+function applicationsIn(
+  ws: string[],
+  context: ParseContext,
+  verbIndex: number,
+  environments: Set<string>,
+): { exact: string[]; loose: string[] } {
   const exact = [...new Set(ws.filter((w) => context.applications.includes(w)))];
   if (exact.length > 0) return { exact, loose: [] };
-  const candidates = ws.slice(verbIndex + 1).filter((w) => !STOP_WORDS.has(w) && !environments.has(w) && /^[a-z0-9][-a-z0-9]*$/.test(w) && environmentOf(w, context).length === 0);
+  const candidates = ws
+    .slice(verbIndex + 1)
+    .filter((w) => !STOP_WORDS.has(w) && !environments.has(w) && /^[a-z0-9][-a-z0-9]*$/.test(w) && environmentOf(w, context).length === 0);
   const first = candidates[0];
   if (!first) return { exact: [], loose: [] };
   const prefixed = context.applications.filter((a) => a.startsWith(first));
@@ -228,7 +300,8 @@ function applicationsIn(ws: string[], context: ParseContext, verbIndex: number, 
  * The embedded, model-free interpreter: a small grammar with synonyms that maps a message to one action of the
  * fixed set, or asks a question when the message is ambiguous. Deterministic, so it works offline and in CI.
  * @example parseMessage('deploy web to prod with IMAGE_TAG=1.4.2', ctx)
- *   // { kind: 'intent', intent: { action: 'draft_release', args: { application: 'web', environment: 'production', parameters: { IMAGE_TAG: '1.4.2' } } } }
+ * // { kind: 'intent', intent: { action: 'draft_release', args: { application: 'web', environment: 'production', parameters: { IMAGE_TAG:
+ * '1.4.2' } } } }
  */
 export function parseMessage(text: string, context: ParseContext): Understanding {
   const lower = text.toLowerCase();
@@ -236,7 +309,8 @@ export function parseMessage(text: string, context: ParseContext): Understanding
   const ws = words(rest);
   const releaseId = UUID.exec(text)?.[0]?.toLowerCase();
   const explicit = explicitParameters(text);
-  const parametersFor = (application: string | undefined) => draftParameters(text, spoken, (application && context.parameterNames?.[application]) || []);
+  const parametersFor = (application: string | undefined) =>
+    draftParameters(text, spoken, (application && context.parameterNames?.[application]) || []);
 
   // Environments named in the text, with the preposition before each (to/from/in/on).
   const named: Array<{ env: string; prep: string | undefined; word: string }> = [];
@@ -250,7 +324,8 @@ export function parseMessage(text: string, context: ParseContext): Understanding
     else if (unreadable) named.push({ env: unreadable, prep, word: w });
     else if (envs.length > 1 && !context.applications.includes(w)) ambiguous.push(envs);
   });
-  if (ambiguous.length > 0 && named.length === 0) return { kind: 'question', text: `Which environment do you mean: ${ambiguous[0]!.join(' or ')}?` };
+  if (ambiguous.length > 0 && named.length === 0)
+    return { kind: 'question', text: `Which environment do you mean: ${ambiguous[0]!.join(' or ')}?` };
   const envSet = new Set(named.map((n) => n.word));
   const target = (verbIndex: number): Understanding | { application?: string; environment?: string } => {
     const apps = applicationsIn(ws, context, verbIndex, envSet);
@@ -261,41 +336,61 @@ export function parseMessage(text: string, context: ParseContext): Understanding
     return { application: apps.exact[0] ?? apps.loose[0], environment: envs[0] };
   };
   const intent = (i: Intent): Understanding => ({ kind: 'intent', intent: i });
-  const verbAt = (re: RegExp) => Math.max(0, ws.findIndex((w) => re.test(w)));
+  const verbAt = (re: RegExp) =>
+    Math.max(
+      0,
+      ws.findIndex((w) => re.test(w)),
+    );
   const withTarget = (action: 'show_status' | 'show_timeline' | 'explain_failure' | 'propose_rollback', verb: RegExp): Understanding => {
     if (releaseId) return intent({ action, args: { releaseId } });
     const t = target(verbAt(verb));
     if ('kind' in t) return t;
-    return intent({ action, args: { ...(t.application ? { application: t.application } : {}), ...(t.environment ? { environment: t.environment } : {}) } });
+    return intent({
+      action,
+      args: { ...(t.application ? { application: t.application } : {}), ...(t.environment ? { environment: t.environment } : {}) },
+    });
   };
-  const onRelease = (action: 'preview_release' | 'submit_release' | 'propose_apply'): Understanding => intent({ action, args: releaseId ? { releaseId } : {} });
+  const onRelease = (action: 'preview_release' | 'submit_release' | 'propose_apply'): Understanding =>
+    intent({ action, args: releaseId ? { releaseId } : {} });
 
   if (/^\s*(help|\?|what can you do)/.test(lower)) return { kind: 'help' };
   if (/\b(approve|approved it|sign off|signoff|lgtm|bypass|skip (the )?approval|override)\b/.test(lower) && !/\bapprovals\b/.test(lower)) {
-    return { kind: 'refusal', text: 'I cannot approve releases or skip approval. Approvers decide in the Approvals queue, and I can show you what waits there.' };
+    return {
+      kind: 'refusal',
+      text: 'I cannot approve releases or skip approval. Approvers decide in the Approvals queue, and I can show you what waits there.',
+    };
   }
   if (/\b(submit|request (an )?approval|ask for approval|send (it )?(off )?for approval)\b/.test(lower)) return onRelease('submit_release');
-  if (/\b(approvals|wait(s|ing)? for (an )?approval|pending approval|awaiting approval|needs? approval|queue)\b/.test(lower)) return intent({ action: 'list_approvals', args: {} });
+  if (/\b(approvals|wait(s|ing)? for (an )?approval|pending approval|awaiting approval|needs? approval|queue)\b/.test(lower))
+    return intent({ action: 'list_approvals', args: {} });
   if (/\b(roll ?back|revert|undo)\b/.test(lower)) return withTarget('propose_rollback', /^(roll|rollback|revert|undo|back)$/);
-  if (/\b(why|what went wrong|explain|diagnos\w*|what broke|broken|crash\w*)\b/.test(lower)) return withTarget('explain_failure', /^(why|explain|diagnose|wrong)$/);
-  if (/\b(timeline|history|events|audit trail|what happened)\b/.test(lower)) return withTarget('show_timeline', /^(timeline|history|events|happened)$/);
+  if (/\b(why|what went wrong|explain|diagnos\w*|what broke|broken|crash\w*)\b/.test(lower))
+    return withTarget('explain_failure', /^(why|explain|diagnose|wrong)$/);
+  if (/\b(timeline|history|events|audit trail|what happened)\b/.test(lower))
+    return withTarget('show_timeline', /^(timeline|history|events|happened)$/);
   if (/\b(preview|diff|what (would|will) change|dry[- ]?run|plan)\b/.test(lower)) return onRelease('preview_release');
-  if (/\b(status|state of|how is|how's|what's running|what is running|progress|where is)\b/.test(lower)) return withTarget('show_status', /^(status|how|what's|running|progress|where)$/);
+  if (/\b(status|state of|how is|how's|what's running|what is running|progress|where is)\b/.test(lower))
+    return withTarget('show_status', /^(status|how|what's|running|progress|where)$/);
   if (/\bpromote\b/.test(lower)) {
     const from = named.find((n) => n.prep === 'from')?.env;
     const to = named.find((n) => n.prep === 'to' || n.prep === 'into')?.env ?? named.find((n) => n.env !== from)?.env;
     const apps = applicationsIn(ws, context, verbAt(/^promote$/), envSet);
-    if (apps.loose.length > 1 || apps.exact.length > 1) return { kind: 'question', text: `Which application do you mean: ${[...apps.exact, ...apps.loose].join(' or ')}?` };
+    if (apps.loose.length > 1 || apps.exact.length > 1)
+      return { kind: 'question', text: `Which application do you mean: ${[...apps.exact, ...apps.loose].join(' or ')}?` };
     if (!from) return { kind: 'question', text: 'Promote from which environment?' };
     if (!to) return { kind: 'question', text: 'Promote to which environment?' };
     const application = apps.exact[0] ?? apps.loose[0];
     const drafted = parametersFor(application);
     if ('question' in drafted) return { kind: 'question', text: drafted.question };
-    return intent({ action: 'draft_release', args: { ...(application ? { application } : {}), environment: to, fromEnvironment: from, parameters: drafted.parameters } });
+    return intent({
+      action: 'draft_release',
+      args: { ...(application ? { application } : {}), environment: to, fromEnvironment: from, parameters: drafted.parameters },
+    });
   }
   const deployVerb = /\b(deploy|release|ship|roll ?out|push|upgrade|bump|update)\b/;
   const applyWords = /\b(apply|go ahead|execute|do it|proceed|confirm|ship it|deploy it|roll it out|make it so)\b/;
-  if (applyWords.test(lower) && named.length === 0 && Object.keys(explicit).length === 0 && spoken.length === 0) return onRelease('propose_apply');
+  if (applyWords.test(lower) && named.length === 0 && Object.keys(explicit).length === 0 && spoken.length === 0)
+    return onRelease('propose_apply');
   if (deployVerb.test(lower)) {
     const t = target(verbAt(/^(deploy|release|ship|rollout|roll|push|upgrade|bump|update)$/));
     if ('kind' in t) return t;
@@ -303,8 +398,17 @@ export function parseMessage(text: string, context: ParseContext): Understanding
     if ('question' in drafted) return { kind: 'question', text: drafted.question };
     return intent({
       action: 'draft_release',
-      args: { ...(t.application ? { application: t.application } : {}), ...(t.environment ? { environment: t.environment } : {}), parameters: drafted.parameters },
+      args: {
+        ...(t.application ? { application: t.application } : {}),
+        ...(t.environment ? { environment: t.environment } : {}),
+        parameters: drafted.parameters,
+      },
     });
   }
-  return { kind: 'question', text: 'I did not understand that. Try “deploy web to staging with IMAGE_TAG=1.4.2”, “preview it”, “submit it”, “apply it”, “status of web in production”, “why did web fail in staging”, “roll back web in production” or “what waits for approval”.' };
+  return {
+    kind: 'question',
+    text:
+      'I did not understand that. Try “deploy web to staging with IMAGE_TAG=1.4.2”, “preview it”, “submit it”, “apply it”, “status ' +
+      'of web in production”, “why did web fail in staging”, “roll back web in production” or “what waits for approval”.',
+  };
 }

@@ -76,7 +76,9 @@ export function toShipgateError(error: FastifyError | Error): ShipgateError {
       return new ShipgateError('PAYLOAD_TOO_LARGE', 'the request body is larger than this server accepts');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ShipgateError('VALIDATION_FAILED', 'the request body is not valid JSON', { errors: [{ path: '/body', message: 'is not valid JSON' }] });
+      return new ShipgateError('VALIDATION_FAILED', 'the request body is not valid JSON', {
+        errors: [{ path: '/body', message: 'is not valid JSON' }],
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ShipgateError('VALIDATION_FAILED', fe.message, { errors: [{ path: '/body', message: fe.message }] });
@@ -84,12 +86,15 @@ export function toShipgateError(error: FastifyError | Error): ShipgateError {
       break;
   }
   if (error instanceof SyntaxError) {
-    return new ShipgateError('VALIDATION_FAILED', 'the request body is not valid JSON', { errors: [{ path: '/body', message: 'is not valid JSON' }] });
+    return new ShipgateError('VALIDATION_FAILED', 'the request body is not valid JSON', {
+      errors: [{ path: '/body', message: 'is not valid JSON' }],
+    });
   }
   if (typeof fe.statusCode === 'number') {
     if (fe.statusCode === 429) return new ShipgateError('RATE_LIMITED', fe.message);
     if (fe.statusCode === 413) return new ShipgateError('PAYLOAD_TOO_LARGE', fe.message);
-    if (fe.statusCode >= 400 && fe.statusCode < 500) return new ShipgateError('VALIDATION_FAILED', fe.message, { errors: [{ path: '/', message: fe.message }] });
+    if (fe.statusCode >= 400 && fe.statusCode < 500)
+      return new ShipgateError('VALIDATION_FAILED', fe.message, { errors: [{ path: '/', message: fe.message }] });
   }
   return new ShipgateError('INTERNAL', 'an unexpected error occurred; it was logged with this requestId');
 }
@@ -112,4 +117,3 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   if (sg.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="shipgate"');
   return reply.code(body.status).type('application/problem+json').serializer(JSON.stringify).send(body);
 }
-

@@ -60,7 +60,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     if (text.includes('\\u0000')) {
-      return done(new ShipgateError('VALIDATION_FAILED', 'NUL characters are not accepted', { errors: [{ path: '/body', message: 'contains a NUL character' }] }), undefined);
+      return done(
+        new ShipgateError('VALIDATION_FAILED', 'NUL characters are not accepted', {
+          errors: [{ path: '/body', message: 'contains a NUL character' }],
+        }),
+        undefined,
+      );
     }
     return parseJson(request, text, done);
   });
@@ -71,7 +76,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
       if ([value].flat().some((v) => typeof v === 'number' && !Number.isFinite(v))) {
         const path = `/querystring/${key}`;
-        throw new ShipgateError('VALIDATION_FAILED', `${path} must be a finite number`, { errors: [{ path, message: 'must be a finite number' }] });
+        throw new ShipgateError('VALIDATION_FAILED', `${path} must be a finite number`, {
+          errors: [{ path, message: 'must be a finite number' }],
+        });
       }
     }
   });

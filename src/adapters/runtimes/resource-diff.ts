@@ -10,7 +10,11 @@ export function readableYaml(value: unknown): string {
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, withoutNulls(v)]),
+    );
   }
   return value;
 }
@@ -21,7 +25,15 @@ function withoutNulls(value: unknown): unknown {
  */
 export function resourceDiff(name: string, before: string | null, after: string | null): string {
   if (before === after) return '';
-  const patch = createTwoFilesPatch(before === null ? '/dev/null' : `live/${name}`, after === null ? '/dev/null' : `release/${name}`, before ?? '', after ?? '', '', '', { context: 3 });
+  const patch = createTwoFilesPatch(
+    before === null ? '/dev/null' : `live/${name}`,
+    after === null ? '/dev/null' : `release/${name}`,
+    before ?? '',
+    after ?? '',
+    '',
+    '',
+    { context: 3 },
+  );
   // Drop the "Index"/"====" preamble: the file headers say enough.
   return patch
     .split('\n')

@@ -53,7 +53,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   const opened = isPostgresUrl(options.url) ? await openPostgres(options) : openSqlite(options.url);
   try {
     // Kysely looks for its own tables in every schema unless told which: another schema's would hide ours.
-    const migrator = new Migrator({ db: opened.db, provider: migrationProvider, ...(options.schema ? { migrationTableSchema: options.schema } : {}) });
+    const migrator = new Migrator({
+      db: opened.db,
+      provider: migrationProvider,
+      ...(options.schema ? { migrationTableSchema: options.schema } : {}),
+    });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
   } catch (error) {

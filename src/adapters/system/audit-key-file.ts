@@ -58,6 +58,7 @@ function readKeyFile(path: string): string {
     throw new Error(`the audit key file ${path} may be read by other users (mode ${mode.toString(8)}); run: chmod 600 ${path}`);
   }
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < AUDIT_KEY_MIN_LENGTH) throw new Error(`the audit key file ${path} holds fewer than ${AUDIT_KEY_MIN_LENGTH} characters`);
+  if (secret.length < AUDIT_KEY_MIN_LENGTH)
+    throw new Error(`the audit key file ${path} holds fewer than ${AUDIT_KEY_MIN_LENGTH} characters`);
   return secret;
 }

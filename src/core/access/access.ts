@@ -45,11 +45,12 @@ export function can(principal: Principal, permission: Permission, environment: s
   return permissionsOn(principal, environment).has(permission);
 }
 
-/** True when the principal holds `permission` on every environment (bound with `*`). Managing environments and tokens needs `admin` this way. */
+/**
+ * True when the principal holds `permission` on every environment (bound with `*`). Managing environments and tokens
+ * needs `admin` this way.
+ */
 export function canEverywhere(principal: Principal, permission: Permission): boolean {
-  return principal.bindings.some(
-    (b) => b.environments.includes(ALL_ENVIRONMENTS) && ROLE_PERMISSIONS[b.role].includes(permission),
-  );
+  return principal.bindings.some((b) => b.environments.includes(ALL_ENVIRONMENTS) && ROLE_PERMISSIONS[b.role].includes(permission));
 }
 
 /**

@@ -73,7 +73,10 @@ describe('approval policy', () => {
   });
 
   it('finds the freeze window in force', () => {
-    const windows = [{ start: '2026-11-25T11:00:00Z', end: '2026-11-25T12:00:00Z', reason: 'a' }, { start: '2026-11-25T11:30:00Z', end: '2026-11-25T13:00:00Z', reason: 'b' }];
+    const windows = [
+      { start: '2026-11-25T11:00:00Z', end: '2026-11-25T12:00:00Z', reason: 'a' },
+      { start: '2026-11-25T11:30:00Z', end: '2026-11-25T13:00:00Z', reason: 'b' },
+    ];
     expect(activeFreezeWindow(windows, now)?.reason).toBe('b');
     expect(activeFreezeWindow(windows, new Date('2026-11-25T13:00:00Z'))).toBeNull();
   });

@@ -64,12 +64,7 @@ export function isTicketExpired(ticket: ApprovalTicket, now: Date): boolean {
  * Applies one approver's decision to a ticket under its policy: distinct approvers, no self-approval unless allowed,
  * any rejection closes the ticket, `minApprovers` approvals approve it.
  */
-export function decide(
-  ticket: ApprovalTicket,
-  release: ReleaseRecord,
-  decision: ApprovalDecision,
-  now: Date,
-): DecisionOutcome {
+export function decide(ticket: ApprovalTicket, release: ReleaseRecord, decision: ApprovalDecision, now: Date): DecisionOutcome {
   if (ticket.status !== 'pending') {
     throw new ShipgateError('ALREADY_DECIDED', `the approval ticket is ${ticket.status}`, { status: ticket.status });
   }
@@ -86,8 +81,7 @@ export function decide(
     throw new ShipgateError('INVALID_STATE', 'the draft changed since approval was requested');
   }
   const approvals = ticket.decisions.filter((d) => d.decision === 'approve').length + (decision.decision === 'approve' ? 1 : 0);
-  const status: TicketStatus =
-    decision.decision === 'reject' ? 'rejected' : approvals >= ticket.minApprovers ? 'approved' : 'pending';
+  const status: TicketStatus = decision.decision === 'reject' ? 'rejected' : approvals >= ticket.minApprovers ? 'approved' : 'pending';
   return { decision, status, approvals };
 }
 

@@ -71,7 +71,10 @@ describe('the keyed timeline hash chain', () => {
     const removed = chain(5).filter((e) => e.seq !== 4);
     expect(verify(removed, 5)).toMatchObject({ ok: false, reason: 'TAMPERED', firstBrokenSeq: 4 });
     const swapped = chain(5);
-    [swapped[1], swapped[2]] = [{ ...swapped[2]!, seq: 2 }, { ...swapped[1]!, seq: 3 }];
+    [swapped[1], swapped[2]] = [
+      { ...swapped[2]!, seq: 2 },
+      { ...swapped[1]!, seq: 3 },
+    ];
     expect(verify(swapped)).toMatchObject({ ok: false, reason: 'TAMPERED', firstBrokenSeq: 2 });
     const truncated = chain(5).slice(0, 3);
     expect(verify(truncated, 5)).toEqual({ ok: false, reason: 'TRUNCATED', checked: 3, firstBrokenSeq: 4, legacyUnkeyed: 0 });
@@ -103,7 +106,13 @@ describe('the keyed timeline hash chain', () => {
     expect(verify(events, 6, anchor)).toEqual({ ok: true, checked: 6, legacyUnkeyed: 0 });
     // A tail deleted together with the head row passes on its own; only the anchor remembers how far the chain went.
     expect(verify(events.slice(0, 3), 3)).toMatchObject({ ok: true, checked: 3 });
-    expect(verify(events.slice(0, 3), 3, anchor)).toEqual({ ok: false, reason: 'TRUNCATED', checked: 3, firstBrokenSeq: 4, legacyUnkeyed: 0 });
+    expect(verify(events.slice(0, 3), 3, anchor)).toEqual({
+      ok: false,
+      reason: 'TRUNCATED',
+      checked: 3,
+      firstBrokenSeq: 4,
+      legacyUnkeyed: 0,
+    });
     expect(verify(events, 6, { seq: 5, hash: events[3]!.hash })).toMatchObject({ ok: false, reason: 'TAMPERED', firstBrokenSeq: 5 });
     // A fully unkeyed chain forged by anyone recomputing sha256 passes on its own, but not past a checkpoint.
     const legacy = chain(4, () => chainLegacy);
@@ -116,7 +125,9 @@ describe('the keyed timeline hash chain', () => {
 describe('the checkpoint payload', () => {
   it('is canonical JSON of seq, hash and at with a purpose tag, and nothing else', () => {
     const head = { seq: 3, hash: `hmac-sha256:${'a'.repeat(64)}`, at: '2026-11-25T12:00:00.000Z' };
-    expect(checkpointPayload(head)).toBe(`{"at":"2026-11-25T12:00:00.000Z","hash":"hmac-sha256:${'a'.repeat(64)}","purpose":"shipgate.audit.checkpoint.v1","seq":3}`);
+    expect(checkpointPayload(head)).toBe(
+      `{"at":"2026-11-25T12:00:00.000Z","hash":"hmac-sha256:${'a'.repeat(64)}","purpose":"shipgate.audit.checkpoint.v1","seq":3}`,
+    );
     expect(checkpointPayload({ ...head, signature: 'x', publicKey: 'y' } as typeof head)).toBe(checkpointPayload(head));
   });
 });

@@ -159,7 +159,9 @@ export class ChainVerifier {
     const reach = Math.max(headSeq, this.anchor?.seq ?? 0);
     if (this.broken === null && reach >= this.expectedSeq) this.broken = { seq: this.expectedSeq, reason: 'TRUNCATED' };
     const counts = { checked: this.checked, legacyUnkeyed: this.legacyUnkeyed };
-    return this.broken === null ? { ok: true, ...counts } : { ok: false, reason: this.broken.reason, ...counts, firstBrokenSeq: this.broken.seq };
+    return this.broken === null
+      ? { ok: true, ...counts }
+      : { ok: false, reason: this.broken.reason, ...counts, firstBrokenSeq: this.broken.seq };
   }
 
   private intact(event: TimelineEvent): boolean {

@@ -16,7 +16,9 @@ const svc = (body: string) => `services:\n  web:\n    image: app:1\n${body}`;
 
 describe('Compose input allowlist', () => {
   it('accepts a plain file and resolves merge keys and anchors before judging', () => {
-    const doc = composeDocument(`x-common: &common\n  restart: always\n  environment: {A: "1"}\nservices:\n  web:\n    <<: *common\n    image: app:1\n`);
+    const doc = composeDocument(
+      `x-common: &common\n  restart: always\n  environment: {A: "1"}\nservices:\n  web:\n    <<: *common\n    image: app:1\n`,
+    );
     expect(doc.services['web']).toEqual({ restart: 'always', environment: { A: '1' }, image: 'app:1' });
     expect(Object.keys(doc)).toEqual(['services']);
   });
@@ -47,7 +49,10 @@ describe('Compose input allowlist', () => {
     ['configs from a variable', 'configs:\n  c: {environment: HOME}\nservices:\n  web: {image: app:1}\n'],
     ['an unknown top-level key', 'services:\n  web: {image: app:1}\nmodels:\n  m: {model: x}\n'],
     ['env_file hidden behind a merge key', 'x-base: &base\n  env_file: /etc/passwd\nservices:\n  web:\n    <<: *base\n    image: app:1\n'],
-    ['build hidden behind a merge list', 'x-a: &a {build: .}\nx-b: &b {restart: always}\nservices:\n  web:\n    <<: [*b, *a]\n    image: app:1\n'],
+    [
+      'build hidden behind a merge list',
+      'x-a: &a {build: .}\nx-b: &b {restart: always}\nservices:\n  web:\n    <<: [*b, *a]\n    image: app:1\n',
+    ],
     ['a whole service from an anchor', 'x-evil: &evil {image: app:1, env_file: [/etc/passwd]}\nservices:\n  web: *evil\n'],
     ['a relative bind mount', svc('    volumes: ["./data:/data"]\n')],
     ['a home-relative bind mount', svc('    volumes: ["~/.ssh:/root/.ssh:ro"]\n')],
@@ -60,7 +65,11 @@ describe('Compose input allowlist', () => {
   });
 
   it('never lets Compose interpolate: every $ reaches Compose escaped, $$ is a literal $', () => {
-    const doc = composeDocument(svc('    command: ["echo", "$HOME", "${PATH}", "${DOCKER_HOST:-x}", "$$literal"]\n    environment:\n      A: $SHIPGATE_ADMIN_TOKEN\n'));
+    const doc = composeDocument(
+      svc(
+        '    command: ["echo", "$HOME", "${PATH}", "${DOCKER_HOST:-x}", "$$literal"]\n    environment:\n      A: $SHIPGATE_ADMIN_TOKEN\n',
+      ),
+    );
     expect(doc.services['web']!['command']).toEqual(['echo', '$HOME', '${PATH}', '${DOCKER_HOST:-x}', '$literal']);
     const text = composeCliText(doc);
     expect(text).toContain('"$$HOME"');
@@ -77,7 +86,12 @@ describe('Compose input allowlist', () => {
 
   it('refuses alias bombs as a validation failure', () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 8; i++) levels.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(9).fill(`*${'abcdefgh'[i - 1]}`).join(',')}]`);
+    for (let i = 1; i < 8; i++)
+      levels.push(
+        `${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(9)
+          .fill(`*${'abcdefgh'[i - 1]}`)
+          .join(',')}]`,
+      );
     expect(refused(`${levels.join('\n')}\nservices:\n  web: {image: app:1}\n`)).toMatch(/alias|YAML/);
   });
 });

@@ -37,18 +37,91 @@ const TOP_LEVEL_KEYS = new Set(['services', 'networks', 'volumes', 'configs', 'n
 
 /** Service keys Shipgate passes to Compose. Host-reaching ones among them are judged by the runtime policy. */
 const SERVICE_KEYS = new Set([
-  'annotations', 'attach', 'cap_add', 'cap_drop', 'cgroup', 'command', 'configs', 'cpu_count', 'cpu_percent',
-  'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpus', 'cpuset', 'depends_on',
-  'deploy', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'entrypoint', 'environment', 'expose',
-  'extends', 'extra_hosts', 'group_add', 'healthcheck', 'hostname', 'image', 'init', 'ipc', 'labels', 'links',
-  'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'mem_swappiness', 'memswap_limit', 'network_mode',
-  'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'privileged',
-  'profiles', 'pull_policy', 'read_only', 'restart', 'scale', 'security_opt', 'shm_size', 'stdin_open',
-  'stop_grace_period', 'stop_signal', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'userns_mode', 'uts',
-  'volumes', 'volumes_from', 'working_dir',
+  'annotations',
+  'attach',
+  'cap_add',
+  'cap_drop',
+  'cgroup',
+  'command',
+  'configs',
+  'cpu_count',
+  'cpu_percent',
+  'cpu_period',
+  'cpu_quota',
+  'cpu_rt_period',
+  'cpu_rt_runtime',
+  'cpu_shares',
+  'cpus',
+  'cpuset',
+  'depends_on',
+  'deploy',
+  'devices',
+  'dns',
+  'dns_opt',
+  'dns_search',
+  'domainname',
+  'entrypoint',
+  'environment',
+  'expose',
+  'extends',
+  'extra_hosts',
+  'group_add',
+  'healthcheck',
+  'hostname',
+  'image',
+  'init',
+  'ipc',
+  'labels',
+  'links',
+  'logging',
+  'mac_address',
+  'mem_limit',
+  'mem_reservation',
+  'mem_swappiness',
+  'memswap_limit',
+  'network_mode',
+  'networks',
+  'oom_kill_disable',
+  'oom_score_adj',
+  'pid',
+  'pids_limit',
+  'platform',
+  'ports',
+  'privileged',
+  'profiles',
+  'pull_policy',
+  'read_only',
+  'restart',
+  'scale',
+  'security_opt',
+  'shm_size',
+  'stdin_open',
+  'stop_grace_period',
+  'stop_signal',
+  'sysctls',
+  'tmpfs',
+  'tty',
+  'ulimits',
+  'user',
+  'userns_mode',
+  'uts',
+  'volumes',
+  'volumes_from',
+  'working_dir',
 ]);
 
-const NETWORK_KEYS = new Set(['driver', 'driver_opts', 'external', 'name', 'internal', 'attachable', 'labels', 'ipam', 'enable_ipv4', 'enable_ipv6']);
+const NETWORK_KEYS = new Set([
+  'driver',
+  'driver_opts',
+  'external',
+  'name',
+  'internal',
+  'attachable',
+  'labels',
+  'ipam',
+  'enable_ipv4',
+  'enable_ipv6',
+]);
 const VOLUME_KEYS = new Set(['driver', 'driver_opts', 'external', 'name', 'labels']);
 /** Only inline configs: `file` and `environment` would read the server's files or variables. */
 const CONFIG_KEYS = new Set(['content', 'external', 'name', 'labels']);
@@ -69,6 +142,8 @@ function mapStrings(value: unknown, map: (text: string) => string): unknown {
   return value;
 }
 
+const READS_SERVER = ' (it reads files or variables of the Shipgate server); use `content`';
+
 /** Checks a map of named entries (networks, volumes, configs) against its key allowlist. */
 function checkEntries(kind: string, value: unknown, allowed: ReadonlySet<string>, errors: FieldError[], nullable: boolean): void {
   if (value === undefined) return;
@@ -83,13 +158,20 @@ function checkEntries(kind: string, value: unknown, allowed: ReadonlySet<string>
     }
     for (const key of Object.keys(entry)) {
       if (key.startsWith('x-')) continue;
-      if (!allowed.has(key)) errors.push({ path: FIELD, message: `${kind} ${name}: \`${key}\` is not supported${key === 'file' || key === 'environment' ? ' (it reads files or variables of the Shipgate server); use `content`' : ''}` });
+      if (!allowed.has(key))
+        errors.push({
+          path: FIELD,
+          message: `${kind} ${name}: \`${key}\` is not supported${key === 'file' || key === 'environment' ? READS_SERVER : ''}`,
+        });
     }
     // A fixed name is shared by every project on the engine: Compose would reuse another project's (another
     // environment's) volume or network of that name. Compose names them per project; only an `external` one, which
     // the runtime policy judges, may name something outside the project.
     if ((kind === 'volume' || kind === 'network') && entry['name'] !== undefined && entry['external'] !== true) {
-      errors.push({ path: FIELD, message: `${kind} ${name}: \`name\` fixes a name shared by every project on the engine; Compose names ${kind}s per project` });
+      errors.push({
+        path: FIELD,
+        message: `${kind} ${name}: \`name\` fixes a name shared by every project on the engine; Compose names ${kind}s per project`,
+      });
     }
   }
 }
@@ -99,16 +181,22 @@ function checkService(name: string, service: Record<string, unknown>, errors: Fi
     if (key.startsWith('x-')) continue;
     const why = SERVER_FILE_KEYS[key];
     if (why) errors.push({ path: FIELD, message: `service ${name}: \`${key}\` is not supported: it ${why}` });
-    else if (!SERVICE_KEYS.has(key)) errors.push({ path: FIELD, message: `service ${name}: \`${key}\` is not a supported Compose service key` });
+    else if (!SERVICE_KEYS.has(key))
+      errors.push({ path: FIELD, message: `service ${name}: \`${key}\` is not a supported Compose service key` });
   }
   const ext = service['extends'];
   if (ext !== undefined && typeof ext !== 'string') {
     const spec = record(ext);
     const extra = spec ? Object.keys(spec).filter((k) => !EXTENDS_KEYS.has(k)) : ['(not a map)'];
-    if (extra.length > 0) errors.push({ path: FIELD, message: `service ${name}: \`extends\` may only name another service of this file (\`extends: { service: … }\`)` });
+    if (extra.length > 0)
+      errors.push({
+        path: FIELD,
+        message: `service ${name}: \`extends\` may only name another service of this file (\`extends: { service: … }\`)`,
+      });
   }
   const pullPolicy = service['pull_policy'];
-  if (pullPolicy === 'build') errors.push({ path: FIELD, message: `service ${name}: \`pull_policy: build\` is not supported; reference an image` });
+  if (pullPolicy === 'build')
+    errors.push({ path: FIELD, message: `service ${name}: \`pull_policy: build\` is not supported; reference an image` });
   const options = service['security_opt'];
   if (Array.isArray(options)) {
     for (const option of options) {
@@ -116,7 +204,10 @@ function checkService(name: string, service: Record<string, unknown>, errors: Fi
       if (!SECURITY_OPTIONS.has(key)) errors.push({ path: FIELD, message: `service ${name}: security_opt \`${key}\` is not supported` });
       // Any seccomp value but `unconfined` is a profile file that Compose would read from the Shipgate server.
       else if ((key === 'seccomp' || key === 'systempaths') && value !== 'unconfined') {
-        errors.push({ path: FIELD, message: `service ${name}: security_opt ${key} with a profile file is not supported (it reads files of the Shipgate server)` });
+        errors.push({
+          path: FIELD,
+          message: `service ${name}: security_opt ${key} with a profile file is not supported (it reads files of the Shipgate server)`,
+        });
       }
     }
   }
@@ -126,7 +217,12 @@ function checkService(name: string, service: Record<string, unknown>, errors: Fi
       const source = typeof volume === 'string' ? shortVolumeSource(volume) : String(record(volume)?.['source'] ?? '');
       const type = typeof volume === 'string' ? null : String(record(volume)?.['type'] ?? '');
       if ((type === null || type === 'bind') && /^(\.|~)/.test(source)) {
-        errors.push({ path: FIELD, message: `service ${name}: volume ${i + 1} binds a relative host path; use an absolute path the environment allows, or a named volume` });
+        errors.push({
+          path: FIELD,
+          message:
+            `service ${name}: volume ${i + 1} binds a relative host path; use an absolute path the environment allows, or a named ` +
+            `volume`,
+        });
       }
     });
   }
@@ -154,14 +250,19 @@ export function composeDocument(rendered: string): ComposeDocument {
     throw new ShipgateError('VALIDATION_FAILED', message, { errors: [{ path: FIELD, message }] });
   }
   const project = record(documents[0]);
-  if (!project) throw new ShipgateError('VALIDATION_FAILED', 'the Compose file must be a map', { errors: [{ path: FIELD, message: 'must be a map' }] });
+  if (!project)
+    throw new ShipgateError('VALIDATION_FAILED', 'the Compose file must be a map', { errors: [{ path: FIELD, message: 'must be a map' }] });
   for (const key of Object.keys(project)) {
     if (key.startsWith('x-') || TOP_LEVEL_KEYS.has(key)) continue;
     const why = SERVER_FILE_KEYS[key];
-    errors.push({ path: FIELD, message: why ? `\`${key}\` is not supported: it ${why}` : `\`${key}\` is not a supported Compose top-level key` });
+    errors.push({
+      path: FIELD,
+      message: why ? `\`${key}\` is not supported: it ${why}` : `\`${key}\` is not a supported Compose top-level key`,
+    });
   }
   const services = record(project['services']);
-  if (!services || Object.keys(services).length === 0) errors.push({ path: FIELD, message: 'the Compose file needs at least one service under `services`' });
+  if (!services || Object.keys(services).length === 0)
+    errors.push({ path: FIELD, message: 'the Compose file needs at least one service under `services`' });
   for (const [name, raw] of Object.entries(services ?? {})) {
     const service = raw === null ? {} : record(raw);
     if (!service) errors.push({ path: FIELD, message: `service ${name} must be a map` });
@@ -176,7 +277,10 @@ export function composeDocument(rendered: string): ComposeDocument {
   };
   for (const key of ['networks', 'volumes', 'configs'] as const) {
     const entries = record(project[key]);
-    if (entries) (doc as unknown as Record<string, unknown>)[key] = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, v === null ? null : withoutExtensions(record(v) ?? {})]));
+    if (entries)
+      (doc as unknown as Record<string, unknown>)[key] = Object.fromEntries(
+        Object.entries(entries).map(([k, v]) => [k, v === null ? null : withoutExtensions(record(v) ?? {})]),
+      );
   }
   // `$$` is Compose's escaped `$`; any other `$` stays as written (Compose never interpolates for Shipgate).
   return mapStrings(doc, (text) => text.replaceAll('$$', '$')) as ComposeDocument;

@@ -9,24 +9,31 @@ import type { Environment } from './environment.js';
 export function validateEnvironment(env: Environment): void {
   const errors: FieldError[] = [];
   if (!follows(DNS_LABEL, env.name)) errors.push({ path: '/name', message: `must be ${DNS_LABEL.description}` });
-  if (env.runtime === 'compose' && !('project' in env.target)) errors.push({ path: '/target/project', message: 'required for the compose runtime' });
-  if (env.runtime === 'kubernetes' && !('namespace' in env.target)) errors.push({ path: '/target/namespace', message: 'required for the kubernetes runtime' });
+  if (env.runtime === 'compose' && !('project' in env.target))
+    errors.push({ path: '/target/project', message: 'required for the compose runtime' });
+  if (env.runtime === 'kubernetes' && !('namespace' in env.target))
+    errors.push({ path: '/target/namespace', message: 'required for the kubernetes runtime' });
   if ('project' in env.target && !follows(COMPOSE_PROJECT, env.target.project)) {
     errors.push({ path: '/target/project', message: `must be ${COMPOSE_PROJECT.description}` });
   }
   if ('namespace' in env.target && !follows(DNS_LABEL, env.target.namespace)) {
     errors.push({ path: '/target/namespace', message: `must be a Kubernetes namespace name, ${DNS_LABEL.description}` });
   }
-  if (!Number.isInteger(env.approval.minApprovers) || env.approval.minApprovers < 1) errors.push({ path: '/approval/minApprovers', message: 'must be an integer ≥ 1' });
-  if (!Number.isInteger(env.approval.ticketTtlSeconds) || env.approval.ticketTtlSeconds < 1) errors.push({ path: '/approval/ticketTtlSeconds', message: 'must be an integer ≥ 1' });
-  if (!Number.isInteger(env.previewTtlSeconds) || env.previewTtlSeconds < 1) errors.push({ path: '/previewTtlSeconds', message: 'must be an integer ≥ 1' });
-  if (!Number.isInteger(env.applyTimeoutSeconds) || env.applyTimeoutSeconds < 1) errors.push({ path: '/applyTimeoutSeconds', message: 'must be an integer ≥ 1' });
+  if (!Number.isInteger(env.approval.minApprovers) || env.approval.minApprovers < 1)
+    errors.push({ path: '/approval/minApprovers', message: 'must be an integer ≥ 1' });
+  if (!Number.isInteger(env.approval.ticketTtlSeconds) || env.approval.ticketTtlSeconds < 1)
+    errors.push({ path: '/approval/ticketTtlSeconds', message: 'must be an integer ≥ 1' });
+  if (!Number.isInteger(env.previewTtlSeconds) || env.previewTtlSeconds < 1)
+    errors.push({ path: '/previewTtlSeconds', message: 'must be an integer ≥ 1' });
+  if (!Number.isInteger(env.applyTimeoutSeconds) || env.applyTimeoutSeconds < 1)
+    errors.push({ path: '/applyTimeoutSeconds', message: 'must be an integer ≥ 1' });
   env.freezeWindows.forEach((w, i) => {
     const start = Date.parse(w.start);
     const end = Date.parse(w.end);
     if (Number.isNaN(start)) errors.push({ path: `/freezeWindows/${i}/start`, message: 'must be an RFC 3339 date-time' });
     if (Number.isNaN(end)) errors.push({ path: `/freezeWindows/${i}/end`, message: 'must be an RFC 3339 date-time' });
-    if (!Number.isNaN(start) && !Number.isNaN(end) && end <= start) errors.push({ path: `/freezeWindows/${i}/end`, message: 'must be after start' });
+    if (!Number.isNaN(start) && !Number.isNaN(end) && end <= start)
+      errors.push({ path: `/freezeWindows/${i}/end`, message: 'must be after start' });
   });
   errors.push(...policyProblems(env.policy));
   if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
@@ -51,8 +58,12 @@ export function targetsOverlap(a: Environment, b: Environment): boolean {
 export function checkTargetFree(env: Environment, all: readonly Environment[]): void {
   const other = all.find((e) => e.name !== env.name && targetsOverlap(e, env));
   if (other) {
-    throw new ShipgateError('TARGET_IN_USE', `the target overlaps the target of environment "${other.name}"; each environment needs a target of its own`, {
-      errors: [{ path: `/target/${'project' in env.target ? 'project' : 'namespace'}`, message: 'overlaps another environment' }],
-    });
+    throw new ShipgateError(
+      'TARGET_IN_USE',
+      `the target overlaps the target of environment "${other.name}"; each environment needs a target of its own`,
+      {
+        errors: [{ path: `/target/${'project' in env.target ? 'project' : 'namespace'}`, message: 'overlaps another environment' }],
+      },
+    );
   }
 }

@@ -12,13 +12,36 @@ describe('host paths', () => {
     expect(hostPathAllowed('/srv/data', ['/srv/data'])).toBe(true);
     expect(hostPathAllowed('/srv//data/', ['/srv/data'])).toBe(true);
     expect(hostPathAllowed('/srv/data/app/logs', ['/srv/data', '/srv/data/app/logs'])).toBe(true);
-    for (const path of ['/srv/data/app/logs', '/srv/data/link/etc', '/srv/database', '/srv/data/../../etc', '/srv/data/../secret', '/srv', '/', 'srv/data', './srv/data', '']) {
+    for (const path of [
+      '/srv/data/app/logs',
+      '/srv/data/link/etc',
+      '/srv/database',
+      '/srv/data/../../etc',
+      '/srv/data/../secret',
+      '/srv',
+      '/',
+      'srv/data',
+      './srv/data',
+      '',
+    ]) {
       expect(hostPathAllowed(path, ['/srv/data']), path).toBe(false);
     }
   });
 
   it('knows the engine socket, through any spelling or parent directory', () => {
-    for (const path of ['/var/run/docker.sock', '/run/docker.sock', '/var/run/', '/var/run', '/run', '/var', '/', '//var//run/docker.sock', '/srv/data/../../var/run/docker.sock', '/run/containerd/containerd.sock', '/home/u/.docker/run/docker.sock']) {
+    for (const path of [
+      '/var/run/docker.sock',
+      '/run/docker.sock',
+      '/var/run/',
+      '/var/run',
+      '/run',
+      '/var',
+      '/',
+      '//var//run/docker.sock',
+      '/srv/data/../../var/run/docker.sock',
+      '/run/containerd/containerd.sock',
+      '/home/u/.docker/run/docker.sock',
+    ]) {
       expect(reachesEngineSocket(path), path).toBe(true);
     }
     expect(reachesEngineSocket('/srv/data')).toBe(false);
@@ -59,11 +82,17 @@ describe('the baseline profile on Compose (normalized and short syntax alike)', 
   });
 
   it('refuses named volumes and networks that reach the host', () => {
-    expect(rulesHit('compose', [{ kind: 'Volume', name: 'etc', spec: { driver: 'local', driver_opts: { type: 'none', o: 'bind', device: '/etc' } } }])).toContain('host-path');
+    expect(
+      rulesHit('compose', [
+        { kind: 'Volume', name: 'etc', spec: { driver: 'local', driver_opts: { type: 'none', o: 'bind', device: '/etc' } } },
+      ]),
+    ).toContain('host-path');
     expect(rulesHit('compose', [{ kind: 'Network', name: 'h', spec: { external: true, name: 'host' } }])).toContain('host-namespaces');
     expect(rulesHit('compose', [{ kind: 'Network', name: 'host', spec: { external: true } }])).toContain('host-namespaces');
     for (const driver of ['macvlan', 'ipvlan']) {
-      expect(rulesHit('compose', [{ kind: 'Network', name: 'lan', spec: { driver, driver_opts: { parent: 'eth0' } } }]), driver).toContain('host-namespaces');
+      expect(rulesHit('compose', [{ kind: 'Network', name: 'lan', spec: { driver, driver_opts: { parent: 'eth0' } } }]), driver).toContain(
+        'host-namespaces',
+      );
     }
     expect(rulesHit('compose', [{ kind: 'Network', name: 'back', spec: { driver: 'bridge', internal: true } }])).toEqual([]);
   });
@@ -88,32 +117,54 @@ describe('the baseline profile on Compose (normalized and short syntax alike)', 
     expect(result.passed).toBe(false);
     expect(result.violations).toEqual(
       expect.arrayContaining([
-        { ruleId: 'privileged', severity: 'deny', message: 'runs privileged', resource: { kind: 'Service', name: 'web' }, path: '/privileged' },
+        {
+          ruleId: 'privileged',
+          severity: 'deny',
+          message: 'runs privileged',
+          resource: { kind: 'Service', name: 'web' },
+          path: '/privileged',
+        },
         expect.objectContaining({ ruleId: 'engine-socket', path: '/volumes/0' }),
       ]),
     );
-    expect(evaluatePolicy({ profile: 'privileged', allowHostPaths: [] }, baselineRules('compose'), [bad])).toEqual({ passed: true, violations: [] });
+    expect(evaluatePolicy({ profile: 'privileged', allowHostPaths: [] }, baselineRules('compose'), [bad])).toEqual({
+      passed: true,
+      violations: [],
+    });
   });
 });
 
 const deployment = (pod: Record<string, unknown>, annotations: Record<string, string> = {}): PolicyResource => ({
   kind: 'Deployment',
   name: 'web',
-  spec: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { metadata: { annotations }, spec: { containers: [{ name: 'app', image: 'app:1' }], ...pod } } } },
+  spec: {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: { template: { metadata: { annotations }, spec: { containers: [{ name: 'app', image: 'app:1' }], ...pod } } },
+  },
 });
 const container = (securityContext: Record<string, unknown>) => ({ containers: [{ name: 'app', image: 'app:1', securityContext }] });
 
 describe('the baseline profile on Kubernetes (pod specs found by shape, in any kind)', () => {
   it.each([
     ['a hostPath outside allowHostPaths', { volumes: [{ name: 'h', hostPath: { path: '/etc' } }] }, 'host-path'],
-    ['the Docker socket by hostPath', { volumes: [{ name: 'h', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }] }, 'engine-socket'],
+    [
+      'the Docker socket by hostPath',
+      { volumes: [{ name: 'h', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }] },
+      'engine-socket',
+    ],
     ['hostNetwork', { hostNetwork: true }, 'host-namespaces'],
     ['hostPID', { hostPID: true }, 'host-namespaces'],
     ['hostIPC', { hostIPC: true }, 'host-namespaces'],
     ['a host process', container({ windowsOptions: { hostProcess: true } }), 'host-namespaces'],
     ['a privileged container', container({ privileged: true }), 'privileged'],
     ['a privileged init container', { initContainers: [{ name: 'i', image: 'x', securityContext: { privileged: true } }] }, 'privileged'],
-    ['a privileged ephemeral container', { ephemeralContainers: [{ name: 'e', image: 'x', securityContext: { privileged: true } }] }, 'privileged'],
+    [
+      'a privileged ephemeral container',
+      { ephemeralContainers: [{ name: 'e', image: 'x', securityContext: { privileged: true } }] },
+      'privileged',
+    ],
     ['an added capability', container({ capabilities: { add: ['NET_ADMIN'] } }), 'added-capabilities'],
     ['privilege escalation', container({ allowPrivilegeEscalation: true }), 'privilege-escalation'],
     ['pod seccomp unconfined', { securityContext: { seccompProfile: { type: 'Unconfined' } } }, 'unconfined-profiles'],
@@ -124,33 +175,64 @@ describe('the baseline profile on Kubernetes (pod specs found by shape, in any k
   });
 
   it('finds pod specs in Pods, CronJobs and custom resources, and AppArmor annotations', () => {
-    const pod: PolicyResource = { kind: 'Pod', name: 'p', spec: { kind: 'Pod', metadata: { name: 'p' }, spec: { hostNetwork: true, containers: [{ name: 'a', image: 'x' }] } } };
+    const pod: PolicyResource = {
+      kind: 'Pod',
+      name: 'p',
+      spec: { kind: 'Pod', metadata: { name: 'p' }, spec: { hostNetwork: true, containers: [{ name: 'a', image: 'x' }] } },
+    };
     const cron: PolicyResource = {
       kind: 'CronJob',
       name: 'c',
-      spec: { kind: 'CronJob', spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'a', image: 'x', securityContext: { privileged: true } }] } } } } } },
+      spec: {
+        kind: 'CronJob',
+        spec: {
+          jobTemplate: { spec: { template: { spec: { containers: [{ name: 'a', image: 'x', securityContext: { privileged: true } }] } } } },
+        },
+      },
     };
-    const custom: PolicyResource = { kind: 'Rollout', name: 'r', spec: { kind: 'Rollout', spec: { template: { spec: { hostPID: true, containers: [{ name: 'a', image: 'x' }] } } } } };
+    const custom: PolicyResource = {
+      kind: 'Rollout',
+      name: 'r',
+      spec: { kind: 'Rollout', spec: { template: { spec: { hostPID: true, containers: [{ name: 'a', image: 'x' }] } } } },
+    };
     expect(rulesHit('kubernetes', [pod])).toContain('host-namespaces');
     expect(rulesHit('kubernetes', [cron])).toContain('privileged');
     expect(rulesHit('kubernetes', [custom])).toContain('host-namespaces');
-    expect(rulesHit('kubernetes', [deployment({}, { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' })])).toContain('unconfined-profiles');
+    expect(rulesHit('kubernetes', [deployment({}, { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' })])).toContain(
+      'unconfined-profiles',
+    );
   });
 
   it('refuses grants of API permissions and changes to quotas and limits in the namespace', () => {
-    for (const [apiVersion, kind] of [['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['v1', 'ResourceQuota'], ['v1', 'LimitRange']]) {
+    for (const [apiVersion, kind] of [
+      ['rbac.authorization.k8s.io/v1', 'Role'],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
+      ['v1', 'ResourceQuota'],
+      ['v1', 'LimitRange'],
+    ]) {
       expect(rulesHit('kubernetes', [{ kind: kind!, name: 'x', spec: { apiVersion, kind } }]), kind).toEqual(['namespace-guardrails']);
     }
     expect(rulesHit('kubernetes', [{ kind: 'ConfigMap', name: 'x', spec: { apiVersion: 'v1', kind: 'ConfigMap' } }])).toEqual([]);
   });
 
   it('refuses cluster-scoped kinds as discovery names them, and lets a restricted pod through', () => {
-    expect(rulesHit('kubernetes', [{ kind: 'ClusterRoleBinding', name: 'x', spec: {}, clusterScoped: true }])).toEqual(['cluster-scoped-kind']);
+    expect(rulesHit('kubernetes', [{ kind: 'ClusterRoleBinding', name: 'x', spec: {}, clusterScoped: true }])).toEqual([
+      'cluster-scoped-kind',
+    ]);
     expect(rulesHit('kubernetes', [{ kind: 'Widget', name: 'x', spec: {}, clusterScoped: true }])).toEqual(['cluster-scoped-kind']);
     const restricted = deployment({
-      volumes: [{ name: 'd', hostPath: { path: '/srv/data' } }, { name: 'c', configMap: { name: 'x' } }],
+      volumes: [
+        { name: 'd', hostPath: { path: '/srv/data' } },
+        { name: 'c', configMap: { name: 'x' } },
+      ],
       securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{ name: 'app', image: 'x', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } }],
+      containers: [
+        {
+          name: 'app',
+          image: 'x',
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+        },
+      ],
     });
     expect(evaluatePolicy(baseline, baselineRules('kubernetes'), [restricted])).toEqual({ passed: true, violations: [] });
   });

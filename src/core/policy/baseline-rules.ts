@@ -66,7 +66,8 @@ function composeMounts(resource: PolicyResource): HostMount[] {
       if (!v || typeof v['source'] !== 'string') return;
       // Whatever a bind's source looks like (absolute, relative, a Windows drive), the engine reads it on the host:
       // anything but an allowed absolute path is refused.
-      if (v['type'] === 'bind' || (v['type'] === undefined && /^[/.~]/.test(v['source']))) mounts.push({ path: v['source'], at: `/volumes/${i}/source` });
+      if (v['type'] === 'bind' || (v['type'] === undefined && /^[/.~]/.test(v['source'])))
+        mounts.push({ path: v['source'], at: `/volumes/${i}/source` });
     });
   }
   if (resource.kind === 'Volume') mounts.push(...localVolumeMounts(resource.spec));
@@ -89,8 +90,12 @@ function localVolumeMounts(spec: Json): HostMount[] {
   if (driver !== undefined && driver !== null && driver !== 'local') return [];
   const opts = record(spec['driver_opts']);
   if (!opts) return [];
-  const type = String(opts['type'] ?? '').trim().toLowerCase();
-  const options = String(opts['o'] ?? '').split(',').map((o) => o.trim());
+  const type = String(opts['type'] ?? '')
+    .trim()
+    .toLowerCase();
+  const options = String(opts['o'] ?? '')
+    .split(',')
+    .map((o) => o.trim());
   const mounts: HostMount[] = [];
   const device = opts['device'];
   // `bind`/`rbind` mount `device` from the host; `move` moves a host mount there.
@@ -161,17 +166,20 @@ const COMPOSE_RULES: readonly PolicyRule[] = [
   {
     id: 'host-namespaces',
     severity: 'deny',
-    description: "shares the host's (or another container's) network, PID, IPC, user, UTS or cgroup namespace, or joins a network outside the project",
+    description:
+      "shares the host's (or another container's) network, PID, IPC, user, UTS or cgroup namespace, or joins a network outside the project",
     check: (resource) => {
       if (resource.kind === 'Network') {
         const name = String(resource.spec['name'] ?? resource.name);
-        if (resource.spec['driver'] === 'host' || (resource.spec['external'] && name === 'host')) return [{ message: "joins the host's network", path: '/driver' }];
+        if (resource.spec['driver'] === 'host' || (resource.spec['external'] && name === 'host'))
+          return [{ message: "joins the host's network", path: '/driver' }];
         // macvlan and ipvlan put containers straight on the host's physical network, beside the host itself.
         if (typeof resource.spec['driver'] === 'string' && HOST_LINK_DRIVERS.has(resource.spec['driver'])) {
           return [{ message: `the ${resource.spec['driver']} driver puts containers on the host's own network link`, path: '/driver' }];
         }
         // An external network is another project's (another environment's) or one made outside Shipgate.
-        if (resource.spec['external'] && !PROJECT_NEUTRAL_NETWORKS.has(name)) return [{ message: `joins network ${name}, which is outside the project`, path: '/external' }];
+        if (resource.spec['external'] && !PROJECT_NEUTRAL_NETWORKS.has(name))
+          return [{ message: `joins network ${name}, which is outside the project`, path: '/external' }];
         return [];
       }
       if (resource.kind !== 'Service') return [];
@@ -200,15 +208,22 @@ const COMPOSE_RULES: readonly PolicyRule[] = [
     reserved.forEach((_d, i) => findings.push({ message: 'reserves host devices', path: `/deploy/resources/reservations/devices/${i}` }));
     return findings;
   }),
-  service({ id: 'unconfined-profiles', severity: 'deny', description: 'turns off seccomp, AppArmor or SELinux confinement, or sets unsafe kernel parameters' }, (spec) => [
-    ...list(spec['security_opt'])
-      .map((option, i) => ({ option: String(option), i }))
-      .filter(({ option }) => unconfinedOption(option))
-      .map(({ option, i }) => ({ message: `security_opt ${option} loosens the container's confinement`, path: `/security_opt/${i}` })),
-    ...sysctlNames(spec['sysctls'])
-      .filter((name) => !safeSysctl(name))
-      .map((name) => ({ message: `sets kernel parameter ${name}, which is not in the safe set`, path: `/sysctls/${name}` })),
-  ]),
+  service(
+    {
+      id: 'unconfined-profiles',
+      severity: 'deny',
+      description: 'turns off seccomp, AppArmor or SELinux confinement, or sets unsafe kernel parameters',
+    },
+    (spec) => [
+      ...list(spec['security_opt'])
+        .map((option, i) => ({ option: String(option), i }))
+        .filter(({ option }) => unconfinedOption(option))
+        .map(({ option, i }) => ({ message: `security_opt ${option} loosens the container's confinement`, path: `/security_opt/${i}` })),
+      ...sysctlNames(spec['sysctls'])
+        .filter((name) => !safeSysctl(name))
+        .map((name) => ({ message: `sets kernel parameter ${name}, which is not in the safe set`, path: `/sysctls/${name}` })),
+    ],
+  ),
   {
     id: 'foreign-volumes',
     severity: 'deny',
@@ -216,7 +231,14 @@ const COMPOSE_RULES: readonly PolicyRule[] = [
     check: (resource) => {
       if (resource.kind === 'Volume') {
         // An external volume is another project's (another environment's data) or one made outside Shipgate.
-        return resource.spec['external'] ? [{ message: `uses external volume ${String(resource.spec['name'] ?? resource.name)}, which is outside the project`, path: '/external' }] : [];
+        return resource.spec['external']
+          ? [
+              {
+                message: `uses external volume ${String(resource.spec['name'] ?? resource.name)}, which is outside the project`,
+                path: '/external',
+              },
+            ]
+          : [];
       }
       if (resource.kind !== 'Service') return [];
       return list(resource.spec['volumes_from'])
@@ -287,19 +309,25 @@ const SAFE_SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'cont
 
 function unconfinedProfile(context: Json, at: string): RuleFinding[] {
   const findings: RuleFinding[] = [];
-  if (record(context['seccompProfile'])?.['type'] === 'Unconfined') findings.push({ message: 'runs without a seccomp profile', path: `${at}/seccompProfile/type` });
-  if (record(context['appArmorProfile'])?.['type'] === 'Unconfined') findings.push({ message: 'runs without an AppArmor profile', path: `${at}/appArmorProfile/type` });
-  if (context['procMount'] !== undefined && context['procMount'] !== 'Default') findings.push({ message: 'unmasks /proc', path: `${at}/procMount` });
+  if (record(context['seccompProfile'])?.['type'] === 'Unconfined')
+    findings.push({ message: 'runs without a seccomp profile', path: `${at}/seccompProfile/type` });
+  if (record(context['appArmorProfile'])?.['type'] === 'Unconfined')
+    findings.push({ message: 'runs without an AppArmor profile', path: `${at}/appArmorProfile/type` });
+  if (context['procMount'] !== undefined && context['procMount'] !== 'Default')
+    findings.push({ message: 'unmasks /proc', path: `${at}/procMount` });
   const selinux = record(context['seLinuxOptions']);
   if (selinux) {
-    if (!SAFE_SELINUX_TYPES.has(String(selinux['type'] ?? ''))) findings.push({ message: `runs as SELinux type ${String(selinux['type'])}`, path: `${at}/seLinuxOptions/type` });
+    if (!SAFE_SELINUX_TYPES.has(String(selinux['type'] ?? '')))
+      findings.push({ message: `runs as SELinux type ${String(selinux['type'])}`, path: `${at}/seLinuxOptions/type` });
     for (const field of ['user', 'role'] as const) {
-      if (selinux[field] !== undefined && selinux[field] !== '') findings.push({ message: `sets the SELinux ${field}`, path: `${at}/seLinuxOptions/${field}` });
+      if (selinux[field] !== undefined && selinux[field] !== '')
+        findings.push({ message: `sets the SELinux ${field}`, path: `${at}/seLinuxOptions/${field}` });
     }
   }
   list(context['sysctls']).forEach((sysctl, i) => {
     const name = String(record(sysctl)?.['name'] ?? '');
-    if (!safeSysctl(name)) findings.push({ message: `sets kernel parameter ${name}, which is not in the safe set`, path: `${at}/sysctls/${i}` });
+    if (!safeSysctl(name))
+      findings.push({ message: `sets kernel parameter ${name}, which is not in the safe set`, path: `${at}/sysctls/${i}` });
   });
   return findings;
 }
@@ -324,14 +352,18 @@ const KUBERNETES_RULES: readonly PolicyRule[] = [
         .map(({ at }) => ({ message: 'runs as a host process', path: `${at}/windowsOptions/hostProcess` })),
     ],
   },
-  perSecurityContext({ id: 'added-capabilities', severity: 'deny', description: 'adds Linux capabilities beyond NET_BIND_SERVICE' }, (sc, at) =>
-    list(record(sc['capabilities'])?.['add'])
-      .map((cap, i) => ({ cap: capabilityName(cap), i }))
-      .filter(({ cap }) => !ALLOWED_ADDED_CAPABILITIES.has(cap))
-      .map(({ cap, i }) => ({ message: `adds capability ${cap}`, path: `${at}/capabilities/add/${i}` })),
+  perSecurityContext(
+    { id: 'added-capabilities', severity: 'deny', description: 'adds Linux capabilities beyond NET_BIND_SERVICE' },
+    (sc, at) =>
+      list(record(sc['capabilities'])?.['add'])
+        .map((cap, i) => ({ cap: capabilityName(cap), i }))
+        .filter(({ cap }) => !ALLOWED_ADDED_CAPABILITIES.has(cap))
+        .map(({ cap, i }) => ({ message: `adds capability ${cap}`, path: `${at}/capabilities/add/${i}` })),
   ),
-  perSecurityContext({ id: 'privilege-escalation', severity: 'deny', description: 'allows privilege escalation (allowPrivilegeEscalation: true)' }, (sc, at) =>
-    sc['allowPrivilegeEscalation'] === true ? [{ message: 'allows privilege escalation', path: `${at}/allowPrivilegeEscalation` }] : [],
+  perSecurityContext(
+    { id: 'privilege-escalation', severity: 'deny', description: 'allows privilege escalation (allowPrivilegeEscalation: true)' },
+    (sc, at) =>
+      sc['allowPrivilegeEscalation'] === true ? [{ message: 'allows privilege escalation', path: `${at}/allowPrivilegeEscalation` }] : [],
   ),
   {
     id: 'unconfined-profiles',
@@ -341,7 +373,11 @@ const KUBERNETES_RULES: readonly PolicyRule[] = [
       ...securityContexts(resource).flatMap(({ sc, at }) => unconfinedProfile(sc, at)),
       ...mapsOf(resource.spec).flatMap(({ map, at }) =>
         Object.entries(record(map['annotations']) ?? {})
-          .filter(([k, v]) => /^(container\.apparmor\.security\.beta\.kubernetes\.io\/|seccomp\.security\.alpha\.kubernetes\.io\/)/.test(k) && String(v).includes('unconfined'))
+          .filter(
+            ([k, v]) =>
+              /^(container\.apparmor\.security\.beta\.kubernetes\.io\/|seccomp\.security\.alpha\.kubernetes\.io\/)/.test(k) &&
+              String(v).includes('unconfined'),
+          )
           .map(([k]) => ({ message: `annotation ${k} turns confinement off`, path: `${at}/annotations` })),
       ),
     ],
@@ -350,12 +386,17 @@ const KUBERNETES_RULES: readonly PolicyRule[] = [
     id: 'cluster-scoped-kind',
     severity: 'deny',
     description: "creates a cluster-scoped object (per the API server's discovery), outside the environment's namespace",
-    check: (resource) => (resource.clusterScoped ? [{ message: `${resource.kind} is cluster-scoped: it reaches beyond the environment's namespace`, path: '/kind' }] : []),
+    check: (resource) =>
+      resource.clusterScoped
+        ? [{ message: `${resource.kind} is cluster-scoped: it reaches beyond the environment's namespace`, path: '/kind' }]
+        : [],
   },
   {
     id: 'namespace-guardrails',
     severity: 'deny',
-    description: "grants API permissions (Role, RoleBinding) or changes the namespace's quotas and limits: a pod given such a role could create what the policy refuses, straight through the API",
+    description:
+      "grants API permissions (Role, RoleBinding) or changes the namespace's quotas and limits: a pod given such a role could create " +
+      'what the policy refuses, straight through the API',
     check: (resource) => {
       const group = String(resource.spec['apiVersion'] ?? '').split('/')[0];
       const rbac = group === 'rbac.authorization.k8s.io' && (resource.kind === 'Role' || resource.kind === 'RoleBinding');

@@ -66,13 +66,23 @@ export interface PolicyRule {
  * Runs every rule over every resource. With the `privileged` profile the built-in rules are off.
  * @example evaluatePolicy(env.policy, rules, resources).passed
  */
-export function evaluatePolicy(policy: EnvironmentPolicy, rules: readonly PolicyRule[], resources: readonly PolicyResource[]): PolicyResult {
+export function evaluatePolicy(
+  policy: EnvironmentPolicy,
+  rules: readonly PolicyRule[],
+  resources: readonly PolicyResource[],
+): PolicyResult {
   const active = policy.profile === 'privileged' ? [] : rules;
   const violations: PolicyViolation[] = [];
   for (const resource of resources) {
     for (const rule of active) {
       for (const finding of rule.check(resource, { policy })) {
-        violations.push({ ruleId: rule.id, severity: rule.severity, message: finding.message, resource: { kind: resource.kind, name: resource.name }, path: finding.path });
+        violations.push({
+          ruleId: rule.id,
+          severity: rule.severity,
+          message: finding.message,
+          resource: { kind: resource.kind, name: resource.name },
+          path: finding.path,
+        });
       }
     }
   }
@@ -102,7 +112,16 @@ export function hostPathAllowed(path: string, allowed: readonly string[]): boole
 }
 
 /** Where Docker engines listen; binding one of these (or a directory holding one) hands over the engine. */
-const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/var/run/docker', '/run/docker', '/var/run/containerd', '/run/containerd', '/run/podman', '/var/run/podman'];
+const DOCKER_SOCKETS = [
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/var/run/docker',
+  '/run/docker',
+  '/var/run/containerd',
+  '/run/containerd',
+  '/run/podman',
+  '/var/run/podman',
+];
 
 /** True when a host path is a Docker/containerd socket or a directory that contains one. */
 export function reachesEngineSocket(path: string): boolean {
@@ -125,7 +144,8 @@ export function policyProblems(policy: EnvironmentPolicy): Array<{ path: string;
   const problems: Array<{ path: string; message: string }> = [];
   policy.allowHostPaths.forEach((path, i) => {
     const normal = normalHostPath(path);
-    if (!normal || normal !== path) problems.push({ path: `/policy/allowHostPaths/${i}`, message: 'must be an absolute, normalized path (no "..", no trailing "/")' });
+    if (!normal || normal !== path)
+      problems.push({ path: `/policy/allowHostPaths/${i}`, message: 'must be an absolute, normalized path (no "..", no trailing "/")' });
   });
   return problems;
 }

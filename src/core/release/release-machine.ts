@@ -61,9 +61,13 @@ export const ROLLBACK_TARGET_STATES: readonly ReleaseState[] = ['succeeded', 'ro
 /** Refuses a release that cannot be rolled back (`INVALID_STATE`). */
 export function checkRollbackSource(source: Pick<ReleaseRecord, 'state'>): void {
   if (!ROLLBACK_SOURCE_STATES.includes(source.state)) {
-    throw new ShipgateError('INVALID_STATE', `release is in state "${source.state}"; only a succeeded, failed or interrupted release can be rolled back`, {
-      state: source.state,
-    });
+    throw new ShipgateError(
+      'INVALID_STATE',
+      `release is in state "${source.state}"; only a succeeded, failed or interrupted release can be rolled back`,
+      {
+        state: source.state,
+      },
+    );
   }
 }
 
@@ -71,16 +75,23 @@ export function checkRollbackSource(source: Pick<ReleaseRecord, 'state'>): void 
  * Refuses a rollback target that is not an earlier success of the same application in the same environment: a
  * rollback restores what ran there, never what ran elsewhere.
  */
-export function checkRollbackTarget(source: Pick<ReleaseRecord, 'id' | 'application' | 'environment'>, target: Pick<ReleaseRecord, 'id' | 'application' | 'environment' | 'state'>): void {
+export function checkRollbackTarget(
+  source: Pick<ReleaseRecord, 'id' | 'application' | 'environment'>,
+  target: Pick<ReleaseRecord, 'id' | 'application' | 'environment' | 'state'>,
+): void {
   if (target.application !== source.application || target.environment !== source.environment) {
     throw new ShipgateError('VALIDATION_FAILED', 'the rollback target must be a release of the same application and environment', {
       errors: [{ path: '/toReleaseId', message: 'must be of the same application and environment' }],
     });
   }
   if (target.id === source.id || !ROLLBACK_TARGET_STATES.includes(target.state)) {
-    throw new ShipgateError('INVALID_STATE', `the rollback target is in state "${target.state}"; it must be an earlier release that succeeded`, {
-      state: target.state,
-    });
+    throw new ShipgateError(
+      'INVALID_STATE',
+      `the rollback target is in state "${target.state}"; it must be an earlier release that succeeded`,
+      {
+        state: target.state,
+      },
+    );
   }
 }
 

@@ -11,7 +11,6 @@ export function specText(spec: ReleaseSpec): string {
   return 'manifests' in spec ? spec.manifests : spec.compose;
 }
 
-
 /**
  * Substitutes `${NAME}` references with parameters; `$${NAME}` stays as a literal `${NAME}`.
  * An unknown reference, a malformed parameter name or YAML that does not parse is `VALIDATION_FAILED`.
@@ -82,7 +81,8 @@ export function specDocumentsOf(rendered: string, field = '/spec'): unknown[] {
   } catch (error) {
     if (error instanceof ShipgateError) throw error;
     // The parser's own limits (alias count, recursion depth) surface as plain errors: refuse the document.
-    const what = error instanceof RangeError ? 'the document is nested too deeply' : 'the document expands too many aliases or could not be read';
+    const what =
+      error instanceof RangeError ? 'the document is nested too deeply' : 'the document expands too many aliases or could not be read';
     return fail(`YAML: ${what}`);
   }
   return values.filter((value) => value !== null && value !== undefined);

@@ -4,7 +4,9 @@ import { MASK, maskParameters, redactDeep, redactText, secretValuesOf, withoutSe
 
 describe('secret masking', () => {
   it('finds Compose, Kubernetes and parameter secrets', () => {
-    const compose = 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: hunter22\n      LOG_LEVEL: debug\n  api:\n    environment:\n      - API_TOKEN=tok-123456\n';
+    const compose =
+      'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: hunter22\n      LOG_LEVEL: debug\n  api:\n    environment:\n      - ' +
+      'API_TOKEN=tok-123456\n';
     expect(secretValuesOf(compose, { DB_KEY: 'keyvalue', TAG: '1.2.3' }).sort()).toEqual(['hunter22', 'keyvalue', 'tok-123456']);
     const k8s = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  password: aHVudGVyMjI=\nstringData:\n  other: plain-secret\n';
     expect(secretValuesOf(k8s, {})).toEqual(expect.arrayContaining(['aHVudGVyMjI=', 'hunter22', 'plain-secret']));
@@ -20,7 +22,11 @@ describe('secret masking', () => {
     const compose = 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: renamed-canary\n      DSN: postgres://app:pw@db:5432/x\n';
     const secrets = secretValuesOf(compose, { PW: 'renamed-canary', HOOK: 'https://tok-abc123@hooks.example/x' });
     expect(secrets).toEqual(expect.arrayContaining(['renamed-canary', 'tok-abc123']));
-    expect(maskParameters({ PW: 'renamed-canary', DSN: 'postgres://app:pw@db/x', TAG: '1' }, secrets)).toEqual({ PW: MASK, DSN: `postgres://app:${MASK}@db/x`, TAG: '1' });
+    expect(maskParameters({ PW: 'renamed-canary', DSN: 'postgres://app:pw@db/x', TAG: '1' }, secrets)).toEqual({
+      PW: MASK,
+      DSN: `postgres://app:${MASK}@db/x`,
+      TAG: '1',
+    });
     for (const url of ['redis://:s3@cache:6379', 'amqp://u:p@mq', 'HTTPS://User:Pass@Host/path', 'git+ssh://x:y@h']) {
       expect(redactText(`connect ${url} now`, [])).not.toMatch(/:(s3|p|Pass|y)@/);
     }

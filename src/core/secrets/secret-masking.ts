@@ -18,7 +18,11 @@ export function looksSecret(name: string): boolean {
  * used where names are free-form (command flags, shell assignments, URL query parameters, labels, ConfigMap keys),
  * so that `--auth-mode` or `--key-file` do not count.
  */
-const SECRET_SUFFIX = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API[_.-]?KEY|ACCESS[_.-]?KEY|PRIVATE[_.-]?KEY|SECRET[_.-]?KEY|CREDENTIALS?|AUTH|SIG|SIGNATURE)$/i;
+const SECRET_SUFFIX = new RegExp(
+  String.raw`(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API[_.-]?KEY|ACCESS[_.-]?KEY|PRIVATE[_.-]?KEY|SECRET[_.-]?KEY` +
+    '|CREDENTIALS?|AUTH|SIG|SIGNATURE)$',
+  'i',
+);
 
 /** `name=value` inside a text: a flag (`--db-password=x`, `-Dx.password=y`), a shell assignment or a URL query parameter. */
 const ASSIGNMENT = /(?:^|[\s"'&?;,(])-{0,2}([A-Za-z_][A-Za-z0-9_.-]*)=("[^"]*"|'[^']*'|[^\s"'&;,)#]+)/g;
@@ -49,7 +53,8 @@ function flagArguments(values: readonly unknown[]): string[] {
   values.forEach((v, i) => {
     const flag = typeof v === 'string' ? /^-{1,2}([A-Za-z0-9_.-]+)$/.exec(v) : null;
     const next = values[i + 1];
-    if (flag && SECRET_SUFFIX.test(flag[1] ?? '') && typeof next === 'string' && !next.startsWith('-') && plausibleSecret(next)) found.push(next);
+    if (flag && SECRET_SUFFIX.test(flag[1] ?? '') && typeof next === 'string' && !next.startsWith('-') && plausibleSecret(next))
+      found.push(next);
   });
   return found;
 }

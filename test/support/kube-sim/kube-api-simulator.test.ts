@@ -6,7 +6,12 @@ import { KubeApiSimulator } from './kube-api-simulator.js';
 describe('the Kubernetes API-server simulator', () => {
   const sim = new KubeApiSimulator({ token: 't0k3n' });
   let api: KubernetesObjectApi;
-  const cm = (data: Record<string, string>): KubernetesObject & { data: Record<string, string> } => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' }, data });
+  const cm = (data: Record<string, string>): KubernetesObject & { data: Record<string, string> } => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg', namespace: 'ns' },
+    data,
+  });
 
   beforeAll(async () => {
     await sim.start();
@@ -30,7 +35,13 @@ describe('the Kubernetes API-server simulator', () => {
   it('answers 404 NotFound as a Status', async () => {
     const f = await failure(api.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nope', namespace: 'ns' } }));
     expect(f.code).toBe(404);
-    expect(f.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'configmaps "nope" not found' });
+    expect(f.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'NotFound',
+      code: 404,
+      message: 'configmaps "nope" not found',
+    });
   });
 
   it('keeps resourceVersion for an unchanged apply and bumps it for a change; dry runs store nothing', async () => {
@@ -54,7 +65,9 @@ describe('the Kubernetes API-server simulator', () => {
   it('refuses a request without the bearer token', async () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({ ...sim.kubeconfig(), users: [{ name: 'shipgate', token: 'wrong' }] });
-    const f = await failure(KubernetesObjectApi.makeApiClient(kc).read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' } }));
+    const f = await failure(
+      KubernetesObjectApi.makeApiClient(kc).read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' } }),
+    );
     expect(f.code).toBe(401);
   });
 });

@@ -74,7 +74,13 @@ export class KubeApiSimulator {
   /** Controller bookkeeping kept off the objects, by uid. */
   private readonly rolloutStart = new Map<string, number>();
   private readonly podTicks = new Map<string, number>();
-  private readonly watchers = new Set<{ kind: string; namespace: string | undefined; selector: Array<[string, '=' | '!=', string]>; fields: Array<[string, '=' | '!=', string]>; send: (type: string, o: Obj) => void }>();
+  private readonly watchers = new Set<{
+    kind: string;
+    namespace: string | undefined;
+    selector: Array<[string, '=' | '!=', string]>;
+    fields: Array<[string, '=' | '!=', string]>;
+    send: (type: string, o: Obj) => void;
+  }>();
   private rv = 1000;
   private server: Server | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -162,7 +168,12 @@ export class KubeApiSimulator {
   }
 
   private stamp(o: Obj): Obj {
-    o['metadata'] = { ...o['metadata'], uid: randomUUID(), creationTimestamp: new Date().toISOString(), resourceVersion: String(++this.rv) };
+    o['metadata'] = {
+      ...o['metadata'],
+      uid: randomUUID(),
+      creationTimestamp: new Date().toISOString(),
+      resourceVersion: String(++this.rv),
+    };
     return o;
   }
 
@@ -205,7 +216,17 @@ export class KubeApiSimulator {
     if (path === '/api') return { body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] } };
     if (path === '/apis') {
       const groups = [...new Set(TYPES.filter((t) => t.group).map((t) => t.group))];
-      return { body: { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' } })) } };
+      return {
+        body: {
+          kind: 'APIGroupList',
+          apiVersion: 'v1',
+          groups: groups.map((g) => ({
+            name: g,
+            versions: [{ groupVersion: `${g}/v1`, version: 'v1' }],
+            preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' },
+          })),
+        },
+      };
     }
     if (path === '/version') return { body: { major: '1', minor: '31', gitVersion: 'v1.31.0-shipgate-sim' } };
     const discovery = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
@@ -219,7 +240,13 @@ export class KubeApiSimulator {
           kind: 'APIResourceList',
           apiVersion: 'v1',
           groupVersion: group ? `${group}/${version}` : version,
-          resources: resources.map((t) => ({ name: t.resource, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] })),
+          resources: resources.map((t) => ({
+            name: t.resource,
+            singularName: t.kind.toLowerCase(),
+            namespaced: t.namespaced,
+            kind: t.kind,
+            verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+          })),
         },
       };
     }
@@ -242,7 +269,8 @@ export class KubeApiSimulator {
     const type = TYPES.find((t) => t.group === group && t.version === version && t.resource === resource);
     if (!type) throw new HttpError(status(404, 'NotFound', `the server could not find the requested resource (${resource})`));
     if (type.namespaced && namespace && !this.objects.has(this.key(TYPES[0]!, undefined, namespace))) {
-      if (method === 'PATCH') throw new HttpError(status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
+      if (method === 'PATCH')
+        throw new HttpError(status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
     }
     if (m[7] === 'log') return this.podLog(namespace!, name!, url.searchParams);
     switch (method) {
@@ -268,9 +296,15 @@ export class KubeApiSimulator {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const send = (eventType: string, o: Obj) => res.write(`${JSON.stringify({ type: eventType, object: clone(o) })}\n`);
-    const watcher = { kind: type.kind, namespace: m[4], selector: parseSelector(url.searchParams.get('labelSelector') ?? ''), fields: parseSelector(url.searchParams.get('fieldSelector') ?? ''), send };
+    const watcher = {
+      kind: type.kind,
+      namespace: m[4],
+      selector: parseSelector(url.searchParams.get('labelSelector') ?? ''),
+      fields: parseSelector(url.searchParams.get('fieldSelector') ?? ''),
+      send,
+    };
     if (!url.searchParams.get('resourceVersion')) {
-      for (const o of (this.list(type, m[4], url.searchParams)['items'] as Obj[])) send('ADDED', o);
+      for (const o of this.list(type, m[4], url.searchParams)['items'] as Obj[]) send('ADDED', o);
     }
     this.watchers.add(watcher);
     const end = () => {
@@ -284,7 +318,14 @@ export class KubeApiSimulator {
 
   private read(type: ResourceType, namespace: string | undefined, name: string): Obj {
     const o = this.objects.get(this.key(type, namespace, name));
-    if (!o) throw new HttpError(status(404, 'NotFound', `${type.resource}${type.group ? `.${type.group}` : ''} "${name}" not found`, { name, group: type.group, kind: type.resource }));
+    if (!o)
+      throw new HttpError(
+        status(404, 'NotFound', `${type.resource}${type.group ? `.${type.group}` : ''} "${name}" not found`, {
+          name,
+          group: type.group,
+          kind: type.resource,
+        }),
+      );
     return clone(o);
   }
 
@@ -308,16 +349,42 @@ export class KubeApiSimulator {
       this.drop(o);
       for (const pod of pods) this.drop(pod);
     }
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: type.resource, uid: o['metadata']['uid'] } };
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name, kind: type.resource, uid: o['metadata']['uid'] },
+    };
   }
 
   /** Server-side apply: the applied configuration becomes the fields this manager owns. */
-  private apply(type: ResourceType, namespace: string | undefined, name: string, contentType: string, body: string, query: URLSearchParams): { code: number; body: Obj } {
+  private apply(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    body: string,
+    query: URLSearchParams,
+  ): { code: number; body: Obj } {
     if (!contentType.startsWith('application/apply-patch+yaml')) {
-      throw new HttpError(status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`));
+      throw new HttpError(
+        status(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, ` +
+            `application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+        ),
+      );
     }
     const manager = query.get('fieldManager');
-    if (!manager) throw new HttpError(status(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`, { kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }] }));
+    if (!manager)
+      throw new HttpError(
+        status(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`, {
+          kind: 'PatchOptions',
+          causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+        }),
+      );
     let applied: Obj;
     try {
       applied = parseYaml(body) as Obj;
@@ -325,12 +392,25 @@ export class KubeApiSimulator {
       throw new HttpError(status(400, 'BadRequest', `error decoding YAML: ${(error as Error).message}`));
     }
     if (!applied || applied['kind'] !== type.kind || applied['apiVersion'] !== apiVersionOf(type)) {
-      throw new HttpError(status(400, 'BadRequest', `the kind or apiVersion of the body (${applied?.['apiVersion']}/${applied?.['kind']}) does not match the URL (${apiVersionOf(type)}/${type.kind})`));
+      throw new HttpError(
+        status(
+          400,
+          'BadRequest',
+          `the kind or apiVersion of the body (${applied?.['apiVersion']}/${applied?.['kind']}) does not match the URL ` +
+            `(${apiVersionOf(type)}/${type.kind})`,
+        ),
+      );
     }
     const meta = (applied['metadata'] ??= {});
-    if (meta['name'] !== name) throw new HttpError(status(400, 'BadRequest', `the name of the object (${meta['name']}) does not match the name on the URL (${name})`));
+    if (meta['name'] !== name)
+      throw new HttpError(
+        status(400, 'BadRequest', `the name of the object (${meta['name']}) does not match the name on the URL (${name})`),
+      );
     if (type.namespaced) {
-      if (meta['namespace'] && meta['namespace'] !== namespace) throw new HttpError(status(400, 'BadRequest', `the namespace of the provided object does not match the namespace sent on the request`));
+      if (meta['namespace'] && meta['namespace'] !== namespace)
+        throw new HttpError(
+          status(400, 'BadRequest', `the namespace of the provided object does not match the namespace sent on the request`),
+        );
       meta['namespace'] = namespace;
     }
     this.validate(type, applied);
@@ -339,20 +419,46 @@ export class KubeApiSimulator {
     const dryRun = query.get('dryRun') === 'All';
     const owner = existing?.['metadata']?.['managedFields']?.[0]?.['manager'];
     if (owner && owner !== manager && query.get('force') !== 'true') {
-      throw new HttpError(status(409, 'Conflict', `Apply failed with 1 conflict: conflict with "${owner}": .spec`, { name, group: type.group, kind: type.resource, causes: [{ reason: 'FieldManagerConflict', message: `conflict with "${owner}"`, field: '.spec' }] }));
+      throw new HttpError(
+        status(409, 'Conflict', `Apply failed with 1 conflict: conflict with "${owner}": .spec`, {
+          name,
+          group: type.group,
+          kind: type.resource,
+          causes: [{ reason: 'FieldManagerConflict', message: `conflict with "${owner}"`, field: '.spec' }],
+        }),
+      );
     }
-    const next = existing ? clone(existing) : { apiVersion: applied['apiVersion'], kind: applied['kind'], metadata: { name, ...(type.namespaced ? { namespace } : {}) } };
+    const next = existing
+      ? clone(existing)
+      : { apiVersion: applied['apiVersion'], kind: applied['kind'], metadata: { name, ...(type.namespaced ? { namespace } : {}) } };
     // The fields this manager applied replace what it applied before; server-owned fields stay.
     for (const [k, v] of Object.entries(applied)) if (k !== 'metadata' && k !== 'status') next[k] = clone(v);
     for (const k of ['labels', 'annotations'] as const) {
-      if (applied['metadata'][k] !== undefined || next['metadata'][k] !== undefined) next['metadata'][k] = clone(applied['metadata'][k] ?? {});
+      if (applied['metadata'][k] !== undefined || next['metadata'][k] !== undefined)
+        next['metadata'][k] = clone(applied['metadata'][k] ?? {});
     }
     // Fields the server owns (another field manager) survive an apply that does not mention them.
-    if (type.kind === 'Service' && existing?.['spec']?.['clusterIP'] && next['spec']) next['spec']['clusterIP'] = existing['spec']['clusterIP'];
+    if (type.kind === 'Service' && existing?.['spec']?.['clusterIP'] && next['spec'])
+      next['spec']['clusterIP'] = existing['spec']['clusterIP'];
     this.defaults(next);
-    const specChanged = !existing || JSON.stringify(existing['spec'] ?? null) !== JSON.stringify(next['spec'] ?? null) || JSON.stringify(existing['data'] ?? null) !== JSON.stringify(next['data'] ?? null);
-    const metaChanged = !existing || JSON.stringify(existing['metadata']['labels'] ?? {}) !== JSON.stringify(next['metadata']['labels'] ?? {}) || JSON.stringify(existing['metadata']['annotations'] ?? {}) !== JSON.stringify(next['metadata']['annotations'] ?? {});
-    next['metadata']['managedFields'] = [{ manager, operation: 'Apply', apiVersion: applied['apiVersion'], time: new Date().toISOString(), fieldsType: 'FieldsV1', fieldsV1: {} }];
+    const specChanged =
+      !existing ||
+      JSON.stringify(existing['spec'] ?? null) !== JSON.stringify(next['spec'] ?? null) ||
+      JSON.stringify(existing['data'] ?? null) !== JSON.stringify(next['data'] ?? null);
+    const metaChanged =
+      !existing ||
+      JSON.stringify(existing['metadata']['labels'] ?? {}) !== JSON.stringify(next['metadata']['labels'] ?? {}) ||
+      JSON.stringify(existing['metadata']['annotations'] ?? {}) !== JSON.stringify(next['metadata']['annotations'] ?? {});
+    next['metadata']['managedFields'] = [
+      {
+        manager,
+        operation: 'Apply',
+        apiVersion: applied['apiVersion'],
+        time: new Date().toISOString(),
+        fieldsType: 'FieldsV1',
+        fieldsV1: {},
+      },
+    ];
     if (!existing) {
       next['metadata']['uid'] = dryRun ? randomUUID() : randomUUID();
       next['metadata']['creationTimestamp'] = new Date().toISOString();
@@ -376,26 +482,45 @@ export class KubeApiSimulator {
   private validate(type: ResourceType, o: Obj): void {
     const causes: Obj[] = [];
     const name = o['metadata']['name'] as string;
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name ?? '')) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`, field: 'metadata.name' });
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name ?? ''))
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+        field: 'metadata.name',
+      });
     if (WORKLOADS.has(type.kind)) {
       const template = o['spec']?.['template'];
       const containers = template?.['spec']?.['containers'];
-      if (!Array.isArray(containers) || containers.length === 0) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.template.spec.containers' });
+      if (!Array.isArray(containers) || containers.length === 0)
+        causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.template.spec.containers' });
       for (const [i, c] of (containers ?? []).entries()) {
-        if (!c?.['image']) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `spec.template.spec.containers[${i}].image` });
-        if (!c?.['name']) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `spec.template.spec.containers[${i}].name` });
+        if (!c?.['image'])
+          causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `spec.template.spec.containers[${i}].image` });
+        if (!c?.['name'])
+          causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: `spec.template.spec.containers[${i}].name` });
       }
       if (type.kind !== 'Job') {
         const selector = o['spec']?.['selector']?.['matchLabels'];
         if (!selector) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.selector' });
         else if (!Object.entries(selector).every(([k, v]) => template?.['metadata']?.['labels']?.[k] === v)) {
-          causes.push({ reason: 'FieldValueInvalid', message: "Invalid value: map[string]string{...}: `selector` does not match template `labels`", field: 'spec.template.metadata.labels' });
+          causes.push({
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: map[string]string{...}: `selector` does not match template `labels`',
+            field: 'spec.template.metadata.labels',
+          });
         }
       }
     }
     if (causes.length > 0) {
       const group = TYPES.find((t) => t.kind === type.kind)!.group;
-      throw new HttpError(status(422, 'Invalid', `${type.kind}.${group || 'core'} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, { name, group, kind: type.kind, causes }));
+      throw new HttpError(
+        status(
+          422,
+          'Invalid',
+          `${type.kind}.${group || 'core'} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+          { name, group, kind: type.kind, causes },
+        ),
+      );
     }
   }
 
@@ -422,12 +547,19 @@ export class KubeApiSimulator {
   // ---- controllers ---------------------------------------------------------------------------------------------
 
   private podsOf(workload: Obj): Obj[] {
-    return [...this.objects.values()].filter((p) => p['kind'] === 'Pod' && p['metadata']['namespace'] === workload['metadata']['namespace'] && p['metadata']['ownerReferences']?.[0]?.['uid'] === workload['metadata']['uid']);
+    return [...this.objects.values()].filter(
+      (p) =>
+        p['kind'] === 'Pod' &&
+        p['metadata']['namespace'] === workload['metadata']['namespace'] &&
+        p['metadata']['ownerReferences']?.[0]?.['uid'] === workload['metadata']['uid'],
+    );
   }
 
   private event(involved: Obj, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const ns = involved['metadata']['namespace'];
-    const existing = [...this.objects.values()].find((e) => e['kind'] === 'Event' && e['involvedObject']?.['uid'] === involved['metadata']['uid'] && e['reason'] === reason);
+    const existing = [...this.objects.values()].find(
+      (e) => e['kind'] === 'Event' && e['involvedObject']?.['uid'] === involved['metadata']['uid'] && e['reason'] === reason,
+    );
     if (existing) {
       existing['count'] = (existing['count'] ?? 1) + 1;
       existing['lastTimestamp'] = new Date().toISOString();
@@ -439,7 +571,13 @@ export class KubeApiSimulator {
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name: `${involved['metadata']['name']}.${(this.rv + 1).toString(16)}`, namespace: ns },
-        involvedObject: { kind: involved['kind'], name: involved['metadata']['name'], namespace: ns, uid: involved['metadata']['uid'], apiVersion: involved['apiVersion'] },
+        involvedObject: {
+          kind: involved['kind'],
+          name: involved['metadata']['name'],
+          namespace: ns,
+          uid: involved['metadata']['uid'],
+          apiVersion: involved['apiVersion'],
+        },
         type,
         reason,
         message,
@@ -478,7 +616,8 @@ export class KubeApiSimulator {
       o['status'] = { ...(o['status'] ?? {}), observedGeneration: generation };
       o['metadata']['annotations'] = { ...(o['metadata']['annotations'] ?? {}) };
       this.rolloutStart.set(o['metadata']['uid'], Date.now());
-      if (o['kind'] === 'Deployment') this.event(o, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${o['metadata']['name']}-${hash} to ${desired}`);
+      if (o['kind'] === 'Deployment')
+        this.event(o, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${o['metadata']['name']}-${hash} to ${desired}`);
     }
     if (current.length < desired && !(o['kind'] === 'Job' && (o['status']?.['succeeded'] || o['status']?.['failed']))) {
       for (let i = current.length; i < desired; i++) this.createPod(o, hash, i);
@@ -502,25 +641,70 @@ export class KubeApiSimulator {
         availableReplicas: ready.length,
         ...(desired - ready.length > 0 ? { unavailableReplicas: desired - ready.length } : {}),
         conditions: [
-          { type: 'Available', status: ready.length >= desired ? 'True' : 'False', reason: ready.length >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready.length >= desired ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' },
+          {
+            type: 'Available',
+            status: ready.length >= desired ? 'True' : 'False',
+            reason: ready.length >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+            message: ready.length >= desired ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+          },
           complete
-            ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${o['metadata']['name']}-${hash}" has successfully progressed.` }
+            ? {
+                type: 'Progressing',
+                status: 'True',
+                reason: 'NewReplicaSetAvailable',
+                message: `ReplicaSet "${o['metadata']['name']}-${hash}" has successfully progressed.`,
+              }
             : stalled
-              ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${o['metadata']['name']}-${hash}" has timed out progressing.` }
-              : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${o['metadata']['name']}-${hash}" is progressing.` },
+              ? {
+                  type: 'Progressing',
+                  status: 'False',
+                  reason: 'ProgressDeadlineExceeded',
+                  message: `ReplicaSet "${o['metadata']['name']}-${hash}" has timed out progressing.`,
+                }
+              : {
+                  type: 'Progressing',
+                  status: 'True',
+                  reason: 'ReplicaSetUpdated',
+                  message: `ReplicaSet "${o['metadata']['name']}-${hash}" is progressing.`,
+                },
         ],
       });
-      if (stalled && !before.includes('ProgressDeadlineExceeded')) this.event(o, 'Warning', 'ProgressDeadlineExceeded', `Deployment ${o['metadata']['name']} has timed out progressing`);
+      if (stalled && !before.includes('ProgressDeadlineExceeded'))
+        this.event(o, 'Warning', 'ProgressDeadlineExceeded', `Deployment ${o['metadata']['name']} has timed out progressing`);
     } else if (o['kind'] === 'StatefulSet') {
-      Object.assign(s, { replicas: this.podsOf(o).length, readyReplicas: ready.length, currentReplicas: fresh.length, updatedReplicas: fresh.length, availableReplicas: ready.length, currentRevision: `${o['metadata']['name']}-${hash}`, updateRevision: `${o['metadata']['name']}-${hash}` });
+      Object.assign(s, {
+        replicas: this.podsOf(o).length,
+        readyReplicas: ready.length,
+        currentReplicas: fresh.length,
+        updatedReplicas: fresh.length,
+        availableReplicas: ready.length,
+        currentRevision: `${o['metadata']['name']}-${hash}`,
+        updateRevision: `${o['metadata']['name']}-${hash}`,
+      });
     } else if (o['kind'] === 'DaemonSet') {
-      Object.assign(s, { desiredNumberScheduled: 1, currentNumberScheduled: fresh.length, updatedNumberScheduled: fresh.length, numberReady: ready.length, numberAvailable: ready.length, numberMisscheduled: 0 });
+      Object.assign(s, {
+        desiredNumberScheduled: 1,
+        currentNumberScheduled: fresh.length,
+        updatedNumberScheduled: fresh.length,
+        numberReady: ready.length,
+        numberAvailable: ready.length,
+        numberMisscheduled: 0,
+      });
     } else if (o['kind'] === 'Job') {
       const succeeded = fresh.filter((p) => p['status']?.['phase'] === 'Succeeded').length;
-      const failedPod = fresh.find((p) => (p['status']?.['containerStatuses']?.[0]?.['restartCount'] ?? 0) >= 2 || p['status']?.['phase'] === 'Failed');
-      Object.assign(s, { active: fresh.filter((p) => p['status']?.['phase'] === 'Running' || p['status']?.['phase'] === 'Pending').length, succeeded: Math.max(succeeded, o['status']?.['succeeded'] ?? 0), ...(failedPod ? { failed: 1 } : {}) });
+      const failedPod = fresh.find(
+        (p) => (p['status']?.['containerStatuses']?.[0]?.['restartCount'] ?? 0) >= 2 || p['status']?.['phase'] === 'Failed',
+      );
+      Object.assign(s, {
+        active: fresh.filter((p) => p['status']?.['phase'] === 'Running' || p['status']?.['phase'] === 'Pending').length,
+        succeeded: Math.max(succeeded, o['status']?.['succeeded'] ?? 0),
+        ...(failedPod ? { failed: 1 } : {}),
+      });
       if (succeeded > 0) s['conditions'] = [{ type: 'Complete', status: 'True' }];
-      if (failedPod && !succeeded) s['conditions'] = [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }];
+      if (failedPod && !succeeded)
+        s['conditions'] = [
+          { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+        ];
     }
     if (JSON.stringify(s) !== before) {
       o['status'] = s;
@@ -538,7 +722,15 @@ export class KubeApiSimulator {
         name,
         namespace: owner['metadata']['namespace'],
         labels: { ...(template['metadata']?.['labels'] ?? {}), 'pod-template-hash': hash },
-        ownerReferences: [{ apiVersion: owner['apiVersion'], kind: owner['kind'], name: owner['metadata']['name'], uid: owner['metadata']['uid'], controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: owner['apiVersion'],
+            kind: owner['kind'],
+            name: owner['metadata']['name'],
+            uid: owner['metadata']['uid'],
+            controller: true,
+          },
+        ],
       },
       spec: clone(template['spec']),
       status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [] },
@@ -570,14 +762,29 @@ export class KubeApiSimulator {
       }
       if (behaviour === 'pullbackoff') {
         const reason = ticks % 4 < 2 ? 'ErrImagePull' : 'ImagePullBackOff';
-        statuses.push({ ...base, ready: false, started: false, state: { waiting: { reason, message: `Back-off pulling image "${c['image']}"` } } });
-        this.event(pod, 'Warning', 'Failed', `Failed to pull image "${c['image']}": rpc error: code = NotFound desc = failed to pull and unpack image: not found`);
+        statuses.push({
+          ...base,
+          ready: false,
+          started: false,
+          state: { waiting: { reason, message: `Back-off pulling image "${c['image']}"` } },
+        });
+        this.event(
+          pod,
+          'Warning',
+          'Failed',
+          `Failed to pull image "${c['image']}": rpc error: code = NotFound desc = failed to pull and unpack image: not found`,
+        );
         allReady = false;
         phase = 'Pending';
         continue;
       }
       if (behaviour === 'configerror') {
-        statuses.push({ ...base, ready: false, started: false, state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "missing-secret" not found' } } });
+        statuses.push({
+          ...base,
+          ready: false,
+          started: false,
+          state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "missing-secret" not found' } },
+        });
         this.event(pod, 'Warning', 'Failed', 'Error: secret "missing-secret" not found');
         allReady = false;
         phase = 'Pending';
@@ -587,16 +794,35 @@ export class KubeApiSimulator {
         const nextRestarts = ticks % 3 === 0 ? restarts + 1 : restarts;
         const exitCode = behaviour === 'oom' ? 137 : 1;
         const reason = behaviour === 'oom' ? 'OOMKilled' : 'Error';
-        this.logs.set(key, { current: ['starting', behaviour === 'oom' ? 'allocating buffers' : 'panic: cannot reach database at db:5432'], previous: ['starting', behaviour === 'oom' ? 'allocating buffers' : 'panic: cannot reach database at db:5432', 'exiting with code 1'] });
+        this.logs.set(key, {
+          current: ['starting', behaviour === 'oom' ? 'allocating buffers' : 'panic: cannot reach database at db:5432'],
+          previous: [
+            'starting',
+            behaviour === 'oom' ? 'allocating buffers' : 'panic: cannot reach database at db:5432',
+            'exiting with code 1',
+          ],
+        });
         statuses.push({
           ...base,
           restartCount: nextRestarts,
           ready: false,
           started: false,
-          state: nextRestarts > 0 ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c['name']} pod=${pod['metadata']['name']}` } } : { running: { startedAt: new Date().toISOString() } },
-          lastState: nextRestarts > 0 ? { terminated: { exitCode, reason, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() } } : {},
+          state:
+            nextRestarts > 0
+              ? {
+                  waiting: {
+                    reason: 'CrashLoopBackOff',
+                    message: `back-off 10s restarting failed container=${c['name']} pod=${pod['metadata']['name']}`,
+                  },
+                }
+              : { running: { startedAt: new Date().toISOString() } },
+          lastState:
+            nextRestarts > 0
+              ? { terminated: { exitCode, reason, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() } }
+              : {},
         });
-        if (nextRestarts > 0) this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c['name']} in pod ${pod['metadata']['name']}`);
+        if (nextRestarts > 0)
+          this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c['name']} in pod ${pod['metadata']['name']}`);
         allReady = false;
         if (isJob && nextRestarts >= 2) phase = 'Failed';
         continue;
@@ -612,7 +838,13 @@ export class KubeApiSimulator {
     }
     const next = {
       phase,
-      conditions: [{ type: 'Ready', status: allReady && containers.length > 0 ? 'True' : 'False', ...(allReady ? {} : { reason: 'ContainersNotReady' }) }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: allReady && containers.length > 0 ? 'True' : 'False',
+          ...(allReady ? {} : { reason: 'ContainersNotReady' }),
+        },
+      ],
       containerStatuses: statuses,
     };
     if (JSON.stringify(next) !== JSON.stringify(pod['status'])) {
@@ -626,9 +858,11 @@ export class KubeApiSimulator {
     if (!pod) throw new HttpError(status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' }));
     const container = query.get('container') ?? pod['spec']['containers'][0]['name'];
     const entry = this.logs.get(`${namespace}/${name}/${container}`);
-    if (!entry) throw new HttpError(status(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`));
+    if (!entry)
+      throw new HttpError(status(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`));
     const lines = query.get('previous') === 'true' ? entry.previous : entry.current;
-    if (query.get('previous') === 'true' && lines.length === 0) throw new HttpError(status(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`));
+    if (query.get('previous') === 'true' && lines.length === 0)
+      throw new HttpError(status(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`));
     const tail = Number(query.get('tailLines') ?? lines.length);
     return lines.slice(-tail).join('\n') + '\n';
   }

@@ -67,7 +67,15 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   const { data, error, response } = await call;
   if (error !== undefined || !response.ok) {
     const problem = (error && typeof error === 'object' ? error : null) as Problem | null;
-    throw new ApiError(problem ?? { type: 'about:blank', title: response.statusText, status: response.status, detail: response.statusText, code: 'HTTP_' + response.status });
+    throw new ApiError(
+      problem ?? {
+        type: 'about:blank',
+        title: response.statusText,
+        status: response.status,
+        detail: response.statusText,
+        code: 'HTTP_' + response.status,
+      },
+    );
   }
   return data as T;
 }

@@ -56,7 +56,12 @@ export function useEnvironment(name: string | undefined) {
 /** Up to 100 releases matching `filter`, newest first, polled. */
 export function useReleases(filter: ReleaseFilter) {
   const { environment, application, state } = filter;
-  const query = { limit: 100, ...(environment ? { environment } : {}), ...(application ? { application } : {}), ...(state ? { state } : {}) };
+  const query = {
+    limit: 100,
+    ...(environment ? { environment } : {}),
+    ...(application ? { application } : {}),
+    ...(state ? { state } : {}),
+  };
   return useQuery({
     queryKey: queryKeys.releases.list(filter),
     queryFn: () => unwrap(api.GET('/api/v1/releases', { params: { query } })),

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSABLE_STATES, OPEN_STATES, RELEASE_STATES, ROLLBACK_SOURCE_STATES, UNSUCCESSFUL_STATES, inWords, isReleaseState } from './release-states';
+import {
+  DIAGNOSABLE_STATES,
+  OPEN_STATES,
+  RELEASE_STATES,
+  ROLLBACK_SOURCE_STATES,
+  UNSUCCESSFUL_STATES,
+  inWords,
+  isReleaseState,
+} from './release-states';
 
 describe('release states from the API enum', () => {
   it('lists each state once, and the groups only known states', () => {

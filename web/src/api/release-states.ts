@@ -3,9 +3,7 @@ import type { ReleaseState } from './client';
 /** `list` as given, when it names every member of `T` once: a member the API adds or drops stops the build here. */
 const everyOf =
   <T extends string>() =>
-  <const L extends readonly T[]>(
-    list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> }),
-  ): L =>
+  <const L extends readonly T[]>(list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> })): L =>
     list;
 
 /** Every release state of the API, in lifecycle order. */

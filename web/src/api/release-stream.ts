@@ -45,7 +45,11 @@ function followRelease(id: string, handlers: StreamHandlers): () => void {
     while (!controller.signal.aborted) {
       try {
         const res = await fetch(`/api/v1/releases/${id}/stream`, {
-          headers: { authorization: `Bearer ${readToken() ?? ''}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+          headers: {
+            authorization: `Bearer ${readToken() ?? ''}`,
+            accept: 'text/event-stream',
+            ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+          },
           signal: controller.signal,
         });
         if (!res.ok || !res.body) return;

@@ -21,10 +21,7 @@ export interface Actions<O extends Operations> {
  * const actions = useActions({ cancel: () => unwrap(api.POST(…)) });
  * <button onClick={() => actions.run('cancel')} disabled={actions.pending !== null}>Cancel</button>
  */
-export function useActions<O extends Operations>(
-  operations: O,
-  options: { onError?: (error: Error) => unknown } = {},
-): Actions<O> {
+export function useActions<O extends Operations>(operations: O, options: { onError?: (error: Error) => unknown } = {}): Actions<O> {
   // Set at once, not at the next render: a double click must not start the work twice.
   const running = useRef(false);
   const mutation = useMutation({

@@ -11,7 +11,8 @@ export function useLiveRelease(id: string): TimelineEvent[] {
   useEffect(
     () =>
       watchRelease(id, {
-        onEvent: (event) => setEvents((list) => (list.some((e) => e.seq === event.seq) ? list : [...list, event].sort((a, b) => a.seq - b.seq))),
+        onEvent: (event) =>
+          setEvents((list) => (list.some((e) => e.seq === event.seq) ? list : [...list, event].sort((a, b) => a.seq - b.seq))),
         onRelease: (next) => queryClient.setQueryData(queryKeys.release(id), next),
       }),
     [id, queryClient],

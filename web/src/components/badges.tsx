@@ -19,7 +19,11 @@ const STATE_TONE: Record<ReleaseState, Tone> = {
 
 /** A release state as a coloured badge with words (never colour alone). */
 export function StateBadge({ state }: { state: ReleaseState }) {
-  return <span className={`badge badge-${STATE_TONE[state] ?? 'neutral'}`} data-state={state}>{inWords(state)}</span>;
+  return (
+    <span className={`badge badge-${STATE_TONE[state] ?? 'neutral'}`} data-state={state}>
+      {inWords(state)}
+    </span>
+  );
 }
 
 const CHANNEL_LABEL: Record<Channel, string> = { ui: 'Web', api: 'API', cli: 'CLI', ai: 'AI' };

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { diffLines } from './diff-lines';
 import { ChangeSummary, DiffView } from './diff-view';
 
-const diff = '--- live/web\n+++ release/web\n@@ -1,3 +1,3 @@\n environment:\n-  DB_PASSWORD: "********"\n+  DB_PASSWORD: "******** (changed)"\n-image: app:1\n+image: app:2';
+const diff =
+  '--- live/web\n+++ release/web\n@@ -1,3 +1,3 @@\n environment:\n-  DB_PASSWORD: "********"\n+  DB_PASSWORD: "******** ' +
+  '(changed)"\n-image: app:1\n+image: app:2';
 
 describe('diff rendering', () => {
   it('types each line of a unified diff', () => {

@@ -19,7 +19,9 @@ export function DiffView({ change }: { change: Change }) {
         <pre className="diff" aria-label={`Diff of ${change.kind} ${change.name}`}>
           {lines.map((line, i) => (
             <span key={i} className={`diff-line diff-${line.kind}`}>
-              <span className="diff-sign" aria-hidden="true">{line.kind === 'add' ? '+' : line.kind === 'remove' ? '−' : ' '}</span>
+              <span className="diff-sign" aria-hidden="true">
+                {line.kind === 'add' ? '+' : line.kind === 'remove' ? '−' : ' '}
+              </span>
               {line.text}
               {'\n'}
             </span>

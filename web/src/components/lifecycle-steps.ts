@@ -44,9 +44,19 @@ export function lifecycleSteps(release: Pick<Release, 'state' | 'approval' | 'ex
     case 'approved':
       return at({ draft: ['done'], preview: ['done'], approval: ['done', approvals], apply: ['current', 'apply with the preview'] });
     case 'rejected':
-      return at({ draft: ['done'], preview: ['done'], approval: ['failed', release.approval.status === 'expired' ? 'approval expired' : 'rejected'] });
+      return at({
+        draft: ['done'],
+        preview: ['done'],
+        approval: ['failed', release.approval.status === 'expired' ? 'approval expired' : 'rejected'],
+      });
     case 'applying':
-      return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['waiting', inWords(release.execution.stage)] });
+      return at({
+        draft: ['done'],
+        preview: ['done'],
+        approval: ['done'],
+        apply: ['done'],
+        observe: ['waiting', inWords(release.execution.stage)],
+      });
     case 'succeeded':
       return at({ draft: ['done'], preview: ['done'], approval: ['done'], apply: ['done'], observe: ['done', 'succeeded'] });
     case 'rolled_back':

@@ -6,7 +6,9 @@ export function NotAllowed() {
     <section className="panel narrow" aria-labelledby="not-allowed-title">
       <h1 id="not-allowed-title">Not allowed</h1>
       <p>Your token does not allow you to see this. Ask an admin for read access to its environment.</p>
-      <p><Link to="/">Back to deployments</Link></p>
+      <p>
+        <Link to="/">Back to deployments</Link>
+      </p>
     </section>
   );
 }

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { PolicyView } from './policy-view';
 import { adviceFor } from './problem-advice';
 
-const violation = { ruleId: 'engine-socket', severity: 'deny' as const, message: 'mounts /var/run/docker.sock', resource: { kind: 'Service', name: 'web' }, path: '/volumes/0' };
+const violation = {
+  ruleId: 'engine-socket',
+  severity: 'deny' as const,
+  message: 'mounts /var/run/docker.sock',
+  resource: { kind: 'Service', name: 'web' },
+  path: '/volumes/0',
+};
 
 describe('the runtime policy in the UI', () => {
   it('tells a passed preview, and lists each violation with its rule, resource and path', () => {

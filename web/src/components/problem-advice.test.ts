@@ -5,7 +5,14 @@ const problem = (code: string, reason?: string) => ({ type: 'x', title: 'T', sta
 
 describe('problems in plain words', () => {
   it('offers a fresh preview for every preview reason', () => {
-    for (const reason of ['PREVIEW_MISSING', 'PREVIEW_INVALID', 'PREVIEW_EXPIRED', 'PREVIEW_MISMATCH', 'PREVIEW_CONSUMED', 'PREVIEW_STALE']) {
+    for (const reason of [
+      'PREVIEW_MISSING',
+      'PREVIEW_INVALID',
+      'PREVIEW_EXPIRED',
+      'PREVIEW_MISMATCH',
+      'PREVIEW_CONSUMED',
+      'PREVIEW_STALE',
+    ]) {
       const advice = adviceFor(problem('PREVIEW_REQUIRED', reason));
       expect(advice.actions).toEqual(['preview-again']);
       expect(advice.message).not.toContain('{');
@@ -17,6 +24,8 @@ describe('problems in plain words', () => {
     expect(adviceFor(problem('APPROVAL_REQUIRED')).actions).toContain('submit');
     expect(adviceFor(problem('FROZEN')).actions).toEqual(['override-freeze']);
     expect(adviceFor(problem('UNAUTHENTICATED')).actions).toEqual(['sign-in']);
-    expect(adviceFor({ ...problem('VALIDATION_FAILED'), errors: [{ path: '/application', message: 'is required' }] }).message).toBe('/application: is required');
+    expect(adviceFor({ ...problem('VALIDATION_FAILED'), errors: [{ path: '/application', message: 'is required' }] }).message).toBe(
+      '/application: is required',
+    );
   });
 });

@@ -14,11 +14,25 @@ const ACTION_LABEL: Record<NextAction, string> = {
 /** The problem carried by an error, whatever threw it. */
 function problemOf(error: unknown): Problem {
   if (error instanceof ApiError) return error.problem;
-  return { type: 'about:blank', title: 'Something went wrong', status: 0, detail: error instanceof Error ? error.message : String(error), code: 'CLIENT_ERROR' };
+  return {
+    type: 'about:blank',
+    title: 'Something went wrong',
+    status: 0,
+    detail: error instanceof Error ? error.message : String(error),
+    code: 'CLIENT_ERROR',
+  };
 }
 
 /** An API error in plain words, with buttons for what to do next. Never raw JSON. */
-export function ProblemNotice({ error, onAction, available }: { error: unknown; onAction?: (action: NextAction) => void; available?: NextAction[] }) {
+export function ProblemNotice({
+  error,
+  onAction,
+  available,
+}: {
+  error: unknown;
+  onAction?: (action: NextAction) => void;
+  available?: NextAction[];
+}) {
   const problem = problemOf(error);
   const advice = adviceFor(problem);
   const actions = advice.actions.filter((a) => !available || available.includes(a));

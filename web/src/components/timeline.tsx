@@ -12,7 +12,9 @@ function describeEvent(e: TimelineEvent): string {
     case 'execution.stage_changed':
       return `${inWords(String(d.from))} → ${inWords(String(d.to))}`;
     case 'preview.created':
-      return d.summary ? `${d.summary.create} create, ${d.summary.update} update, ${d.summary.delete} delete, ${d.summary.unchanged} unchanged` : '';
+      return d.summary
+        ? `${d.summary.create} create, ${d.summary.update} update, ${d.summary.delete} delete, ${d.summary.unchanged} unchanged`
+        : '';
     case 'approval.requested':
       return `${d.minApprovers} approval(s) needed`;
     case 'approval.approved':

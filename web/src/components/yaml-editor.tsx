@@ -26,7 +26,11 @@ export function yamlProblems(text: string): YamlProblem[] {
 export function YamlEditor({ value, onChange, label, id }: { value: string; onChange: (v: string) => void; label: string; id: string }) {
   const problems = useMemo(() => yamlProblems(value), [value]);
   const extensions = useMemo(
-    () => [yaml(), EditorView.lineWrapping, EditorView.contentAttributes.of({ 'aria-label': label, id, 'aria-describedby': `${id}-problems` })],
+    () => [
+      yaml(),
+      EditorView.lineWrapping,
+      EditorView.contentAttributes.of({ 'aria-label': label, id, 'aria-describedby': `${id}-problems` }),
+    ],
     [label, id],
   );
   return (
@@ -36,7 +40,9 @@ export function YamlEditor({ value, onChange, label, id }: { value: string; onCh
         {problems.length > 0 && (
           <ul className="yaml-problems" role="alert">
             {problems.map((p, i) => (
-              <li key={i}>Line {p.line}, column {p.col}: {p.message}</li>
+              <li key={i}>
+                Line {p.line}, column {p.col}: {p.message}
+              </li>
             ))}
           </ul>
         )}

@@ -23,9 +23,13 @@ export function ApprovalsPage() {
       <p className="muted">Releases waiting for a decision, across every environment you can read, oldest first.</p>
       {tickets.isLoading && <Loading what="the approval queue" />}
       {tickets.error && <ProblemNotice error={tickets.error} />}
-      {tickets.data && tickets.data.items.length === 0 && <EmptyState title="Nothing waits for approval">Releases submitted to environments that require approval appear here.</EmptyState>}
+      {tickets.data && tickets.data.items.length === 0 && (
+        <EmptyState title="Nothing waits for approval">Releases submitted to environments that require approval appear here.</EmptyState>
+      )}
       <ul className="tickets">
-        {tickets.data?.items.map((t) => <Ticket key={t.id} ticket={t} me={me.data} />)}
+        {tickets.data?.items.map((t) => (
+          <Ticket key={t.id} ticket={t} me={me.data} />
+        ))}
       </ul>
     </div>
   );
@@ -61,18 +65,43 @@ function Ticket({ ticket, me }: { ticket: Approval; me: Me | null | undefined })
       {ticket.summary && <ChangeSummary summary={ticket.summary} />}
       {ticket.decisions.length > 0 && (
         <ul className="plain">
-          {ticket.decisions.map((d) => <li key={d.approver}>{d.approver}: {d.decision}{d.comment && ` — “${d.comment}”`}</li>)}
+          {ticket.decisions.map((d) => (
+            <li key={d.approver}>
+              {d.approver}: {d.decision}
+              {d.comment && ` — “${d.comment}”`}
+            </li>
+          ))}
         </ul>
       )}
       <label>
         Comment
         <input value={comment} onChange={(e) => setComment(e.target.value)} disabled={blocker !== null} />
       </label>
-      {blocker && <p className="hint" id={`${titleId}-why`}>{blocker}</p>}
+      {blocker && (
+        <p className="hint" id={`${titleId}-why`}>
+          {blocker}
+        </p>
+      )}
       {actions.error && <ProblemNotice error={actions.error} />}
       <div className="actions">
-        <button type="button" className="button button-primary" onClick={() => actions.run('decide', 'approve')} disabled={busy || blocker !== null} aria-describedby={blocker ? `${titleId}-why` : undefined}>Approve</button>
-        <button type="button" className="button button-danger" onClick={() => actions.run('decide', 'reject')} disabled={busy || blocker !== null} aria-describedby={blocker ? `${titleId}-why` : undefined}>Reject</button>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => actions.run('decide', 'approve')}
+          disabled={busy || blocker !== null}
+          aria-describedby={blocker ? `${titleId}-why` : undefined}
+        >
+          Approve
+        </button>
+        <button
+          type="button"
+          className="button button-danger"
+          onClick={() => actions.run('decide', 'reject')}
+          disabled={busy || blocker !== null}
+          aria-describedby={blocker ? `${titleId}-why` : undefined}
+        >
+          Reject
+        </button>
       </div>
     </li>
   );

@@ -10,7 +10,12 @@ import { CardView } from './assistant/chat-cards';
 import type { Card, ChatMessage, ProposalCard } from './assistant/chat-message';
 import { ConversationList } from './assistant/conversation-list';
 
-const EXAMPLES = ['deploy web to staging with IMAGE_TAG=1.4.2', 'promote web from staging to production', 'what waits for approval?', 'why did web fail in staging?'];
+const EXAMPLES = [
+  'deploy web to staging with IMAGE_TAG=1.4.2',
+  'promote web from staging to production',
+  'what waits for approval?',
+  'why did web fail in staging?',
+];
 
 /** The AI command center: a chat that drafts, previews, submits and proposes; you confirm what runs. */
 export function AssistantPage() {
@@ -35,10 +40,16 @@ export function AssistantPage() {
   const lastWithRelease = messages.reduce((last, m, i) => (m.actions.some((a) => a.type === 'release') ? i : last), -1);
   const append = (...more: ChatMessage[]) => setMessages((list) => [...list, ...more]);
   const appendReply = (prefix: string, answer: { reply: string; actions: unknown[] }) =>
-    append({ id: `${prefix}-${Date.now()}`, role: 'assistant', text: answer.reply, actions: answer.actions as Card[], at: new Date().toISOString() });
+    append({
+      id: `${prefix}-${Date.now()}`,
+      role: 'assistant',
+      text: answer.reply,
+      actions: answer.actions as Card[],
+      at: new Date().toISOString(),
+    });
   const afterReply = async (conversationId: string) => {
     await queryClient.invalidateQueries({ queryKey: queryKeys.conversations });
-    if (conversationId !== id) navigate(`/assistant/${conversationId}`, { replace: true });
+    if (conversationId !== id) void navigate(`/assistant/${conversationId}`, { replace: true });
   };
 
   const actions = useActions({
@@ -78,7 +89,9 @@ export function AssistantPage() {
     <div className="page assistant">
       <div className="page-head">
         <h1>Command center</h1>
-        <Link className="button" to="/assistant">New conversation</Link>
+        <Link className="button" to="/assistant">
+          New conversation
+        </Link>
       </div>
       <div className="assistant-layout">
         <ConversationList current={id} />
@@ -90,7 +103,9 @@ export function AssistantPage() {
                   I act with your own permissions, never approve, and ask you to confirm anything that changes a runtime.
                   <div className="actions examples">
                     {EXAMPLES.map((ex) => (
-                      <button key={ex} type="button" className="button button-small" onClick={() => setText(ex)}>{ex}</button>
+                      <button key={ex} type="button" className="button button-small" onClick={() => setText(ex)}>
+                        {ex}
+                      </button>
                     ))}
                   </div>
                 </EmptyState>
@@ -101,16 +116,34 @@ export function AssistantPage() {
                 <span className="visually-hidden">{m.role === 'user' ? 'You' : 'Shipgate'}:</span>
                 <p className="pre-line">{m.text}</p>
                 {m.actions.map((card, i) => (
-                  <CardView key={i} card={card} busy={busy} live={index === lastWithRelease} confirmed={card.type === 'proposal' && (confirmed.has(card.id) || card.status !== 'proposed')} onConfirm={confirm} />
+                  <CardView
+                    key={i}
+                    card={card}
+                    busy={busy}
+                    live={index === lastWithRelease}
+                    confirmed={card.type === 'proposal' && (confirmed.has(card.id) || card.status !== 'proposed')}
+                    onConfirm={confirm}
+                  />
                 ))}
               </li>
             ))}
           </ol>
           {actions.error && <ProblemNotice error={actions.error} />}
           <form className="composer" onSubmit={send}>
-            <label htmlFor="message" className="visually-hidden">Message</label>
-            <input id="message" value={text} onChange={(e) => setText(e.target.value)} placeholder="e.g. deploy web to staging with IMAGE_TAG=1.4.2" autoComplete="off" disabled={busy} />
-            <button type="submit" className="button button-primary" disabled={busy || text.trim() === ''}>{busy ? 'Working…' : 'Send'}</button>
+            <label htmlFor="message" className="visually-hidden">
+              Message
+            </label>
+            <input
+              id="message"
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder="e.g. deploy web to staging with IMAGE_TAG=1.4.2"
+              autoComplete="off"
+              disabled={busy}
+            />
+            <button type="submit" className="button button-primary" disabled={busy || text.trim() === ''}>
+              {busy ? 'Working…' : 'Send'}
+            </button>
           </form>
         </section>
       </div>

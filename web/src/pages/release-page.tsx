@@ -80,7 +80,7 @@ function ReleaseView({ release: r }: { release: Release }) {
       rollback: async () => {
         const created = await unwrap(api.POST('/api/v1/releases/{id}/rollback', { ...path, body: {} }));
         setConfirmRollback(false);
-        navigate(`/releases/${created.id}`);
+        void navigate(`/releases/${created.id}`);
       },
     },
     // A refused move usually means the release moved on: show it as it is now.
@@ -106,7 +106,14 @@ function ReleaseView({ release: r }: { release: Release }) {
     }
   };
 
-  const available: NextAction[] = ['preview-again', 'submit', 'reload', 'view-approvals', 'sign-in', ...(can(me.data, 'admin', r.environment) ? (['override-freeze', 'override-policy'] as const) : [])];
+  const available: NextAction[] = [
+    'preview-again',
+    'submit',
+    'reload',
+    'view-approvals',
+    'sign-in',
+    ...(can(me.data, 'admin', r.environment) ? (['override-freeze', 'override-policy'] as const) : []),
+  ];
   // In pending_approval and approved a fresh preview keeps the approval (it is bound to the draft, not a preview).
   const canPreview = mayWrite && OPEN_STATES.includes(r.state);
   const canSubmit = mayWrite && approvalRequired && r.state === 'previewed';
@@ -116,7 +123,9 @@ function ReleaseView({ release: r }: { release: Release }) {
 
   return (
     <div className="page">
-      <p className="breadcrumb"><Link to="/">Deployments</Link> / {r.environment} / {r.application}</p>
+      <p className="breadcrumb">
+        <Link to="/">Deployments</Link> / {r.environment} / {r.application}
+      </p>
       <div className="page-head">
         <h1>
           {r.application} <span className="muted">→ {r.environment}</span>
@@ -129,22 +138,72 @@ function ReleaseView({ release: r }: { release: Release }) {
       <Stepper steps={lifecycleSteps(r, approvalRequired)} />
 
       {actions.error && !confirmApply && <ProblemNotice error={actions.error} onAction={onAction} available={available} />}
-      {r.execution.message && UNSUCCESSFUL_STATES.includes(r.state) && <div className="notice notice-error" role="status"><strong>Execution {r.state}:</strong> {r.execution.message}</div>}
-      {r.state === 'pending_approval' && <div className="notice" role="status">Waiting for approval: {approvalsGiven(r.approval)} of {r.approval.minApprovers}. Approvers decide in <Link to="/approvals">Approvals</Link>.</div>}
+      {r.execution.message && UNSUCCESSFUL_STATES.includes(r.state) && (
+        <div className="notice notice-error" role="status">
+          <strong>Execution {r.state}:</strong> {r.execution.message}
+        </div>
+      )}
+      {r.state === 'pending_approval' && (
+        <div className="notice" role="status">
+          Waiting for approval: {approvalsGiven(r.approval)} of {r.approval.minApprovers}. Approvers decide in{' '}
+          <Link to="/approvals">Approvals</Link>.
+        </div>
+      )}
 
       <div className="actions" aria-label="Release actions">
-        {canPreview && <button type="button" className="button" onClick={() => actions.run('preview')} disabled={busy}>{actions.pending === 'preview' ? 'Previewing…' : currentPreview ? 'Preview again' : 'Preview'}</button>}
-        {canSubmit && <button type="button" className="button button-primary" onClick={() => actions.run('submit')} disabled={busy || !previewUsable} title={previewUsable ? '' : 'Preview first'}>Submit for approval</button>}
-        {canApply && <button type="button" className="button button-primary" onClick={() => setConfirmApply(true)} disabled={busy || !previewUsable} title={previewUsable ? '' : 'Preview first'}>Apply…</button>}
-        {canCancel && <button type="button" className="button button-danger" onClick={() => actions.run('cancel')} disabled={busy}>Cancel release</button>}
-        {canRollback && <button type="button" className="button" onClick={() => setConfirmRollback(true)} disabled={busy}>Roll back…</button>}
+        {canPreview && (
+          <button type="button" className="button" onClick={() => actions.run('preview')} disabled={busy}>
+            {actions.pending === 'preview' ? 'Previewing…' : currentPreview ? 'Preview again' : 'Preview'}
+          </button>
+        )}
+        {canSubmit && (
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => actions.run('submit')}
+            disabled={busy || !previewUsable}
+            title={previewUsable ? '' : 'Preview first'}
+          >
+            Submit for approval
+          </button>
+        )}
+        {canApply && (
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setConfirmApply(true)}
+            disabled={busy || !previewUsable}
+            title={previewUsable ? '' : 'Preview first'}
+          >
+            Apply…
+          </button>
+        )}
+        {canCancel && (
+          <button type="button" className="button button-danger" onClick={() => actions.run('cancel')} disabled={busy}>
+            Cancel release
+          </button>
+        )}
+        {canRollback && (
+          <button type="button" className="button" onClick={() => setConfirmRollback(true)} disabled={busy}>
+            Roll back…
+          </button>
+        )}
         {!mayWrite && <span className="muted">You can read this release; changing it needs the deployer role on {r.environment}.</span>}
       </div>
 
       {policyReason !== null && !confirmApply && canSubmit && (
-        <OverrideReason className="inline-field" label="Policy override reason for the submission (recorded on the timeline)" value={policyReason} onChange={setPolicyReason} />
+        <OverrideReason
+          className="inline-field"
+          label="Policy override reason for the submission (recorded on the timeline)"
+          value={policyReason}
+          onChange={setPolicyReason}
+        />
       )}
-      {(canApply || canSubmit) && !previewUsable && <p className="hint">Preview the release to see what it changes; the same preview is what gets {approvalRequired ? 'approved and ' : ''}applied.</p>}
+      {(canApply || canSubmit) && !previewUsable && (
+        <p className="hint">
+          Preview the release to see what it changes; the same preview is what gets {approvalRequired ? 'approved and ' : ''}applied.
+        </p>
+      )}
 
       {currentPreview && <PreviewPanel preview={currentPreview} usable={previewUsable} />}
 
@@ -161,8 +220,18 @@ function ReleaseView({ release: r }: { release: Release }) {
         onConfirm={() => actions.run('apply')}
         onCancel={() => setConfirmApply(false)}
       />
-      <ConfirmDialog open={confirmRollback} title="Roll back?" confirmLabel="Draft the rollback" busy={actions.pending === 'rollback'} onConfirm={() => actions.run('rollback')} onCancel={() => setConfirmRollback(false)}>
-        <p>This drafts a new release restoring the last release of {r.application} that succeeded in {r.environment} before this one. It then goes through preview{approvalRequired ? ', approval' : ''} and apply like any release.</p>
+      <ConfirmDialog
+        open={confirmRollback}
+        title="Roll back?"
+        confirmLabel="Draft the rollback"
+        busy={actions.pending === 'rollback'}
+        onConfirm={() => actions.run('rollback')}
+        onCancel={() => setConfirmRollback(false)}
+      >
+        <p>
+          This drafts a new release restoring the last release of {r.application} that succeeded in {r.environment} before this one. It then
+          goes through preview{approvalRequired ? ', approval' : ''} and apply like any release.
+        </p>
       </ConfirmDialog>
 
       <ReleaseTabs release={r} events={events} />

@@ -20,7 +20,7 @@ export function SignInPage() {
         saveToken(token.trim());
         const who = await unwrap<Me>(api.GET('/api/v1/me'));
         queryClient.setQueryData(queryKeys.me(readToken()), who);
-        navigate(params.get('next') || '/');
+        void navigate(params.get('next') || '/');
       },
     },
     // A token the server refuses is not kept.
@@ -36,16 +36,31 @@ export function SignInPage() {
       <h1>Sign in</h1>
       {me.data && readToken() ? (
         <div>
-          <p>You are signed in as <strong>{me.data.subject}</strong>.</p>
+          <p>
+            You are signed in as <strong>{me.data.subject}</strong>.
+          </p>
           <Bindings me={me.data} />
         </div>
       ) : (
         <form onSubmit={submit} className="form">
           <label htmlFor="token">API token</label>
-          <input id="token" name="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required placeholder="sgt_…" />
-          <p className="hint">The token is kept only for this browser tab (session storage). Ask an admin for one: <code>POST /api/v1/tokens</code>.</p>
+          <input
+            id="token"
+            name="token"
+            type="password"
+            autoComplete="off"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            required
+            placeholder="sgt_…"
+          />
+          <p className="hint">
+            The token is kept only for this browser tab (session storage). Ask an admin for one: <code>POST /api/v1/tokens</code>.
+          </p>
           {actions.error && <ProblemNotice error={actions.error} />}
-          <button type="submit" className="button button-primary" disabled={actions.pending !== null || token.trim() === ''}>{actions.pending ? 'Checking…' : 'Sign in'}</button>
+          <button type="submit" className="button button-primary" disabled={actions.pending !== null || token.trim() === ''}>
+            {actions.pending ? 'Checking…' : 'Sign in'}
+          </button>
         </form>
       )}
     </section>
@@ -57,10 +72,18 @@ function Bindings({ me }: { me: Me }) {
   return (
     <table className="table">
       <caption>Your roles</caption>
-      <thead><tr><th scope="col">Role</th><th scope="col">Environments</th></tr></thead>
+      <thead>
+        <tr>
+          <th scope="col">Role</th>
+          <th scope="col">Environments</th>
+        </tr>
+      </thead>
       <tbody>
         {me.bindings.map((b, i) => (
-          <tr key={i}><td>{b.role}</td><td>{b.environments.join(', ')}</td></tr>
+          <tr key={i}>
+            <td>{b.role}</td>
+            <td>{b.environments.join(', ')}</td>
+          </tr>
         ))}
       </tbody>
     </table>

@@ -24,9 +24,7 @@ export const draftRelease: IntentHandler<'draft_release'> = async (scope, args) 
   // Environments first, through their use case: one the caller may not read is refused as the API refuses it.
   await shipgate.environments.get(caller, environment);
   if (from) await shipgate.environments.get(caller, from);
-  const base = from
-    ? await lastRelease(scope, application, from, true)
-    : await lastRelease(scope, application, environment, false);
+  const base = from ? await lastRelease(scope, application, from, true) : await lastRelease(scope, application, environment, false);
   if (!base) {
     if (from) return ask(`Nothing of ${application} has succeeded in ${from}, so there is nothing to promote.`);
     return ask(await nothingToStartFrom(scope, application, environment));
@@ -40,7 +38,9 @@ export const draftRelease: IntentHandler<'draft_release'> = async (scope, args) 
   });
   turn.record({ type: 'subject', releaseId: created.id });
   const made = await preview(scope, created.id);
-  const params = Object.entries(created.parameters).map(([k, v]) => `${k}=${v}`).join(', ');
+  const params = Object.entries(created.parameters)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   const origin = `release ${short(base.id)} in ${base.environment}${base.state === 'succeeded' ? '' : ` (${words(base.state)})`}`;
   const drafted = `Drafted release ${short(created.id)} of ${application} for ${environment}${params ? ` (${params})` : ''}`;
   return {
@@ -50,7 +50,12 @@ export const draftRelease: IntentHandler<'draft_release'> = async (scope, args) 
 };
 
 /** The newest succeeded release of an application in one environment; unless `succeededOnly`, else its newest release there. */
-async function lastRelease({ shipgate, caller }: TurnScope, application: string, environment: string, succeededOnly: boolean): Promise<Release | null> {
+async function lastRelease(
+  { shipgate, caller }: TurnScope,
+  application: string,
+  environment: string,
+  succeededOnly: boolean,
+): Promise<Release | null> {
   const releases = shipgate.releases;
   const succeeded = (await releases.list(caller, { application, environment, state: 'succeeded', limit: 1 })).items[0];
   if (succeeded || succeededOnly) return succeeded ?? null;
@@ -64,5 +69,8 @@ async function nothingToStartFrom({ shipgate, caller }: TurnScope, application: 
   const promote = elsewhere
     ? ` To bring what runs in ${elsewhere}, say “promote ${application} from ${elsewhere} to ${environment}”; or draft`
     : ' Draft';
-  return `There is no release of ${application} in ${environment} to start from, and I do not start from another environment's release unless you name it.${promote} its first release in ${environment} with a spec on the Deployments page.`;
+  return (
+    `There is no release of ${application} in ${environment} to start from, and I do not start from another environment's release ` +
+    `unless you name it.${promote} its first release in ${environment} with a spec on the Deployments page.`
+  );
 }

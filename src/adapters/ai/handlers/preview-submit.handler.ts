@@ -21,7 +21,8 @@ export const submitRelease: IntentHandler<'submit_release'> = async (scope, args
   const needed = release.approval.minApprovers;
   const reply =
     release.state === 'pending_approval'
-      ? `Submitted ${release.application} for ${release.environment}: it waits for ${needed} approval${needed > 1 ? 's' : ''} in the Approvals queue. Nothing runs until it is approved; then say “apply it”.`
+      ? `Submitted ${release.application} for ${release.environment}: it waits for ${needed} approval${needed > 1 ? 's' : ''} in the ` +
+        `Approvals queue. Nothing runs until it is approved; then say “apply it”.`
       : `Submitted. ${release.environment} needs no approval: say “apply it” when you are ready.`;
   return { reply, actions: [releaseCard(release)] };
 };

@@ -13,9 +13,7 @@ export const proposeApply: IntentHandler<'propose_apply'> = async (scope, args) 
   if (!previewId) return ask('I need a preview of this release made here before it can be applied. Say “preview it”.');
   const proposal = propose(scope, release, previewId);
   const waiting =
-    release.state === 'pending_approval'
-      ? ' It still waits for approval: confirming before it is approved will be refused.'
-      : '';
+    release.state === 'pending_approval' ? ' It still waits for approval: confirming before it is approved will be refused.' : '';
   return {
     reply: `Ready to apply ${release.application} to ${release.environment}. Confirm to run it.${waiting}`,
     actions: [releaseCard(release), proposalCard(proposal, release)],
@@ -35,7 +33,9 @@ export const proposeRollback: IntentHandler<'propose_rollback'> = async (scope, 
   const rollback = await shipgate.releases.rollback(caller, source.id, {});
   turn.record({ type: 'subject', releaseId: rollback.id });
   const made = await preview(scope, rollback.id);
-  const drafted = `Drafted rollback release ${short(rollback.id)} of ${source.application} in ${source.environment} to release ${short(rollback.rollbackTo ?? '')}. ${describePreview(made.summary)}`;
+  const drafted =
+    `Drafted rollback release ${short(rollback.id)} of ${source.application} in ${source.environment} to release ` +
+    `${short(rollback.rollbackTo ?? '')}. ${describePreview(made.summary)}`;
   const env = await shipgate.environments.get(caller, rollback.environment);
   if (env.approval.required) {
     return {

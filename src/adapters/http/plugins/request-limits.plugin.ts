@@ -51,7 +51,11 @@ export async function registerRequestLimits(api: FastifyInstance, options: Reque
   await api.register(rateLimit, { global: false });
   // The default key is the client address (IPv6 folded to its /64).
   const failures = api.createRateLimit({ max: options.authFailuresPerMinute, timeWindow: WINDOW_MS });
-  const tokens = api.createRateLimit({ max: options.perTokenPerMinute, timeWindow: WINDOW_MS, keyGenerator: (request) => `token:${request.credential.id}` });
+  const tokens = api.createRateLimit({
+    max: options.perTokenPerMinute,
+    timeWindow: WINDOW_MS,
+    keyGenerator: (request) => `token:${request.credential.id}`,
+  });
   const inFlight = new Map<string, number>();
 
   return {

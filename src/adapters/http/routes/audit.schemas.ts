@@ -23,14 +23,21 @@ export const AuditCheckpoint = Type.Object(
     seq: seq('The seq of the head event (0: the chain was empty)'),
     hash: Type.String({ pattern: CHAIN_HASH_PATTERN }),
     at: DateTime,
-    signature: Type.String({ pattern: CHECKPOINT_SIGNATURE_PATTERN, description: 'Base64 Ed25519 signature of the canonical JSON of purpose, seq, hash and at' }),
+    signature: Type.String({
+      pattern: CHECKPOINT_SIGNATURE_PATTERN,
+      description: 'Base64 Ed25519 signature of the canonical JSON of purpose, seq, hash and at',
+    }),
     publicKey: Type.String({ pattern: AUDIT_PUBLIC_KEY_PATTERN, description: 'Base64 of the raw 32-byte Ed25519 public key' }),
   },
   { ...closed, description: 'The signed head of the audit chain' },
 );
 
 export const AuditVerifyBody = Type.Object(
-  { checkpoint: Type.Optional(Type.Object({ ...AuditCheckpoint.properties, publicKey: Type.Optional(AuditCheckpoint.properties.publicKey) }, closed)) },
+  {
+    checkpoint: Type.Optional(
+      Type.Object({ ...AuditCheckpoint.properties, publicKey: Type.Optional(AuditCheckpoint.properties.publicKey) }, closed),
+    ),
+  },
   closed,
 );
 

@@ -10,23 +10,46 @@ const tags = ['environments'];
 export async function environmentsRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.post('/environments', {
-    schema: { tags, summary: 'Create an environment (admin)', body: CreateEnvironmentBody, response: { 201: Environment, ...problems(400, 401, 403, 409) } },
-  }, async (req, reply) =>
-    reply.code(201).send(await shipgate.environments.create(req.caller, { ...req.body, target: req.body.target })),
+  api.post(
+    '/environments',
+    {
+      schema: {
+        tags,
+        summary: 'Create an environment (admin)',
+        body: CreateEnvironmentBody,
+        response: { 201: Environment, ...problems(400, 401, 403, 409) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await shipgate.environments.create(req.caller, { ...req.body, target: req.body.target })),
   );
 
-  api.get('/environments', {
-    schema: { tags, summary: 'Environments the caller may read', response: { 200: EnvironmentList, ...problems(401) } },
-  }, async (req) => shipgate.environments.list(req.caller));
+  api.get(
+    '/environments',
+    {
+      schema: { tags, summary: 'Environments the caller may read', response: { 200: EnvironmentList, ...problems(401) } },
+    },
+    async (req) => shipgate.environments.list(req.caller),
+  );
 
-  api.get('/environments/:name', {
-    schema: { tags, summary: 'One environment', params: NameParams, response: { 200: Environment, ...problems(400, 401, 403, 404) } },
-  }, async (req) => shipgate.environments.get(req.caller, req.params.name));
+  api.get(
+    '/environments/:name',
+    {
+      schema: { tags, summary: 'One environment', params: NameParams, response: { 200: Environment, ...problems(400, 401, 403, 404) } },
+    },
+    async (req) => shipgate.environments.get(req.caller, req.params.name),
+  );
 
-  api.patch('/environments/:name', {
-    schema: { tags, summary: 'Change an environment (admin)', params: NameParams, body: PatchEnvironmentBody, response: { 200: Environment, ...problems(400, 401, 403, 404) } },
-  }, async (req) =>
-    shipgate.environments.update(req.caller, req.params.name, { ...req.body, target: req.body.target }),
+  api.patch(
+    '/environments/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Change an environment (admin)',
+        params: NameParams,
+        body: PatchEnvironmentBody,
+        response: { 200: Environment, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (req) => shipgate.environments.update(req.caller, req.params.name, { ...req.body, target: req.body.target }),
   );
 }

@@ -23,7 +23,10 @@ const Policy = Type.Object(
     profile: Type.Optional(literals(POLICY_PROFILES)),
     allowHostPaths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' }), { maxItems: 100 })),
   },
-  { ...closed, description: 'The runtime safety policy: `baseline` (default) refuses host access; `privileged` turns the built-in rules off' },
+  {
+    ...closed,
+    description: 'The runtime safety policy: `baseline` (default) refuses host access; `privileged` turns the built-in rules off',
+  },
 );
 
 const Target = Type.Union([
@@ -36,7 +39,12 @@ export const Environment = Type.Object({
   runtime: literals(RUNTIMES),
   target: FreeObject,
   production: Type.Boolean(),
-  approval: Type.Object({ required: Type.Boolean(), minApprovers: Type.Integer(), allowSelfApproval: Type.Boolean(), ticketTtlSeconds: Type.Integer() }),
+  approval: Type.Object({
+    required: Type.Boolean(),
+    minApprovers: Type.Integer(),
+    allowSelfApproval: Type.Boolean(),
+    ticketTtlSeconds: Type.Integer(),
+  }),
   previewTtlSeconds: Type.Integer(),
   applyTimeoutSeconds: Type.Integer(),
   freezeWindows: Type.Array(Type.Object({ start: DateTime, end: DateTime, reason: Type.String() })),

@@ -1,7 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { TIMELINE_EVENT_TYPES } from '../../../core/audit/timeline-event.js';
 import { MAX_PARAMETER_VALUE_LENGTH, PARAMETER_NAME } from '../../../core/names.js';
-import { APPROVAL_STATUSES, CHANNELS, EXECUTION_STAGES, RELEASE_STATES, RUNTIMES, type Release as CoreRelease } from '../../../core/release/release.js';
+import {
+  APPROVAL_STATUSES,
+  CHANNELS,
+  EXECUTION_STAGES,
+  RELEASE_STATES,
+  RUNTIMES,
+  type Release as CoreRelease,
+} from '../../../core/release/release.js';
 import { DateTime, FreeObject, Name, PolicyResult, StringMap, UUID_PATTERN, Uuid, closed, literals } from '../common.schemas.js';
 
 // Schemas of the release routes (`/releases…`): drafts, previews, submit/apply, timeline and diagnostics.
@@ -11,9 +18,13 @@ export const Spec = Type.Union([
   Type.Object({ compose: Type.String({ minLength: 1, description: 'A Compose file (YAML)' }) }, closed),
 ]);
 
-const Parameters = Type.Record(Type.String({ pattern: PARAMETER_NAME.pattern, maxLength: PARAMETER_NAME.maxLength }), Type.String({ maxLength: MAX_PARAMETER_VALUE_LENGTH }), {
-  description: 'Values substituted for ${NAME} in the spec',
-});
+const Parameters = Type.Record(
+  Type.String({ pattern: PARAMETER_NAME.pattern, maxLength: PARAMETER_NAME.maxLength }),
+  Type.String({ maxLength: MAX_PARAMETER_VALUE_LENGTH }),
+  {
+    description: 'Values substituted for ${NAME} in the spec',
+  },
+);
 
 export const Decision = Type.Object({
   approver: Type.String(),
@@ -120,7 +131,10 @@ export const ApplyBody = Type.Object(
     previewToken: Type.Optional(PreviewToken),
     policyOverride: Type.Optional(PolicyOverride),
     freezeOverride: Type.Optional(
-      Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { ...closed, description: 'Admins only: apply inside a freeze window' }),
+      Type.Object(
+        { reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+        { ...closed, description: 'Admins only: apply inside a freeze window' },
+      ),
     ),
   },
   closed,
@@ -157,7 +171,9 @@ export const TimelineEvent = Type.Object({
 
 export const TimelineQuery = Type.Object(
   {
-    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Return events after this seq (a previous nextCursor)' })),
+    after: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Return events after this seq (a previous nextCursor)' }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   },
   closed,
@@ -180,7 +196,9 @@ export const DiagnosticsResponse = Type.Object({
       evidence: Type.String(),
     }),
   ),
-  resources: Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), ready: Type.Boolean(), status: Type.String(), message: Type.String() })),
+  resources: Type.Array(
+    Type.Object({ kind: Type.String(), name: Type.String(), ready: Type.Boolean(), status: Type.String(), message: Type.String() }),
+  ),
   logs: Type.Array(Type.Object({ resource: Type.String(), lines: Type.Array(Type.String()) })),
 });
 

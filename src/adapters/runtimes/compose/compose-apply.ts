@@ -69,8 +69,26 @@ export async function composeApply(
   return { ok: true, message: `${Object.keys(images).length} services running and healthy`, runtimeState: { project, images } };
 }
 
+/** Compose's progress lines (`Container shop-web-1 Started`): they tell what went on, not what went wrong. */
+const PROGRESS_VERBS = [
+  'Creating',
+  'Created',
+  'Starting',
+  'Started',
+  'Waiting',
+  'Healthy',
+  'Running',
+  'Recreate',
+  'Recreated',
+  'Stopping',
+  'Stopped',
+  'Removing',
+  'Removed',
+];
+const PROGRESS_LINE = new RegExp(String.raw`^(Container|Network|Volume|Image)\s+\S+\s+(${PROGRESS_VERBS.join('|')})$`);
+
 /** The lines of Compose's output that say what went wrong. */
 function failureMessage(output: readonly string[]): string {
-  const meaningful = output.map((l) => l.trim()).filter((l) => l && !/^(Container|Network|Volume|Image)\s+\S+\s+(Creating|Created|Starting|Started|Waiting|Healthy|Running|Recreate|Recreated|Stopping|Stopped|Removing|Removed)$/.test(l));
+  const meaningful = output.map((l) => l.trim()).filter((l) => l && !PROGRESS_LINE.test(l));
   return meaningful.slice(-5).join('\n') || 'docker compose up failed';
 }

@@ -77,7 +77,9 @@ export class ComposeCli {
       PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: process.env['HOME'] ?? '/tmp',
       DOCKER_HOST: this.options.dockerHost,
-      ...(this.options.dockerConfig ?? process.env['DOCKER_CONFIG'] ? { DOCKER_CONFIG: this.options.dockerConfig ?? process.env['DOCKER_CONFIG'] } : {}),
+      ...((this.options.dockerConfig ?? process.env['DOCKER_CONFIG'])
+        ? { DOCKER_CONFIG: this.options.dockerConfig ?? process.env['DOCKER_CONFIG'] }
+        : {}),
       COMPOSE_ANSI: 'never',
     };
   }
@@ -104,7 +106,8 @@ export class ComposeCli {
       options.signal?.addEventListener('abort', abort, { once: true });
       child.once('error', (error: NodeJS.ErrnoException) => {
         options.signal?.removeEventListener('abort', abort);
-        if (error.code === 'ENOENT') reject(new ShipgateError('RUNTIME_UNAVAILABLE', `the docker CLI "${this.binary}" is not installed`, { runtime: 'compose' }));
+        if (error.code === 'ENOENT')
+          reject(new ShipgateError('RUNTIME_UNAVAILABLE', `the docker CLI "${this.binary}" is not installed`, { runtime: 'compose' }));
         else reject(error);
       });
       child.once('close', (code) => {
@@ -134,7 +137,13 @@ export class ComposeCli {
     return this.withFile(composeCliText(doc), async (dir) => {
       const result = await this.run(['compose', '-p', project, '-f', 'compose.yaml', 'config', '--format', 'json'], dir);
       if (result.code !== 0) {
-        const message = redactText(result.output.filter((l) => l.trim() && !l.startsWith('{')).join('\n').trim() || 'docker compose config failed', secrets);
+        const message = redactText(
+          result.output
+            .filter((l) => l.trim() && !l.startsWith('{'))
+            .join('\n')
+            .trim() || 'docker compose config failed',
+          secrets,
+        );
         throw new ShipgateError('VALIDATION_FAILED', `the Compose file is invalid: ${message}`, {
           errors: [{ path: '/spec/compose', message }],
         });
@@ -152,7 +161,23 @@ export class ComposeCli {
   ): Promise<CommandResult> {
     return this.withFile(composeCliText(model), (dir) =>
       this.run(
-        ['compose', '--progress', 'plain', '-p', project, '-f', 'compose.yaml', 'up', '-d', '--wait', '--wait-timeout', String(options.waitTimeoutSeconds), '--remove-orphans', '--pull', this.options.pull ?? 'missing'],
+        [
+          'compose',
+          '--progress',
+          'plain',
+          '-p',
+          project,
+          '-f',
+          'compose.yaml',
+          'up',
+          '-d',
+          '--wait',
+          '--wait-timeout',
+          String(options.waitTimeoutSeconds),
+          '--remove-orphans',
+          '--pull',
+          this.options.pull ?? 'missing',
+        ],
         dir,
         { onLine: options.onLine, signal: options.signal },
       ),

@@ -33,16 +33,34 @@ export async function composeDiagnostics(
       const image = wanted.image ?? '';
       const present = image ? await engine.image(image) : null;
       if (image && !present) {
-        findings.push({ severity: 'error', code: 'IMAGE_NOT_FOUND', resource: { kind: 'Service', name }, message: `image ${image} is not on the engine and could not be pulled`, evidence: `image=${image}` });
+        findings.push({
+          severity: 'error',
+          code: 'IMAGE_NOT_FOUND',
+          resource: { kind: 'Service', name },
+          message: `image ${image} is not on the engine and could not be pulled`,
+          evidence: `image=${image}`,
+        });
         resources.push({ kind: 'Service', name, ready: false, status: 'image missing', message: `image ${image} not found` });
       } else {
-        findings.push({ severity: 'error', code: 'SERVICE_MISSING', resource: { kind: 'Service', name }, message: `no container runs for service ${name}`, evidence: `image=${image}` });
+        findings.push({
+          severity: 'error',
+          code: 'SERVICE_MISSING',
+          resource: { kind: 'Service', name },
+          message: `no container runs for service ${name}`,
+          evidence: `image=${image}`,
+        });
         resources.push({ kind: 'Service', name, ready: false, status: 'missing', message: 'no container' });
       }
       continue;
     }
     if (!wanted && desired) {
-      findings.push({ severity: 'warning', code: 'ORPHAN_SERVICE', resource: { kind: 'Service', name }, message: `service ${name} runs but is not in the release`, evidence: live.map((c) => c.name).join(', ') });
+      findings.push({
+        severity: 'warning',
+        code: 'ORPHAN_SERVICE',
+        resource: { kind: 'Service', name },
+        message: `service ${name} runs but is not in the release`,
+        evidence: live.map((c) => c.name).join(', '),
+      });
     }
     const health = serviceHealth(name, live);
     findings.push(...health.findings);

@@ -4,7 +4,14 @@ import { composeApply } from './compose-apply.js';
 import { ComposeCli } from './compose-cli.js';
 import { composeDiagnostics } from './compose-diagnostics.js';
 import { composeDocument } from '../../../core/compose/compose-spec.js';
-import { checkProjectOwnership, composeProjectName, labelledModel, liveDigestOf, policyResourcesOf, type ComposeModel } from './compose-model.js';
+import {
+  checkProjectOwnership,
+  composeProjectName,
+  labelledModel,
+  liveDigestOf,
+  policyResourcesOf,
+  type ComposeModel,
+} from './compose-model.js';
 import { composeChanges } from './compose-preview.js';
 import { createDockerEngine, type DockerEngine } from './docker-engine.js';
 
@@ -39,7 +46,13 @@ export class ComposeDriver implements RuntimeDriver {
     const dockerHost = options.dockerHost || 'unix:///var/run/docker.sock';
     return new ComposeDriver(
       createDockerEngine(dockerHost),
-      new ComposeCli({ dockerHost, dockerBinary: options.dockerBinary, dockerConfig: options.dockerConfig, pull: options.pull, scratchRoot: options.scratchRoot }),
+      new ComposeCli({
+        dockerHost,
+        dockerBinary: options.dockerBinary,
+        dockerConfig: options.dockerConfig,
+        pull: options.pull,
+        scratchRoot: options.scratchRoot,
+      }),
     );
   }
 

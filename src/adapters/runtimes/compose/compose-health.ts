@@ -13,7 +13,13 @@ export interface ServiceHealth {
  * Exited, OOM-killed, restarting (crash loop) and unhealthy containers are failures.
  */
 export function serviceHealth(service: string, containers: readonly ContainerState[]): ServiceHealth {
-  const resource = (ready: boolean, status: string, message: string): ResourceHealth => ({ kind: 'Service', name: service, ready, status, message });
+  const resource = (ready: boolean, status: string, message: string): ResourceHealth => ({
+    kind: 'Service',
+    name: service,
+    ready,
+    status,
+    message,
+  });
   const ref = { kind: 'Service', name: service };
   if (containers.length === 0) {
     return { phase: 'failed', resource: resource(false, 'missing', 'no container runs for this service'), findings: [] };
@@ -26,28 +32,70 @@ export function serviceHealth(service: string, containers: readonly ContainerSta
   for (const c of containers) {
     const where = `container ${c.name}`;
     if (c.oomKilled) {
-      findings.push({ severity: 'error', code: 'OOM_KILLED', resource: ref, message: `${where} was killed for running out of memory`, evidence: `OOMKilled=true exitCode=${c.exitCode}` });
+      findings.push({
+        severity: 'error',
+        code: 'OOM_KILLED',
+        resource: ref,
+        message: `${where} was killed for running out of memory`,
+        evidence: `OOMKilled=true exitCode=${c.exitCode}`,
+      });
       worse('failed');
     }
     if (c.status === 'exited' || c.status === 'dead') {
       if (!c.oomKilled) {
-        findings.push({ severity: 'error', code: 'CONTAINER_EXITED', resource: ref, message: `${where} exited with code ${c.exitCode}`, evidence: `status=${c.status} exitCode=${c.exitCode}${c.error ? ` error=${c.error}` : ''}` });
+        findings.push({
+          severity: 'error',
+          code: 'CONTAINER_EXITED',
+          resource: ref,
+          message: `${where} exited with code ${c.exitCode}`,
+          evidence: `status=${c.status} exitCode=${c.exitCode}${c.error ? ` error=${c.error}` : ''}`,
+        });
       }
       worse('failed');
     } else if (c.status === 'restarting' || (c.restartCount > 0 && c.status !== 'running')) {
-      findings.push({ severity: 'error', code: 'CRASH_LOOP', resource: ref, message: `${where} keeps restarting (${c.restartCount} restarts)`, evidence: `status=${c.status} restartCount=${c.restartCount} lastExitCode=${c.exitCode}` });
+      findings.push({
+        severity: 'error',
+        code: 'CRASH_LOOP',
+        resource: ref,
+        message: `${where} keeps restarting (${c.restartCount} restarts)`,
+        evidence: `status=${c.status} restartCount=${c.restartCount} lastExitCode=${c.exitCode}`,
+      });
       worse('failed');
     } else if (c.status === 'created') {
-      findings.push({ severity: 'error', code: 'CONTAINER_NOT_STARTED', resource: ref, message: `${where} was created but never started`, evidence: c.error || 'status=created' });
+      findings.push({
+        severity: 'error',
+        code: 'CONTAINER_NOT_STARTED',
+        resource: ref,
+        message: `${where} was created but never started`,
+        evidence: c.error || 'status=created',
+      });
       worse('failed');
     } else if (c.health === 'unhealthy') {
-      findings.push({ severity: 'error', code: 'UNHEALTHY', resource: ref, message: `${where} fails its health check`, evidence: c.healthLog.join('\n') });
+      findings.push({
+        severity: 'error',
+        code: 'UNHEALTHY',
+        resource: ref,
+        message: `${where} fails its health check`,
+        evidence: c.healthLog.join('\n'),
+      });
       worse('failed');
     } else if (c.health === 'starting') {
-      findings.push({ severity: 'warning', code: 'HEALTH_STARTING', resource: ref, message: `${where} has not passed its health check yet`, evidence: c.healthLog.join('\n') });
+      findings.push({
+        severity: 'warning',
+        code: 'HEALTH_STARTING',
+        resource: ref,
+        message: `${where} has not passed its health check yet`,
+        evidence: c.healthLog.join('\n'),
+      });
       worse('starting');
     } else if (c.restartCount > 0) {
-      findings.push({ severity: 'warning', code: 'RESTARTED', resource: ref, message: `${where} restarted ${c.restartCount} times`, evidence: `restartCount=${c.restartCount} lastExitCode=${c.exitCode}` });
+      findings.push({
+        severity: 'warning',
+        code: 'RESTARTED',
+        resource: ref,
+        message: `${where} restarted ${c.restartCount} times`,
+        evidence: `restartCount=${c.restartCount} lastExitCode=${c.exitCode}`,
+      });
     }
   }
   const first = containers[0]!;

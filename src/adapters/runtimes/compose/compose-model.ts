@@ -14,7 +14,11 @@ export interface ComposeModel {
   [key: string]: unknown;
 }
 
-export type ComposeService = Record<string, unknown> & { image?: string; labels?: Record<string, string>; environment?: Record<string, string | null> };
+export type ComposeService = Record<string, unknown> & {
+  image?: string;
+  labels?: Record<string, string>;
+  environment?: Record<string, string | null>;
+};
 
 /** Labels Shipgate puts on every service it applies. Content-derived only, so an unchanged service is not recreated. */
 export const LABELS = {
@@ -55,7 +59,10 @@ export function fingerprintedService(service: ComposeService, project: string): 
   if (!env) return bare;
   const masked: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(env)) {
-    masked[k] = looksSecret(k) && v !== null ? `${MASK}:${createHash('sha256').update(`${project}\u0000${k}\u0000${v}`).digest('hex').slice(0, 12)}` : v;
+    masked[k] =
+      looksSecret(k) && v !== null
+        ? `${MASK}:${createHash('sha256').update(`${project}\u0000${k}\u0000${v}`).digest('hex').slice(0, 12)}`
+        : v;
   }
   return { ...bare, environment: masked };
 }
@@ -129,7 +136,10 @@ export function checkProjectOwnership(containers: readonly { labels: Record<stri
     const env = c.labels[LABELS.environment];
     const app = c.labels[LABELS.application];
     if ((env !== undefined && env !== target.environment) || (app !== undefined && app !== target.application)) {
-      throw new ShipgateError('TARGET_IN_USE', 'the Compose project runs containers of another environment or application; Shipgate will not change them');
+      throw new ShipgateError(
+        'TARGET_IN_USE',
+        'the Compose project runs containers of another environment or application; Shipgate will not change them',
+      );
     }
   }
 }

@@ -44,7 +44,9 @@ export function engineError(error: unknown, host: string): never {
   }
   const statusCode = (error as { statusCode?: number } | null)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 500) {
-    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Docker engine at ${host} failed (${statusCode}): ${(error as Error).message}`, { runtime: 'compose' });
+    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Docker engine at ${host} failed (${statusCode}): ${(error as Error).message}`, {
+      runtime: 'compose',
+    });
   }
   throw error;
 }
@@ -93,7 +95,10 @@ export function createDockerEngine(host: string, timeoutMs = 10_000): DockerEngi
         const info = await container.inspect();
         const raw = await container.logs({ stdout: true, stderr: true, tail, follow: false, timestamps: false });
         const text = info.Config.Tty ? raw.toString('utf8') : demux(raw);
-        return text.split('\n').filter((l) => l.length > 0).slice(-tail);
+        return text
+          .split('\n')
+          .filter((l) => l.length > 0)
+          .slice(-tail);
       }),
   };
 }

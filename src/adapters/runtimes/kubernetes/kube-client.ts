@@ -1,4 +1,12 @@
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, VersionApi, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  VersionApi,
+  Watch,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { ShipgateError } from '../../../core/errors.js';
 
 /** A Kubernetes object as plain data. */
@@ -60,14 +68,24 @@ export function kubeError(error: unknown, what: string): never {
     throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server cannot be reached (${reason})`, { runtime: 'kubernetes' });
   }
   if (status >= 500) {
-    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server failed on ${what} (${status}): ${bodyOf(error).message ?? ''}`.trim(), { runtime: 'kubernetes' });
+    throw new ShipgateError(
+      'RUNTIME_UNAVAILABLE',
+      `the Kubernetes API server failed on ${what} (${status}): ${bodyOf(error).message ?? ''}`.trim(),
+      { runtime: 'kubernetes' },
+    );
   }
   if (status === 401 || status === 403) {
-    throw new ShipgateError('RUNTIME_UNAVAILABLE', `the Kubernetes API server refused Shipgate's credentials for ${what}: ${bodyOf(error).message ?? status}`, { runtime: 'kubernetes' });
+    throw new ShipgateError(
+      'RUNTIME_UNAVAILABLE',
+      `the Kubernetes API server refused Shipgate's credentials for ${what}: ${bodyOf(error).message ?? status}`,
+      { runtime: 'kubernetes' },
+    );
   }
   if (status === 400 || status === 404 || status === 409 || status === 422) {
     const message = bodyOf(error).message ?? `the server rejected ${what}`;
-    throw new ShipgateError('VALIDATION_FAILED', `the Kubernetes API server rejected ${what}: ${message}`, { errors: [{ path: '/spec/manifests', message }] });
+    throw new ShipgateError('VALIDATION_FAILED', `the Kubernetes API server rejected ${what}: ${message}`, {
+      errors: [{ path: '/spec/manifests', message }],
+    });
   }
   throw error;
 }
@@ -94,11 +112,17 @@ export function createKubeClient(config: KubeConfig): KubeClient {
   const core = config.makeApiClient(CoreV1Api);
   const version = config.makeApiClient(VersionApi);
   const watcher = new Watch(config);
-  const header = (apiVersion: string, kind: string, namespace: string, name: string) => ({ apiVersion, kind, metadata: { name, namespace } });
+  const header = (apiVersion: string, kind: string, namespace: string, name: string) => ({
+    apiVersion,
+    kind,
+    metadata: { name, namespace },
+  });
   return {
     apply: (object, { dryRun }) =>
       guard(`${object.kind}/${object.metadata?.name}`, async () =>
-        plain<KubeObject>(await objects.patch(object, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)),
+        plain<KubeObject>(
+          await objects.patch(object, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+        ),
       ),
     read: (apiVersion, kind, namespace, name) =>
       guard(`${kind}/${name}`, async () => {
@@ -110,7 +134,13 @@ export function createKubeClient(config: KubeConfig): KubeClient {
         }
       }),
     list: (apiVersion, kind, namespace, labelSelector) =>
-      guard(`${kind} list`, async () => plain((await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector)).items) as KubeObject[]),
+      guard(
+        `${kind} list`,
+        async () =>
+          plain(
+            (await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector)).items,
+          ) as KubeObject[],
+      ),
     remove: (apiVersion, kind, namespace, name) =>
       guard(`${kind}/${name}`, async () => {
         try {
@@ -119,14 +149,23 @@ export function createKubeClient(config: KubeConfig): KubeClient {
           if (statusOf(error) !== 404) throw error;
         }
       }),
-    pods: (namespace, labelSelector) => guard('pods', async () => plain((await core.listNamespacedPod({ namespace, labelSelector })).items) as KubeObject[]),
+    pods: (namespace, labelSelector) =>
+      guard('pods', async () => plain((await core.listNamespacedPod({ namespace, labelSelector })).items) as KubeObject[]),
     events: (namespace, involvedName) =>
-      guard('events', async () => plain((await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${involvedName}` })).items) as KubeObject[]),
+      guard(
+        'events',
+        async () =>
+          plain(
+            (await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${involvedName}` })).items,
+          ) as KubeObject[],
+      ),
     logs: (namespace, pod, container, { previous, tail }) =>
       guard('logs', async () => {
         try {
           const text = await core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines: tail });
-          return String(text).split('\n').filter((l) => l.length > 0);
+          return String(text)
+            .split('\n')
+            .filter((l) => l.length > 0);
         } catch (error) {
           if (statusOf(error) === 400 || statusOf(error) === 404) return [];
           throw error;
@@ -136,7 +175,12 @@ export function createKubeClient(config: KubeConfig): KubeClient {
       const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
       const path = `${base}/namespaces/${namespace}/${kind.toLowerCase()}s`;
       const controller = await guard(`a watch of ${kind}`, () =>
-        watcher.watch(path, labelSelector ? { labelSelector } : {}, () => onChange(), () => undefined),
+        watcher.watch(
+          path,
+          labelSelector ? { labelSelector } : {},
+          () => onChange(),
+          () => undefined,
+        ),
       );
       return () => controller.abort();
     },

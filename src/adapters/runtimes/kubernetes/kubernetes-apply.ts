@@ -34,7 +34,14 @@ async function watchRollout(ctx: ApplyContext): Promise<{ next: () => Promise<vo
     // A watch Shipgate may not (or cannot quickly) open only makes it poll.
     const opened = ctx.client.watch(apiVersion, kind, ctx.namespace, selector, onChange);
     const stop = await Promise.race([opened, new Promise<null>((r) => setTimeout(() => r(null), WATCH_OPEN_MS))]).catch(() => null);
-    stops.push(stop ?? (() => void opened.then((s) => s(), () => undefined)));
+    stops.push(
+      stop ??
+        (() =>
+          void opened.then(
+            (s) => s(),
+            () => undefined,
+          )),
+    );
   }
   return {
     next: () =>
@@ -56,7 +63,12 @@ async function watchRollout(ctx: ApplyContext): Promise<{ next: () => Promise<vo
  * has, then watches the rollouts of Deployments, StatefulSets and DaemonSets and Jobs to completion, within the
  * environment's time limit.
  */
-export async function kubernetesApply(ctx: ApplyContext, desired: readonly KubeObject[], secrets: readonly string[], options: ApplyOptions): Promise<ApplyOutcome> {
+export async function kubernetesApply(
+  ctx: ApplyContext,
+  desired: readonly KubeObject[],
+  secrets: readonly string[],
+  options: ApplyOptions,
+): Promise<ApplyOutcome> {
   await options.onStage('applying');
   const applied: KubeObject[] = [];
   for (const object of desired) {
@@ -67,7 +79,10 @@ export async function kubernetesApply(ctx: ApplyContext, desired: readonly KubeO
   for (const o of await ctx.owned()) {
     if (!wanted.has(objectKey(o))) await ctx.client.remove(o.apiVersion!, o.kind!, ctx.namespace, o.metadata!.name!);
   }
-  await options.onStage('waiting_for_rollout', `waiting for ${desired.filter((o) => WORKLOAD_KINDS.has(o.kind!)).length} workloads to roll out`);
+  await options.onStage(
+    'waiting_for_rollout',
+    `waiting for ${desired.filter((o) => WORKLOAD_KINDS.has(o.kind!)).length} workloads to roll out`,
+  );
   const rollout = await watchRollout(ctx);
   try {
     return await waitForRollout(ctx, wanted, applied, secrets, options, rollout.next);
@@ -91,20 +106,34 @@ async function waitForRollout(
     const entries = await ownedHealth(ctx.client, ctx.namespace, current);
     const phase = rollUp(entries.map((e) => e.health));
     const failing = entries.filter((e) => e.health.phase === 'failed');
-    const deadlineExceeded = failing.some((e) => e.health.findings.some((f) => f.code === 'PROGRESS_DEADLINE_EXCEEDED' || f.code === 'JOB_FAILED'));
+    const deadlineExceeded = failing.some((e) =>
+      e.health.findings.some((f) => f.code === 'PROGRESS_DEADLINE_EXCEEDED' || f.code === 'JOB_FAILED'),
+    );
     failingPolls = phase === 'failed' ? failingPolls + 1 : 0;
     if (deadlineExceeded || failingPolls >= FAILING_POLLS) {
-      return { ok: false, message: redactText(failing.map((e) => `${objectKey(e.object)}: ${e.health.resource.message}`).join('; '), secrets), runtimeState: null };
+      return {
+        ok: false,
+        message: redactText(failing.map((e) => `${objectKey(e.object)}: ${e.health.resource.message}`).join('; '), secrets),
+        runtimeState: null,
+      };
     }
     if (phase === 'ready' && current.length >= wanted.size) break;
     if (Date.now() >= options.deadline.getTime()) {
       const waiting = entries.filter((e) => e.health.phase !== 'ready').map((e) => `${objectKey(e.object)}: ${e.health.resource.status}`);
-      return { ok: false, message: `the rollout did not finish within the time limit (${waiting.join('; ') || 'objects missing'})`, runtimeState: null };
+      return {
+        ok: false,
+        message: `the rollout did not finish within the time limit (${waiting.join('; ') || 'objects missing'})`,
+        runtimeState: null,
+      };
     }
     await next();
   }
   await options.onStage('verifying', 'checking every object is ready');
-  const final = await ownedHealth(ctx.client, ctx.namespace, (await ctx.owned()).filter((o) => wanted.has(objectKey(o))));
+  const final = await ownedHealth(
+    ctx.client,
+    ctx.namespace,
+    (await ctx.owned()).filter((o) => wanted.has(objectKey(o))),
+  );
   if (rollUp(final.map((e) => e.health)) !== 'ready') {
     return { ok: false, message: 'a workload stopped being ready while being verified', runtimeState: null };
   }

@@ -12,7 +12,13 @@ export const LOG_TAIL = 40;
  * restarts; Warning events of the objects involved; the last log lines of failing containers (the previous
  * container for a crash loop). Findings share the Compose driver's shape; secrets are masked.
  */
-export async function kubernetesDiagnostics(client: KubeClient, namespace: string, owned: readonly KubeObject[], expected: readonly string[], secrets: readonly string[]): Promise<RuntimeDiagnosis> {
+export async function kubernetesDiagnostics(
+  client: KubeClient,
+  namespace: string,
+  owned: readonly KubeObject[],
+  expected: readonly string[],
+  secrets: readonly string[],
+): Promise<RuntimeDiagnosis> {
   const entries = await ownedHealth(client, namespace, owned);
   const findings: Finding[] = [];
   const resources: ResourceHealth[] = [];
@@ -21,7 +27,13 @@ export async function kubernetesDiagnostics(client: KubeClient, namespace: strin
   for (const key of expected) {
     if (!present.has(key)) {
       const [kind, name] = key.split('/');
-      findings.push({ severity: 'error', code: 'OBJECT_MISSING', resource: { kind: kind!, name: name! }, message: `${key} is not in the cluster`, evidence: '' });
+      findings.push({
+        severity: 'error',
+        code: 'OBJECT_MISSING',
+        resource: { kind: kind!, name: name! },
+        message: `${key} is not in the cluster`,
+        evidence: '',
+      });
       resources.push({ kind: kind!, name: name!, ready: false, status: 'missing', message: 'not found' });
     }
   }
@@ -35,7 +47,9 @@ export async function kubernetesDiagnostics(client: KubeClient, namespace: strin
         if (e['type'] !== 'Warning') continue;
         findings.push({
           severity: 'warning',
-          code: `EVENT_${String(e['reason'] ?? 'WARNING').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`,
+          code: `EVENT_${String(e['reason'] ?? 'WARNING')
+            .replace(/([a-z])([A-Z])/g, '$1_$2')
+            .toUpperCase()}`,
           resource: { kind: e['involvedObject']?.['kind'] ?? 'Object', name },
           message: String(e['message'] ?? ''),
           evidence: `${e['reason']} ×${e['count'] ?? 1}`,
@@ -46,9 +60,13 @@ export async function kubernetesDiagnostics(client: KubeClient, namespace: strin
       resources.push({
         kind: 'Pod',
         name: pod.metadata!.name!,
-        ready: ((pod['status']?.['conditions'] ?? []) as Array<Record<string, string>>).some((c) => c['type'] === 'Ready' && c['status'] === 'True'),
+        ready: ((pod['status']?.['conditions'] ?? []) as Array<Record<string, string>>).some(
+          (c) => c['type'] === 'Ready' && c['status'] === 'True',
+        ),
         status: String(pod['status']?.['phase'] ?? 'Unknown'),
-        message: ((pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>).map((s) => s['state']?.['waiting']?.['reason'] ?? (s['ready'] ? 'ready' : 'not ready')).join(', '),
+        message: ((pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>)
+          .map((s) => s['state']?.['waiting']?.['reason'] ?? (s['ready'] ? 'ready' : 'not ready'))
+          .join(', '),
       });
       for (const s of (pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>) {
         const waiting = s['state']?.['waiting']?.['reason'] as string | undefined;
@@ -65,7 +83,10 @@ export async function kubernetesDiagnostics(client: KubeClient, namespace: strin
   const phase = rollUp(entries.map((e) => e.health));
   const summary =
     errors.length > 0
-      ? `${errors.length} problem${errors.length > 1 ? 's' : ''}: ${errors.slice(0, 3).map((f) => `${f.resource.kind}/${f.resource.name}: ${f.message}`).join('; ')}`
+      ? `${errors.length} problem${errors.length > 1 ? 's' : ''}: ${errors
+          .slice(0, 3)
+          .map((f) => `${f.resource.kind}/${f.resource.name}: ${f.message}`)
+          .join('; ')}`
       : phase === 'progressing'
         ? 'rolling out'
         : `${entries.length} objects healthy`;

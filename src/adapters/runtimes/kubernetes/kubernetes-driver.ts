@@ -7,7 +7,16 @@ import { kubernetesDiagnostics } from './kubernetes-diagnostics.js';
 import { ShipgateError, type FieldError } from '../../../core/errors.js';
 import type { PolicyResource } from '../../../core/policy/policy.js';
 import { specDocuments } from '../../../core/release/spec-render.js';
-import { OWNED_KINDS, checkOwnership, liveDigestOf, manifestObjects, namespaceOf, objectKey, ownerSelector, typeKey } from './kubernetes-model.js';
+import {
+  OWNED_KINDS,
+  checkOwnership,
+  liveDigestOf,
+  manifestObjects,
+  namespaceOf,
+  objectKey,
+  ownerSelector,
+  typeKey,
+} from './kubernetes-model.js';
 import { kubernetesChanges } from './kubernetes-preview.js';
 
 export interface KubernetesDriverOptions {
@@ -68,12 +77,14 @@ export class KubernetesDriver implements RuntimeDriver {
     manifestObjects(unit.rendered, target);
     const client = this.client(target);
     const types = new Map<string, { apiVersion: string; kind: string }>();
-    for (const doc of specDocuments(unit.rendered) as KubeObject[]) types.set(typeKey(doc), { apiVersion: doc.apiVersion!, kind: doc.kind! });
+    for (const doc of specDocuments(unit.rendered) as KubeObject[])
+      types.set(typeKey(doc), { apiVersion: doc.apiVersion!, kind: doc.kind! });
     const clusterScoped = new Set<string>();
     const errors: FieldError[] = [];
     for (const [key, type] of types) {
       const scope = await client.scope(type.apiVersion, type.kind);
-      if (scope === null) errors.push({ path: '/spec/manifests', message: `the API server serves no kind ${type.kind} in ${type.apiVersion}` });
+      if (scope === null)
+        errors.push({ path: '/spec/manifests', message: `the API server serves no kind ${type.kind} in ${type.apiVersion}` });
       if (scope === 'cluster') clusterScoped.add(key);
     }
     if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), { errors });
@@ -86,7 +97,12 @@ export class KubernetesDriver implements RuntimeDriver {
     const { objects: desired, clusterScoped } = await this.desired(target, unit);
     const owned = await this.owned(target);
     const changes = await kubernetesChanges(this.client(target), target, namespace, desired, owned, unit.secrets);
-    const resources: PolicyResource[] = desired.map((o) => ({ kind: o.kind!, name: o.metadata!.name!, spec: o, clusterScoped: clusterScoped.has(typeKey(o)) }));
+    const resources: PolicyResource[] = desired.map((o) => ({
+      kind: o.kind!,
+      name: o.metadata!.name!,
+      spec: o,
+      clusterScoped: clusterScoped.has(typeKey(o)),
+    }));
     return { changes, liveDigest: liveDigestOf(owned), resources };
   }
 
@@ -94,8 +110,14 @@ export class KubernetesDriver implements RuntimeDriver {
     const namespace = namespaceOf(target);
     await this.client(target).ping(namespace);
     const { objects: desired } = await this.desired(target, unit);
-    for (const object of desired) checkOwnership(await this.client(target).read(object.apiVersion!, object.kind!, namespace, object.metadata!.name!), target);
-    return kubernetesApply({ client: this.client(target), namespace, owned: () => this.owned(target), selector: ownerSelector(target) }, desired, unit.secrets, options);
+    for (const object of desired)
+      checkOwnership(await this.client(target).read(object.apiVersion!, object.kind!, namespace, object.metadata!.name!), target);
+    return kubernetesApply(
+      { client: this.client(target), namespace, owned: () => this.owned(target), selector: ownerSelector(target) },
+      desired,
+      unit.secrets,
+      options,
+    );
   }
 
   async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {

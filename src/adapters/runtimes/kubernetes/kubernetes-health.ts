@@ -20,7 +20,8 @@ export const FAILING_WAIT_REASONS: Record<string, string> = {
   CreateContainerError: 'CREATE_CONTAINER_ERROR',
 };
 
-const worst = (a: Phase, b: Phase): Phase => (a === 'failed' || b === 'failed' ? 'failed' : a === 'progressing' || b === 'progressing' ? 'progressing' : 'ready');
+const worst = (a: Phase, b: Phase): Phase =>
+  a === 'failed' || b === 'failed' ? 'failed' : a === 'progressing' || b === 'progressing' ? 'progressing' : 'ready';
 
 /** Coded findings for one pod's containers: waiting reasons, OOM kills, restarts. */
 export function podFindings(pod: KubeObject): Finding[] {
@@ -35,15 +36,29 @@ export function podFindings(pod: KubeObject): Finding[] {
         severity: 'error',
         code,
         resource,
-        message: `container ${s['name']} is ${waiting['reason']}${last ? ` (last exit code ${last['exitCode']}${last['reason'] ? `, ${last['reason']}` : ''})` : ''}`,
+        message:
+          `container ${s['name']} is ` +
+          `${waiting['reason']}${last ? ` (last exit code ${last['exitCode']}${last['reason'] ? `, ${last['reason']}` : ''})` : ''}`,
         evidence: [waiting['message'], `image=${s['image']}`, `restartCount=${s['restartCount'] ?? 0}`].filter(Boolean).join('\n'),
       });
     }
     if (last?.['reason'] === 'OOMKilled' || s['state']?.['terminated']?.['reason'] === 'OOMKilled') {
-      findings.push({ severity: 'error', code: 'OOM_KILLED', resource, message: `container ${s['name']} was killed for running out of memory`, evidence: `exitCode=${last?.['exitCode'] ?? 137}` });
+      findings.push({
+        severity: 'error',
+        code: 'OOM_KILLED',
+        resource,
+        message: `container ${s['name']} was killed for running out of memory`,
+        evidence: `exitCode=${last?.['exitCode'] ?? 137}`,
+      });
     }
     if (!code && (s['restartCount'] ?? 0) > 0) {
-      findings.push({ severity: 'warning', code: 'RESTARTED', resource, message: `container ${s['name']} restarted ${s['restartCount']} times`, evidence: last ? `last exit code ${last['exitCode']}` : '' });
+      findings.push({
+        severity: 'warning',
+        code: 'RESTARTED',
+        resource,
+        message: `container ${s['name']} restarted ${s['restartCount']} times`,
+        evidence: last ? `last exit code ${last['exitCode']}` : '',
+      });
     }
   }
   return findings;
@@ -78,10 +93,18 @@ export function objectHealth(o: KubeObject, pods: readonly KubeObject[]): Object
     if (progressing?.['status'] === 'False' && progressing['reason'] === 'ProgressDeadlineExceeded') {
       phase = 'failed';
       message = progressing['message'] ?? 'progress deadline exceeded';
-      findings.push({ severity: 'error', code: 'PROGRESS_DEADLINE_EXCEEDED', resource: ref, message: `${kind} ${name} did not finish rolling out in time`, evidence: message });
+      findings.push({
+        severity: 'error',
+        code: 'PROGRESS_DEADLINE_EXCEEDED',
+        resource: ref,
+        message: `${kind} ${name} did not finish rolling out in time`,
+        evidence: message,
+      });
     } else if (!observed || updated < want || available < want || total > want) {
       phase = 'progressing';
-      message = observed ? `waiting for ${want - Math.min(available, want)} of ${want} replicas` : 'waiting for the controller to observe the new generation';
+      message = observed
+        ? `waiting for ${want - Math.min(available, want)} of ${want} replicas`
+        : 'waiting for the controller to observe the new generation';
     }
   } else if (kind === 'DaemonSet') {
     const want = s['desiredNumberScheduled'] ?? 0;
@@ -95,7 +118,13 @@ export function objectHealth(o: KubeObject, pods: readonly KubeObject[]): Object
       phase = 'failed';
       status = 'failed';
       message = failed['message'] ?? 'job failed';
-      findings.push({ severity: 'error', code: 'JOB_FAILED', resource: ref, message: `Job ${name} failed: ${failed['reason'] ?? ''}`.trim(), evidence: message });
+      findings.push({
+        severity: 'error',
+        code: 'JOB_FAILED',
+        resource: ref,
+        message: `Job ${name} failed: ${failed['reason'] ?? ''}`.trim(),
+        evidence: message,
+      });
     } else {
       phase = 'progressing';
       status = `${s['active'] ?? 0} active`;
@@ -116,17 +145,29 @@ export function rollUp(healths: readonly ObjectHealth[]): Phase {
 
 /** The pods a workload selects. */
 export async function podsOf(client: KubeClient, namespace: string, workload: KubeObject): Promise<KubeObject[]> {
-  const match = (workload['spec']?.['selector']?.['matchLabels'] ?? (workload.kind === 'Job' ? { 'job-name': workload.metadata?.name } : null)) as Record<string, string> | null;
+  const match = (workload['spec']?.['selector']?.['matchLabels'] ??
+    (workload.kind === 'Job' ? { 'job-name': workload.metadata?.name } : null)) as Record<string, string> | null;
   if (!match) return [];
-  const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(match)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const pods = await client.pods(namespace, selector);
   // Only this workload's pods (another workload's selector could overlap).
   const uid = workload.metadata?.uid;
-  return pods.filter((p) => !uid || !p.metadata?.ownerReferences?.length || p.metadata.ownerReferences.some((r: { uid?: string; kind?: string }) => r.uid === uid || r.kind === 'ReplicaSet'));
+  return pods.filter(
+    (p) =>
+      !uid ||
+      !p.metadata?.ownerReferences?.length ||
+      p.metadata.ownerReferences.some((r: { uid?: string; kind?: string }) => r.uid === uid || r.kind === 'ReplicaSet'),
+  );
 }
 
 /** Health of every owned object, workloads with their pods. */
-export async function ownedHealth(client: KubeClient, namespace: string, owned: readonly KubeObject[]): Promise<Array<{ object: KubeObject; pods: KubeObject[]; health: ObjectHealth }>> {
+export async function ownedHealth(
+  client: KubeClient,
+  namespace: string,
+  owned: readonly KubeObject[],
+): Promise<Array<{ object: KubeObject; pods: KubeObject[]; health: ObjectHealth }>> {
   return Promise.all(
     owned.map(async (object) => {
       const pods = WORKLOAD_KINDS.has(object.kind ?? '') ? await podsOf(client, namespace, object) : [];

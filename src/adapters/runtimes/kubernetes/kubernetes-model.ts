@@ -68,13 +68,17 @@ export function manifestObjects(rendered: string, target: DeployTarget, clusterS
   specDocuments(rendered).forEach((doc, i) => {
     const o = doc as KubeObject;
     const where = `document ${i + 1}`;
-    if (!o || typeof o !== 'object' || Array.isArray(o)) return errors.push({ path: '/spec/manifests', message: `${where} is not an object` });
+    if (!o || typeof o !== 'object' || Array.isArray(o))
+      return errors.push({ path: '/spec/manifests', message: `${where} is not an object` });
     if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
       return errors.push({ path: '/spec/manifests', message: `${where} needs apiVersion, kind and metadata.name` });
     }
     const cluster = clusterScoped.has(typeKey(o));
     if (!cluster && o.metadata.namespace && o.metadata.namespace !== namespace) {
-      return errors.push({ path: '/spec/manifests', message: `${o.kind}/${o.metadata.name} names namespace "${o.metadata.namespace}", not the environment's "${namespace}"` });
+      return errors.push({
+        path: '/spec/manifests',
+        message: `${o.kind}/${o.metadata.name} names namespace "${o.metadata.namespace}", not the environment's "${namespace}"`,
+      });
     }
     const key = objectKey(o);
     if (seen.has(key)) return errors.push({ path: '/spec/manifests', message: `${key} appears twice` });
@@ -84,7 +88,12 @@ export function manifestObjects(rendered: string, target: DeployTarget, clusterS
       metadata: {
         ...o.metadata,
         namespace: cluster ? undefined : namespace,
-        labels: { ...(o.metadata.labels ?? {}), [LABELS.managedBy]: 'shipgate', [LABELS.application]: target.application, [LABELS.environment]: target.environment },
+        labels: {
+          ...(o.metadata.labels ?? {}),
+          [LABELS.managedBy]: 'shipgate',
+          [LABELS.application]: target.application,
+          [LABELS.environment]: target.environment,
+        },
       },
     });
   });
@@ -101,7 +110,18 @@ const NOISY_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration', '
 export function comparable(o: KubeObject, namespace: string): KubeObject {
   const { status: _status, ...rest } = o;
   const metadata = { ...(rest.metadata ?? {}) } as Record<string, any>;
-  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences']) delete metadata[k];
+  for (const k of [
+    'managedFields',
+    'resourceVersion',
+    'uid',
+    'creationTimestamp',
+    'generation',
+    'selfLink',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+    'ownerReferences',
+  ])
+    delete metadata[k];
   if (metadata['annotations']) {
     const annotations = { ...metadata['annotations'] };
     for (const a of NOISY_ANNOTATIONS) delete annotations[a];
@@ -114,7 +134,10 @@ export function comparable(o: KubeObject, namespace: string): KubeObject {
     for (const [k, v] of Object.entries((o['stringData'] ?? {}) as Record<string, string>)) data[k] = Buffer.from(v).toString('base64');
     delete out['stringData'];
     out['data'] = Object.fromEntries(
-      Object.entries(data).map(([k, v]) => [k, `${MASK}:${createHash('sha256').update(`${namespace}\u0000${o.metadata?.name}\u0000${k}\u0000${v}`).digest('hex').slice(0, 12)}`]),
+      Object.entries(data).map(([k, v]) => [
+        k,
+        `${MASK}:${createHash('sha256').update(`${namespace}\u0000${o.metadata?.name}\u0000${k}\u0000${v}`).digest('hex').slice(0, 12)}`,
+      ]),
     );
   }
   return out;
@@ -125,14 +148,19 @@ export function displayObject(o: KubeObject | null, other: KubeObject | null): K
   if (!o || o.kind !== 'Secret') return o;
   const otherData = (other?.['data'] ?? {}) as Record<string, string>;
   const data = Object.fromEntries(
-    Object.entries((o['data'] ?? {}) as Record<string, string>).map(([k, v]) => [k, other && otherData[k] !== undefined && otherData[k] !== v ? `${MASK} (changed)` : MASK]),
+    Object.entries((o['data'] ?? {}) as Record<string, string>).map(([k, v]) => [
+      k,
+      other && otherData[k] !== undefined && otherData[k] !== v ? `${MASK} (changed)` : MASK,
+    ]),
   );
   return { ...o, data };
 }
 
 /** A digest of what Shipgate owns for the target: each owned object's kind, name and resourceVersion. */
 export function liveDigestOf(owned: readonly KubeObject[]): string {
-  const facts = owned.map((o) => [objectKey(o), o.metadata?.resourceVersion ?? '']).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const facts = owned
+    .map((o) => [objectKey(o), o.metadata?.resourceVersion ?? ''])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   return sha256Digest(canonicalJson(facts));
 }
 
@@ -145,7 +173,10 @@ export function checkOwnership(live: KubeObject | null, target: DeployTarget): v
   const env = labels[LABELS.environment];
   const app = labels[LABELS.application];
   if ((env !== undefined && env !== target.environment) || (app !== undefined && app !== target.application)) {
-    throw new ShipgateError('TARGET_IN_USE', `${objectKey(live!)} belongs to another environment or application; Shipgate will not change it`);
+    throw new ShipgateError(
+      'TARGET_IN_USE',
+      `${objectKey(live!)} belongs to another environment or application; Shipgate will not change it`,
+    );
   }
 }
 

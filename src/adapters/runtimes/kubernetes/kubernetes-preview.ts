@@ -22,21 +22,40 @@ export async function kubernetesChanges(
   const changes: Change[] = [];
   for (const object of desired) {
     const name = object.metadata!.name!;
-    const [dryRun, live] = await Promise.all([client.apply(object, { dryRun: true }), client.read(object.apiVersion!, object.kind!, namespace, name)]);
+    const [dryRun, live] = await Promise.all([
+      client.apply(object, { dryRun: true }),
+      client.read(object.apiVersion!, object.kind!, namespace, name),
+    ]);
     checkOwnership(live, target);
     const after = comparable(dryRun, namespace);
     if (!live) {
-      changes.push({ action: 'create', kind: object.kind!, name, diff: resourceDiff(objectKey(object), null, show(displayObject(after, null))) });
+      changes.push({
+        action: 'create',
+        kind: object.kind!,
+        name,
+        diff: resourceDiff(objectKey(object), null, show(displayObject(after, null))),
+      });
       continue;
     }
     const before = comparable(live, namespace);
     if (sameObject(before, after)) changes.push({ action: 'unchanged', kind: object.kind!, name, diff: '' });
-    else changes.push({ action: 'update', kind: object.kind!, name, diff: resourceDiff(objectKey(object), show(displayObject(before, null)), show(displayObject(after, before))) });
+    else
+      changes.push({
+        action: 'update',
+        kind: object.kind!,
+        name,
+        diff: resourceDiff(objectKey(object), show(displayObject(before, null)), show(displayObject(after, before))),
+      });
   }
   const wanted = new Set(desired.map(objectKey));
   for (const o of owned) {
     if (wanted.has(objectKey(o))) continue;
-    changes.push({ action: 'delete', kind: o.kind!, name: o.metadata!.name!, diff: resourceDiff(objectKey(o), show(displayObject(comparable(o, namespace), null)), null) });
+    changes.push({
+      action: 'delete',
+      kind: o.kind!,
+      name: o.metadata!.name!,
+      diff: resourceDiff(objectKey(o), show(displayObject(comparable(o, namespace), null)), null),
+    });
   }
   return changes;
 }

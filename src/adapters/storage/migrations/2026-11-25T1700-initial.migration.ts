@@ -140,7 +140,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['diagnostics', 'tokens', 'audit_head', 'timeline_events', 'approval_decisions', 'approval_tickets', 'previews', 'releases', 'environments']) {
+  for (const table of [
+    'diagnostics',
+    'tokens',
+    'audit_head',
+    'timeline_events',
+    'approval_decisions',
+    'approval_tickets',
+    'previews',
+    'releases',
+    'environments',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -22,7 +22,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('release_id', 'text')
     .addColumn('at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('conversation_messages_conversation').on('conversation_messages').columns(['conversation_id', 'id']).execute();
+  await db.schema
+    .createIndex('conversation_messages_conversation')
+    .on('conversation_messages')
+    .columns(['conversation_id', 'id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

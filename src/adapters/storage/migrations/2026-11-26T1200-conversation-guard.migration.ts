@@ -6,7 +6,10 @@ import { sql, type Kysely } from 'kysely';
  * keeping single-use preview tokens. Tokens that older conversation states kept are scrubbed.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('conversations').addColumn('version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('conversations')
+    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('previews').addColumn('created_by', 'text').execute();
   await db.schema.alterTable('previews').addColumn('conversation_id', 'text').execute();
   const rows = await sql<{ id: string; state: string }>`select id, state from conversations`.execute(db);

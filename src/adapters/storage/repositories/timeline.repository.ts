@@ -89,13 +89,7 @@ export class KyselyTimelineRepository implements TimelineRepository {
   }
 
   async scan(afterSeq: number, limit: number): Promise<TimelineEvent[]> {
-    const rows = await this.db
-      .selectFrom('timeline_events')
-      .selectAll()
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    const rows = await this.db.selectFrom('timeline_events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
     return rows.map(eventFromRow);
   }
 

@@ -6,7 +6,19 @@ import type { Card, ProposalCard } from './chat-message';
 import { LiveReleaseCard } from './live-release-card';
 
 /** One card of a reply; a proposal is confirmed here, and nothing runs until it is. */
-export function CardView({ card, busy, confirmed, live, onConfirm }: { card: Card; busy: boolean; confirmed: boolean; live: boolean; onConfirm: (c: ProposalCard) => void }) {
+export function CardView({
+  card,
+  busy,
+  confirmed,
+  live,
+  onConfirm,
+}: {
+  card: Card;
+  busy: boolean;
+  confirmed: boolean;
+  live: boolean;
+  onConfirm: (c: ProposalCard) => void;
+}) {
   switch (card.type) {
     case 'release':
       return <LiveReleaseCard card={card} live={live} />;
@@ -16,7 +28,11 @@ export function CardView({ card, busy, confirmed, live, onConfirm }: { card: Car
           <strong>Preview</strong> <span className="muted small">expires {formatTime(card.expiresAt)}</span>
           <ChangeSummary summary={card.summary} />
           <ul className="plain small">
-            {card.changes.map((c) => <li key={`${c.kind}/${c.name}`}><ChangeActionBadge action={c.action} /> {c.kind}/{c.name}</li>)}
+            {card.changes.map((c) => (
+              <li key={`${c.kind}/${c.name}`}>
+                <ChangeActionBadge action={c.action} /> {c.kind}/{c.name}
+              </li>
+            ))}
           </ul>
           <Link to={`/releases/${card.releaseId}`}>See the full diff</Link>
         </div>
@@ -25,7 +41,9 @@ export function CardView({ card, busy, confirmed, live, onConfirm }: { card: Car
       return (
         <div className="card action-card" data-card="proposal">
           <strong>{card.label}</strong>
-          <p className="muted small">Nothing runs until you confirm. The apply goes through the same preview, approval and freeze checks as the Deployment page.</p>
+          <p className="muted small">
+            Nothing runs until you confirm. The apply goes through the same preview, approval and freeze checks as the Deployment page.
+          </p>
           <button type="button" className="button button-primary" disabled={busy || confirmed} onClick={() => onConfirm(card)}>
             {confirmed ? 'Confirmed' : 'Confirm apply'}
           </button>
@@ -35,7 +53,11 @@ export function CardView({ card, busy, confirmed, live, onConfirm }: { card: Car
       return (
         <div className="card action-card" data-card="timeline">
           <ol className="plain small">
-            {card.events.map((e) => <li key={e.seq}>#{e.seq} <code>{e.type}</code> {e.actor} ({e.channel}) {timeAgo(e.at)}</li>)}
+            {card.events.map((e) => (
+              <li key={e.seq}>
+                #{e.seq} <code>{e.type}</code> {e.actor} ({e.channel}) {timeAgo(e.at)}
+              </li>
+            ))}
           </ol>
           <Link to={`/releases/${card.releaseId}`}>Open the release</Link>
         </div>
@@ -45,7 +67,11 @@ export function CardView({ card, busy, confirmed, live, onConfirm }: { card: Car
         <div className="card action-card" data-card="diagnostics">
           <strong>{card.summary}</strong>
           <ul className="plain small">
-            {card.findings.map((f, i) => <li key={i}><SeverityBadge severity={f.severity} /> <code>{f.code}</code> {f.resource}: {f.message}</li>)}
+            {card.findings.map((f, i) => (
+              <li key={i}>
+                <SeverityBadge severity={f.severity} /> <code>{f.code}</code> {f.resource}: {f.message}
+              </li>
+            ))}
           </ul>
           <Link to={`/releases/${card.releaseId}`}>Open the diagnostics</Link>
         </div>
@@ -53,9 +79,18 @@ export function CardView({ card, busy, confirmed, live, onConfirm }: { card: Car
     case 'approvals':
       return (
         <div className="card action-card" data-card="approvals">
-          {card.items.length === 0 ? <p className="muted">Nothing waits.</p> : (
+          {card.items.length === 0 ? (
+            <p className="muted">Nothing waits.</p>
+          ) : (
             <ul className="plain small">
-              {card.items.map((t) => <li key={t.id}><Link to={`/releases/${t.releaseId}`}>{t.application} → {t.environment}</Link> by {t.requestedBy} ({t.approvals}/{t.minApprovers})</li>)}
+              {card.items.map((t) => (
+                <li key={t.id}>
+                  <Link to={`/releases/${t.releaseId}`}>
+                    {t.application} → {t.environment}
+                  </Link>{' '}
+                  by {t.requestedBy} ({t.approvals}/{t.minApprovers})
+                </li>
+              ))}
             </ul>
           )}
           <Link to="/approvals">Open the approval queue</Link>

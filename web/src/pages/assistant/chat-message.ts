@@ -2,12 +2,42 @@ import type { ApprovalStatus, ChangeAction, Channel, ExecutionStage, FindingSeve
 
 /** The cards a command-center reply can carry (see the server's command center). */
 export type Card =
-  | { type: 'release'; releaseId: string; application: string; environment: string; state: ReleaseState; approvalStatus: ApprovalStatus; stage: ExecutionStage }
-  | { type: 'preview'; releaseId: string; summary: { create: number; update: number; delete: number; unchanged: number }; changes: Array<{ action: ChangeAction; kind: string; name: string }>; expiresAt: string }
+  | {
+      type: 'release';
+      releaseId: string;
+      application: string;
+      environment: string;
+      state: ReleaseState;
+      approvalStatus: ApprovalStatus;
+      stage: ExecutionStage;
+    }
+  | {
+      type: 'preview';
+      releaseId: string;
+      summary: { create: number; update: number; delete: number; unchanged: number };
+      changes: Array<{ action: ChangeAction; kind: string; name: string }>;
+      expiresAt: string;
+    }
   | { type: 'proposal'; id: string; kind: 'apply'; releaseId: string; label: string; status: string }
   | { type: 'timeline'; releaseId: string; events: Array<{ seq: number; type: string; actor: string; channel: Channel; at: string }> }
-  | { type: 'diagnostics'; releaseId: string; summary: string; findings: Array<{ severity: FindingSeverity; code: string; resource: string; message: string }> }
-  | { type: 'approvals'; items: Array<{ id: string; releaseId: string; application: string; environment: string; requestedBy: string; approvals: number; minApprovers: number }> };
+  | {
+      type: 'diagnostics';
+      releaseId: string;
+      summary: string;
+      findings: Array<{ severity: FindingSeverity; code: string; resource: string; message: string }>;
+    }
+  | {
+      type: 'approvals';
+      items: Array<{
+        id: string;
+        releaseId: string;
+        application: string;
+        environment: string;
+        requestedBy: string;
+        approvals: number;
+        minApprovers: number;
+      }>;
+    };
 
 /** A proposed change to a runtime, waiting for the operator's confirmation. */
 export type ProposalCard = Extract<Card, { type: 'proposal' }>;

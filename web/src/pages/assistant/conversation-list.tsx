@@ -14,7 +14,9 @@ export function ConversationList({ current }: { current: string | undefined }) {
       <ul className="plain">
         {conversations.data?.items.map((c) => (
           <li key={c.id}>
-            <Link to={`/assistant/${c.id}`} aria-current={c.id === current ? 'page' : undefined}>{c.title}</Link>
+            <Link to={`/assistant/${c.id}`} aria-current={c.id === current ? 'page' : undefined}>
+              {c.title}
+            </Link>
             <div className="muted small">{timeAgo(c.updatedAt)}</div>
           </li>
         ))}

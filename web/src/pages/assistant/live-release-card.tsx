@@ -17,9 +17,13 @@ export function LiveReleaseCard({ card, live }: { card: Extract<Card, { type: 'r
   const state = release?.state ?? card.state;
   return (
     <div className="card action-card" data-card="release" data-state={state}>
-      <Link to={`/releases/${card.releaseId}`}>{card.application} → {card.environment}</Link> <StateBadge state={state} />
+      <Link to={`/releases/${card.releaseId}`}>
+        {card.application} → {card.environment}
+      </Link>{' '}
+      <StateBadge state={state} />
       <div className="muted small">
-        approval {inWords(release?.approval.status ?? card.approvalStatus)} · execution <span data-testid="card-stage">{inWords(release?.execution.stage ?? card.stage)}</span>
+        approval {inWords(release?.approval.status ?? card.approvalStatus)} · execution{' '}
+        <span data-testid="card-stage">{inWords(release?.execution.stage ?? card.stage)}</span>
       </div>
     </div>
   );

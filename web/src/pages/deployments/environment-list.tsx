@@ -16,7 +16,9 @@ export function EnvironmentList({ current }: { current: Map<string, Release> }) 
       {envs.isLoading && <Loading what="environments" />}
       {envs.error && <ProblemNotice error={envs.error} />}
       {envs.data && envs.data.items.length === 0 && (
-        <EmptyState title="No environments you can see">An admin creates them with <code>POST /api/v1/environments</code>.</EmptyState>
+        <EmptyState title="No environments you can see">
+          An admin creates them with <code>POST /api/v1/environments</code>.
+        </EmptyState>
       )}
       <div className="cards">
         {envs.data?.items.map((env) => (
@@ -28,7 +30,9 @@ export function EnvironmentList({ current }: { current: Map<string, Release> }) 
 }
 
 function EnvironmentCard({ env, current }: { env: Environment; current: Release[] }) {
-  const target = Object.entries(env.target).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
+  const target = Object.entries(env.target)
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(', ');
   return (
     <article className="card" aria-label={`Environment ${env.name}`}>
       <header className="card-head">
@@ -39,10 +43,13 @@ function EnvironmentCard({ env, current }: { env: Environment; current: Release[
       <p className="muted">{target}</p>
       <p>
         {env.approval.required
-          ? `Approval: ${env.approval.minApprovers} approver${env.approval.minApprovers > 1 ? 's' : ''}${env.approval.allowSelfApproval ? ', self-approval allowed' : ''}`
+          ? `Approval: ${env.approval.minApprovers} ` +
+            `approver${env.approval.minApprovers > 1 ? 's' : ''}${env.approval.allowSelfApproval ? ', self-approval allowed' : ''}`
           : 'No approval required'}
       </p>
-      {env.freezeWindows.some((w) => Date.parse(w.start) <= Date.now() && Date.now() < Date.parse(w.end)) && <p className="badge badge-danger">Frozen now</p>}
+      {env.freezeWindows.some((w) => Date.parse(w.start) <= Date.now() && Date.now() < Date.parse(w.end)) && (
+        <p className="badge badge-danger">Frozen now</p>
+      )}
       <h4>Running now</h4>
       {current.length === 0 ? (
         <p className="muted">Nothing deployed yet.</p>

@@ -10,7 +10,15 @@ import { ParameterFields, parametersOf, rowsOf, type ParameterRow } from './para
 import { DNS_LABEL, htmlPattern } from '../../../../src/core/names';
 
 /** Draft a release: a new spec in the YAML editor, or the last release of an application with new parameters. */
-export function NewReleaseForm({ environments, current, onClose }: { environments: Environment[]; current: Map<string, Release>; onClose: () => void }) {
+export function NewReleaseForm({
+  environments,
+  current,
+  onClose,
+}: {
+  environments: Environment[];
+  current: Map<string, Release>;
+  onClose: () => void;
+}) {
   const [environment, setEnvironment] = useState(environments[0]?.name ?? '');
   const [mode, setMode] = useState<'spec' | 'last'>('spec');
   const [application, setApplication] = useState('');
@@ -43,7 +51,7 @@ export function NewReleaseForm({ environments, current, onClose }: { environment
       const created = await unwrap(api.POST('/api/v1/releases', { body }));
       await queryClient.invalidateQueries({ queryKey: queryKeys.releases.all });
       onClose();
-      navigate(`/releases/${created.id}`);
+      void navigate(`/releases/${created.id}`);
     },
   });
   const submit = (e: FormEvent) => {
@@ -59,22 +67,49 @@ export function NewReleaseForm({ environments, current, onClose }: { environment
           <label>
             Environment
             <select value={environment} onChange={(e) => setEnvironment(e.target.value)} name="environment">
-              {environments.map((e) => <option key={e.name} value={e.name}>{e.name} ({e.runtime})</option>)}
+              {environments.map((e) => (
+                <option key={e.name} value={e.name}>
+                  {e.name} ({e.runtime})
+                </option>
+              ))}
             </select>
           </label>
           <fieldset className="segmented">
             <legend>Start from</legend>
-            <label><input type="radio" name="mode" checked={mode === 'spec'} onChange={() => setMode('spec')} /> A new spec</label>
-            <label><input type="radio" name="mode" checked={mode === 'last'} onChange={() => setMode('last')} disabled={lastReleases.length === 0} /> The last release</label>
+            <label>
+              <input type="radio" name="mode" checked={mode === 'spec'} onChange={() => setMode('spec')} /> A new spec
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="mode"
+                checked={mode === 'last'}
+                onChange={() => setMode('last')}
+                disabled={lastReleases.length === 0}
+              />{' '}
+              The last release
+            </label>
           </fieldset>
         </div>
         {mode === 'spec' ? (
           <>
             <label>
               Application
-              <input name="application" value={application} onChange={(e) => setApplication(e.target.value)} required pattern={htmlPattern(DNS_LABEL)} maxLength={DNS_LABEL.maxLength} title={`Must be ${DNS_LABEL.description}`} placeholder="web" />
+              <input
+                name="application"
+                value={application}
+                onChange={(e) => setApplication(e.target.value)}
+                required
+                pattern={htmlPattern(DNS_LABEL)}
+                maxLength={DNS_LABEL.maxLength}
+                title={`Must be ${DNS_LABEL.description}`}
+                placeholder="web"
+              />
             </label>
-            <span className="label" id="spec-label">{env?.runtime === 'kubernetes' ? 'Kubernetes manifests (YAML)' : 'Compose file (YAML)'} — use <code>{'${NAME}'}</code> for parameters</span>
+            <span className="label" id="spec-label">
+              {env?.runtime === 'kubernetes' ? 'Kubernetes manifests (YAML)' : 'Compose file (YAML)'} — use <code>{'${NAME}'}</code> for
+              parameters
+            </span>
             <YamlEditor id="spec" label="Spec (YAML)" value={spec} onChange={setSpec} />
           </>
         ) : (
@@ -82,7 +117,11 @@ export function NewReleaseForm({ environments, current, onClose }: { environment
             Application
             <select value={application} onChange={(e) => chooseLast(e.target.value)} name="last-application" required>
               <option value="">Choose…</option>
-              {lastReleases.map((r) => <option key={r.id} value={r.application}>{r.application}</option>)}
+              {lastReleases.map((r) => (
+                <option key={r.id} value={r.application}>
+                  {r.application}
+                </option>
+              ))}
             </select>
           </label>
         )}
@@ -93,7 +132,11 @@ export function NewReleaseForm({ environments, current, onClose }: { environment
         </label>
         {actions.error && <ProblemNotice error={actions.error} />}
         <div className="actions">
-          <button type="submit" className="button button-primary" disabled={actions.pending !== null || (mode === 'spec' && yamlProblems(spec).length > 0)}>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={actions.pending !== null || (mode === 'spec' && yamlProblems(spec).length > 0)}
+          >
             {actions.pending ? 'Drafting…' : 'Draft release'}
           </button>
         </div>

@@ -12,12 +12,31 @@ export function ParameterFields({ rows, onChange }: { rows: ParameterRow[]; onCh
       <legend>Parameters</legend>
       {rows.map((p, i) => (
         <div className="param-row" key={i}>
-          <input aria-label={`Parameter ${i + 1} name`} value={p.key} onChange={(e) => edit(i, { key: e.target.value })} placeholder="NAME" />
-          <input aria-label={`Parameter ${i + 1} value`} value={p.value} onChange={(e) => edit(i, { value: e.target.value })} placeholder="value" />
-          <button type="button" className="button button-small" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove parameter ${i + 1}`}>Remove</button>
+          <input
+            aria-label={`Parameter ${i + 1} name`}
+            value={p.key}
+            onChange={(e) => edit(i, { key: e.target.value })}
+            placeholder="NAME"
+          />
+          <input
+            aria-label={`Parameter ${i + 1} value`}
+            value={p.value}
+            onChange={(e) => edit(i, { value: e.target.value })}
+            placeholder="value"
+          />
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => onChange(rows.filter((_, j) => j !== i))}
+            aria-label={`Remove parameter ${i + 1}`}
+          >
+            Remove
+          </button>
         </div>
       ))}
-      <button type="button" className="button button-small" onClick={() => onChange([...rows, { key: '', value: '' }])}>Add parameter</button>
+      <button type="button" className="button button-small" onClick={() => onChange([...rows, { key: '', value: '' }])}>
+        Add parameter
+      </button>
     </fieldset>
   );
 }

@@ -30,7 +30,9 @@ export function RecentReleases() {
       <ReleaseFilters filter={filter} environments={envs.data?.items} onChange={setFilter} />
       {releases.isLoading && <Loading what="releases" />}
       {releases.error && <ProblemNotice error={releases.error} />}
-      {releases.data && releases.data.items.length === 0 && <EmptyState title="No releases match">Draft one with “New release”.</EmptyState>}
+      {releases.data && releases.data.items.length === 0 && (
+        <EmptyState title="No releases match">Draft one with “New release”.</EmptyState>
+      )}
       {releases.data && releases.data.items.length > 0 && <ReleaseTable releases={releases.data.items} />}
     </section>
   );

@@ -3,7 +3,11 @@ import type { ReleaseFilter } from '../../api/queries';
 import { RELEASE_STATES, inWords } from '../../api/release-states';
 
 /** Narrows the release list by environment, application and state. */
-export function ReleaseFilters(props: { filter: ReleaseFilter; environments: Environment[] | undefined; onChange: (key: keyof ReleaseFilter, value: string) => void }) {
+export function ReleaseFilters(props: {
+  filter: ReleaseFilter;
+  environments: Environment[] | undefined;
+  onChange: (key: keyof ReleaseFilter, value: string) => void;
+}) {
   const { filter, environments, onChange } = props;
   return (
     <form className="filters" aria-label="Filter releases" onSubmit={(e) => e.preventDefault()}>
@@ -11,7 +15,11 @@ export function ReleaseFilters(props: { filter: ReleaseFilter; environments: Env
         Environment
         <select value={filter.environment ?? ''} onChange={(e) => onChange('environment', e.target.value)}>
           <option value="">All</option>
-          {environments?.map((e) => <option key={e.name} value={e.name}>{e.name}</option>)}
+          {environments?.map((e) => (
+            <option key={e.name} value={e.name}>
+              {e.name}
+            </option>
+          ))}
         </select>
       </label>
       <label>
@@ -22,7 +30,11 @@ export function ReleaseFilters(props: { filter: ReleaseFilter; environments: Env
         State
         <select value={filter.state ?? ''} onChange={(e) => onChange('state', e.target.value)}>
           <option value="">All</option>
-          {RELEASE_STATES.map((s) => <option key={s} value={s}>{inWords(s)}</option>)}
+          {RELEASE_STATES.map((s) => (
+            <option key={s} value={s}>
+              {inWords(s)}
+            </option>
+          ))}
         </select>
       </label>
     </form>

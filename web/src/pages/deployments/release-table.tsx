@@ -30,10 +30,14 @@ export function ReleaseTable({ releases }: { releases: Release[] }) {
                 <div className="muted small">{r.description ?? parameterText(r)}</div>
               </td>
               <td>{r.environment}</td>
-              <td><StateBadge state={r.state} /></td>
+              <td>
+                <StateBadge state={r.state} />
+              </td>
               <td>{inWords(r.approval.status)}</td>
               <td>{inWords(r.execution.stage)}</td>
-              <td>{r.createdBy} <ChannelBadge channel={r.channel} /></td>
+              <td>
+                {r.createdBy} <ChannelBadge channel={r.channel} />
+              </td>
               <td>{timeAgo(r.createdAt)}</td>
             </tr>
           ))}

@@ -31,14 +31,31 @@ export function ApplyDialog(props: {
 }) {
   const { release: r, preview, policyReason, freezeReason } = props;
   return (
-    <ConfirmDialog open={props.open} title={`Apply ${r.application} to ${r.environment}?`} confirmLabel="Confirm apply" busy={props.busy} onConfirm={props.onConfirm} onCancel={props.onCancel}>
+    <ConfirmDialog
+      open={props.open}
+      title={`Apply ${r.application} to ${r.environment}?`}
+      confirmLabel="Confirm apply"
+      busy={props.busy}
+      onConfirm={props.onConfirm}
+      onCancel={props.onCancel}
+    >
       {preview && <ChangeSummary summary={preview.summary} />}
       <ul className="plain">
-        {preview?.changes.filter((c) => c.action !== 'unchanged').map((c) => <li key={`${c.kind}/${c.name}`}>{c.action} {c.kind}/{c.name}</li>)}
+        {preview?.changes
+          .filter((c) => c.action !== 'unchanged')
+          .map((c) => (
+            <li key={`${c.kind}/${c.name}`}>
+              {c.action} {c.kind}/{c.name}
+            </li>
+          ))}
       </ul>
       {preview && !preview.policy?.passed && <PolicyView policy={preview.policy} />}
-      {policyReason.value !== null && <OverrideReason label="Policy override reason (recorded on the timeline)" value={policyReason.value} onChange={policyReason.set} />}
-      {freezeReason.value !== null && <OverrideReason label="Freeze override reason (recorded on the timeline)" value={freezeReason.value} onChange={freezeReason.set} />}
+      {policyReason.value !== null && (
+        <OverrideReason label="Policy override reason (recorded on the timeline)" value={policyReason.value} onChange={policyReason.set} />
+      )}
+      {freezeReason.value !== null && (
+        <OverrideReason label="Freeze override reason (recorded on the timeline)" value={freezeReason.value} onChange={freezeReason.set} />
+      )}
       {props.error && props.open && (
         <ProblemNotice
           error={props.error}

@@ -9,11 +9,17 @@ export function PreviewPanel({ preview, usable }: { preview: Preview; usable: bo
     <section className="panel" aria-labelledby="preview-title">
       <div className="page-head">
         <h2 id="preview-title">Preview</h2>
-        {usable ? <Countdown until={preview.expiresAt} label="Expires in" /> : <span className="badge badge-neutral">used by the apply</span>}
+        {usable ? (
+          <Countdown until={preview.expiresAt} label="Expires in" />
+        ) : (
+          <span className="badge badge-neutral">used by the apply</span>
+        )}
       </div>
       <ChangeSummary summary={preview.summary} />
       <PolicyView policy={preview.policy} />
-      {preview.changes.map((c) => <DiffView key={`${c.kind}/${c.name}`} change={c} />)}
+      {preview.changes.map((c) => (
+        <DiffView key={`${c.kind}/${c.name}`} change={c} />
+      ))}
     </section>
   );
 }

@@ -9,14 +9,55 @@ import { formatTime } from '../../components/time-format';
 export function ReleaseFactsList({ release: r }: { release: Release }) {
   return (
     <dl className="facts" aria-label="Release facts">
-      <div><dt>State</dt><dd data-testid="state">{inWords(r.state)}</dd></div>
-      <div><dt>Runtime</dt><dd>{r.runtime}</dd></div>
-      <div><dt>Approval</dt><dd data-testid="approval-status">{inWords(r.approval.status)}{r.approval.status !== 'not_required' && ` (${approvalsGiven(r.approval)}/${r.approval.minApprovers})`}</dd></div>
-      <div><dt>Execution</dt><dd data-testid="stage">{inWords(r.execution.stage)}</dd></div>
-      <div><dt>Kind</dt><dd>{r.kind}{r.rollbackTo && <> of <Link to={`/releases/${r.rollbackOf}`}>release</Link>, restoring <Link to={`/releases/${r.rollbackTo}`}>this one</Link></>}</dd></div>
-      <div><dt>Revision</dt><dd>{r.draftRevision} <code className="small">{r.draftDigest.slice(0, 19)}</code></dd></div>
-      <div><dt>Created</dt><dd>{r.createdBy} <ChannelBadge channel={r.channel} /> {formatTime(r.createdAt)}</dd></div>
-      {Object.keys(r.parameters).length > 0 && <div><dt>Parameters</dt><dd>{parameterText(r)}</dd></div>}
+      <div>
+        <dt>State</dt>
+        <dd data-testid="state">{inWords(r.state)}</dd>
+      </div>
+      <div>
+        <dt>Runtime</dt>
+        <dd>{r.runtime}</dd>
+      </div>
+      <div>
+        <dt>Approval</dt>
+        <dd data-testid="approval-status">
+          {inWords(r.approval.status)}
+          {r.approval.status !== 'not_required' && ` (${approvalsGiven(r.approval)}/${r.approval.minApprovers})`}
+        </dd>
+      </div>
+      <div>
+        <dt>Execution</dt>
+        <dd data-testid="stage">{inWords(r.execution.stage)}</dd>
+      </div>
+      <div>
+        <dt>Kind</dt>
+        <dd>
+          {r.kind}
+          {r.rollbackTo && (
+            <>
+              {' '}
+              of <Link to={`/releases/${r.rollbackOf}`}>release</Link>, restoring <Link to={`/releases/${r.rollbackTo}`}>this one</Link>
+            </>
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Revision</dt>
+        <dd>
+          {r.draftRevision} <code className="small">{r.draftDigest.slice(0, 19)}</code>
+        </dd>
+      </div>
+      <div>
+        <dt>Created</dt>
+        <dd>
+          {r.createdBy} <ChannelBadge channel={r.channel} /> {formatTime(r.createdAt)}
+        </dd>
+      </div>
+      {Object.keys(r.parameters).length > 0 && (
+        <div>
+          <dt>Parameters</dt>
+          <dd>{parameterText(r)}</dd>
+        </div>
+      )}
     </dl>
   );
 }

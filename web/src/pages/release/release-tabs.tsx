@@ -16,8 +16,26 @@ export function ReleaseTabs({ release, events }: { release: Release; events: Tim
   return (
     <>
       <div className="tabs" role="tablist" aria-label="Release details">
-        <button type="button" role="tab" id="tab-timeline" aria-controls="panel-timeline" aria-selected={tab === 'timeline'} onClick={() => setTab('timeline')}>Timeline</button>
-        <button type="button" role="tab" id="tab-diagnostics" aria-controls="panel-diagnostics" aria-selected={tab === 'diagnostics'} onClick={() => setTab('diagnostics')}>Diagnostics</button>
+        <button
+          type="button"
+          role="tab"
+          id="tab-timeline"
+          aria-controls="panel-timeline"
+          aria-selected={tab === 'timeline'}
+          onClick={() => setTab('timeline')}
+        >
+          Timeline
+        </button>
+        <button
+          type="button"
+          role="tab"
+          id="tab-diagnostics"
+          aria-controls="panel-diagnostics"
+          aria-selected={tab === 'diagnostics'}
+          onClick={() => setTab('diagnostics')}
+        >
+          Diagnostics
+        </button>
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
         {tab === 'timeline' ? <Timeline events={events} /> : <DiagnosticsTab release={release} />}
