@@ -2,7 +2,8 @@ import type { ApprovalTicket } from '../../core/approval/approval.js';
 import type { TimelineEvent, TimelineEventType } from '../../core/audit/timeline-event.js';
 import type { Diagnostics, Severity } from '../../core/diagnostics/diagnostics.js';
 import type { ChangeAction, ChangeSummary, PreviewRecord } from '../../core/preview/preview.js';
-import type { ApprovalDecision, ApprovalStatus, Channel, ExecutionStage, Release, ReleaseState } from '../../core/release/release.js';
+import { approvalsGiven } from '../../core/approval/approval.js';
+import type { ApprovalStatus, Channel, ExecutionStage, Release, ReleaseState } from '../../core/release/release.js';
 import type { Proposal } from './conversation-state.js';
 
 // The cards a reply carries besides its text: what the chat panel renders. Each is built by one function from
@@ -63,11 +64,6 @@ interface ApprovalsCard {
 
 /** A card in a reply: what the chat panel renders besides the text. */
 export type ActionCard = ReleaseCard | PreviewCard | ProposalCard | TimelineCard | DiagnosticsCard | ApprovalsCard;
-
-/** How many approvers have approved so far. */
-export function approvalsGiven(decisions: readonly ApprovalDecision[]): number {
-  return decisions.filter((d) => d.decision === 'approve').length;
-}
 
 /** A release's state, approval status and execution stage. */
 export function releaseCard(r: Release): ActionCard {

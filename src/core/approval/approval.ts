@@ -48,6 +48,11 @@ export function openTicket(
   };
 }
 
+/** How many approvers approved so far: the one count the API, the command center and the web UI show. */
+export function approvalsGiven(decisions: readonly Pick<ApprovalDecision, 'decision'>[]): number {
+  return decisions.filter((d) => d.decision === 'approve').length;
+}
+
 /** The outcome of recording one decision. */
 export interface DecisionOutcome {
   decision: ApprovalDecision;
@@ -80,7 +85,7 @@ export function decide(ticket: ApprovalTicket, release: ReleaseRecord, decision:
   if (ticket.draftDigest !== release.draftDigest) {
     throw new ShipgateError('INVALID_STATE', 'the draft changed since approval was requested');
   }
-  const approvals = ticket.decisions.filter((d) => d.decision === 'approve').length + (decision.decision === 'approve' ? 1 : 0);
+  const approvals = approvalsGiven([...ticket.decisions, decision]);
   const status: TicketStatus = decision.decision === 'reject' ? 'rejected' : approvals >= ticket.minApprovers ? 'approved' : 'pending';
   return { decision, status, approvals };
 }

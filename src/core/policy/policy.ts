@@ -1,5 +1,3 @@
-import { posix } from 'node:path';
-
 /** How strict an environment's runtime safety policy is. `privileged` is an admin's recorded choice. */
 export const POLICY_PROFILES = ['baseline', 'privileged'] as const;
 export type PolicyProfile = (typeof POLICY_PROFILES)[number];
@@ -97,8 +95,14 @@ export function denials(result: PolicyResult): PolicyViolation[] {
 /** A host path made absolute and normal (`/srv/a/../b` → `/srv/b`), or null when it is not absolute. */
 export function normalHostPath(path: string): string | null {
   if (!path.startsWith('/')) return null;
-  const normal = posix.normalize(path);
-  return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
+  // `.` and empty segments dropped, `..` taking one back (never above the root), as the kernel resolves a path.
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}`;
 }
 
 /** True when `path`, normalized, is one of the allowed host paths. */

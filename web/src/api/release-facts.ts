@@ -1,8 +1,9 @@
+import { approvalsGiven as countApprovals } from '../../../src/core/approval/approval';
 import type { Approval, Release } from './client';
 
-/** How many approvers approved so far. */
+/** How many approvers approved so far (the core's count). */
 export function approvalsGiven(approval: Pick<Approval, 'decisions'>): number {
-  return approval.decisions.filter((d) => d.decision === 'approve').length;
+  return countApprovals(approval.decisions);
 }
 
 /** The parameters of a release as `NAME=value` pairs, space-separated. */

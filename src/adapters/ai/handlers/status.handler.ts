@@ -1,4 +1,5 @@
-import { approvalsGiven, diagnosticsCard, releaseCard, timelineCard } from '../cards.js';
+import { approvalsGiven } from '../../../core/approval/approval.js';
+import { diagnosticsCard, releaseCard, timelineCard } from '../cards.js';
 import { short, words } from '../reply-words.js';
 import { ask, type IntentHandler } from './intent-handler.js';
 import { resolveRelease } from './release-subject.js';
