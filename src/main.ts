@@ -14,6 +14,7 @@ import { systemClock } from './adapters/system/system-clock.js';
 import { UuidV7Ids } from './adapters/system/uuid-ids.js';
 import { loadConfig } from './config.js';
 import type { RuntimeDrivers } from './ports/runtime-driver.js';
+import { CelRuleEvaluator } from './adapters/policy/cel-rule-evaluator.js';
 
 /** Composition root: the only place that wires adapters to ports. */
 async function main(): Promise<void> {
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     ids: new UuidV7Ids(),
     logger,
+    rules: new CelRuleEvaluator(),
     adminToken: config.adminToken,
     auditKeys,
     executor: { instanceId: config.instanceId, leaseMs: config.leaseMs },

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Environment } from '../core/environment/environment.js';
+import type { RuleEvaluator } from '../core/policy/policy.js';
 import { ShipgateError } from '../core/errors.js';
 import type { ReleaseRecord } from '../core/release/release.js';
 import { secretValuesOf } from '../core/secrets/secret-masking.js';
@@ -18,6 +19,8 @@ export interface AppContextOptions {
   clock: Clock;
   ids: Ids;
   logger: Logger;
+  /** Evaluates environments' custom policy rules (CEL); without it, an environment cannot be given custom rules. */
+  rules?: RuleEvaluator;
 }
 
 /** The shared parts of the use cases: store, drivers, clock, ids, event builders and the in-process event bus. */
@@ -27,6 +30,7 @@ export class AppContext {
   readonly clock: Clock;
   readonly ids: Ids;
   readonly logger: Logger;
+  readonly rules: RuleEvaluator | null;
   readonly events: TimelineEvents;
   /** The one door through which a release changes state. */
   readonly transitions: ReleaseTransitions;
@@ -39,6 +43,7 @@ export class AppContext {
     this.clock = options.clock;
     this.ids = options.ids;
     this.logger = options.logger;
+    this.rules = options.rules ?? null;
     this.events = new TimelineEvents(options.clock, options.ids, this.secrets);
     this.transitions = new ReleaseTransitions(this.events);
   }

@@ -9,7 +9,7 @@ import {
   type FreezeWindow,
 } from '../core/environment/environment.js';
 import { checkTargetFree, validateEnvironment } from '../core/environment/environment-rules.js';
-import { ShipgateError } from '../core/errors.js';
+import { ShipgateError, type FieldError } from '../core/errors.js';
 import { DEFAULT_POLICY, type EnvironmentPolicy } from '../core/policy/policy.js';
 import type { Runtime } from '../core/release/release.js';
 import type { AppContext } from './app-context.js';
@@ -51,6 +51,7 @@ export class EnvironmentUseCases {
       updatedAt: now,
     };
     validateEnvironment(env);
+    this.checkRules(env);
     return this.ctx.store.transaction(async (tx) => {
       if (await tx.environments.get(env.name)) throw new ShipgateError('ALREADY_EXISTS', `environment "${env.name}" already exists`);
       checkTargetFree(env, await tx.environments.list());
@@ -77,6 +78,7 @@ export class EnvironmentUseCases {
         updatedAt: this.ctx.nowIso(),
       };
       validateEnvironment(env);
+      this.checkRules(env);
       checkTargetFree(env, await tx.environments.list());
       await tx.environments.update(env);
       this.recordPolicyChoice(caller, env, current);
@@ -90,6 +92,26 @@ export class EnvironmentUseCases {
     const env = await this.ctx.store.environments.get(name);
     if (!env) throw new ShipgateError('NOT_FOUND', `environment "${name}" not found`);
     return env;
+  }
+
+  /**
+   * Refuses custom rules that would fail at every preview: each expression must compile and yield a boolean over a
+   * release of this environment (`VALIDATION_FAILED` naming the rule), and rule ids are unique.
+   */
+  private checkRules(env: Environment): void {
+    const rules = env.policy.rules;
+    if (rules.length === 0) return;
+    const errors: FieldError[] = [];
+    const evaluator = this.ctx.rules;
+    const sample = { release: { application: 'app', environment: env.name, kind: 'deploy', parameters: {} }, images: [], resources: [] };
+    rules.forEach((rule, i) => {
+      if (rules.findIndex((r) => r.id === rule.id) !== i)
+        errors.push({ path: `/policy/rules/${i}/id`, message: `"${rule.id}" is used by an earlier rule` });
+      const problem = evaluator ? evaluator.problem(rule.expression, sample) : 'custom rules are not evaluated by this server';
+      if (problem) errors.push({ path: `/policy/rules/${i}/expression`, message: problem });
+    });
+    if (errors.length > 0)
+      throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
 
   /** A `privileged` profile or new host paths are an admin's choice, kept in the security log with who made it. */

@@ -4,7 +4,16 @@ import { composeDocument } from '../core/compose/compose-spec.js';
 import { DNS_LABEL, follows } from '../core/names.js';
 import { sha256Digest } from '../core/digest.js';
 import { baselineRules } from '../core/policy/baseline-rules.js';
-import { denials, evaluatePolicy, type PolicyResult } from '../core/policy/policy.js';
+import {
+  denials,
+  evaluateCustomRules,
+  evaluatePolicy,
+  imagesOf,
+  withViolations,
+  type PolicyInput,
+  type PolicyResource,
+  type PolicyResult,
+} from '../core/policy/policy.js';
 import { activeFreezeWindow, isApprovalComplete, openTicket, type ApprovalTicket } from '../core/approval/approval.js';
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
@@ -276,7 +285,9 @@ export class ReleaseUseCases {
       throw withoutSecrets(error, unit.secrets);
     });
     const changes = redactDeep(result.changes, unit.secrets);
-    const policy = redactDeep(evaluatePolicy(env.policy, baselineRules(env.runtime), result.resources), unit.secrets);
+    const builtIn = evaluatePolicy(env.policy, baselineRules(env.runtime), result.resources);
+    const custom = this.ctx.rules ? evaluateCustomRules(env.policy.rules, this.policyInput(release, result.resources), this.ctx.rules) : [];
+    const policy = redactDeep(withViolations(builtIn, custom), unit.secrets);
     const token = formatPreviewToken(this.ctx.ids.randomBytes(32));
     const now = this.ctx.clock.now();
     const preview: PreviewRecord = {
@@ -330,6 +341,17 @@ export class ReleaseUseCases {
       ...shown
     } = preview;
     return { ...shown, token };
+  }
+
+  /** What a custom rule sees of a release: parameters masked as the API shows them, images, resources. */
+  private policyInput(release: ReleaseRecord, resources: readonly PolicyResource[]): PolicyInput {
+    const parameters = maskParameters(release.parameters, this.ctx.secrets.of(release));
+    const shown = resources.map((r) => ({ kind: r.kind, name: r.name, spec: r.spec }));
+    return {
+      release: { application: release.application, environment: release.environment, kind: release.kind, parameters },
+      images: imagesOf(shown),
+      resources: shown,
+    };
   }
 
   /**

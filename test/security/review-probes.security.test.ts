@@ -18,7 +18,7 @@ import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../su
 // Review probes: inputs nobody listed, tried as a deployer or a viewer would. Each test asserts the safe behaviour.
 // Each `FINDING:` comment names a hole these probes found; every one of them is closed now.
 
-const baseline: EnvironmentPolicy = { profile: 'baseline', allowHostPaths: ['/srv/data'] };
+const baseline: EnvironmentPolicy = { profile: 'baseline', allowHostPaths: ['/srv/data'], rules: [] };
 const denied = (runtime: 'compose' | 'kubernetes', resources: PolicyResource[], policy = baseline) =>
   evaluatePolicy(policy, baselineRules(runtime), resources).violations.filter((v) => v.severity === 'deny');
 const volume = (spec: Record<string, unknown>): PolicyResource => ({

@@ -22,7 +22,7 @@ function environment(name: string, over: Partial<Environment> = {}): Environment
     previewTtlSeconds: 30,
     applyTimeoutSeconds: 90,
     freezeWindows: [{ start: at(), end: at(60_000), reason: 'launch' }],
-    policy: { profile: 'baseline', allowHostPaths: [] },
+    policy: { profile: 'baseline', allowHostPaths: [], rules: [] },
     createdAt: at(),
     updatedAt: at(),
     ...over,
@@ -82,7 +82,7 @@ describe.each(DIALECTS)('row mapping (%s)', (dialect) => {
     const changed = {
       ...before!,
       production: false,
-      policy: { profile: 'privileged' as const, allowHostPaths: ['/data'] },
+      policy: { profile: 'privileged' as const, allowHostPaths: ['/data'], rules: [] },
       updatedAt: at(1),
     };
     await store.environments.update(changed);

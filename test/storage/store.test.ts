@@ -22,14 +22,14 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
       previewTtlSeconds: 60,
       applyTimeoutSeconds: 60,
       freezeWindows: [],
-      policy: { profile: 'baseline', allowHostPaths: ['/srv/data'] },
+      policy: { profile: 'baseline', allowHostPaths: ['/srv/data'], rules: [] },
       createdAt: now(),
       updatedAt: now(),
     });
   });
 
   it("keeps an environment policy, a release's authors and a preview's policy verdict", async () => {
-    expect((await store.environments.get('staging'))?.policy).toEqual({ profile: 'baseline', allowHostPaths: ['/srv/data'] });
+    expect((await store.environments.get('staging'))?.policy).toEqual({ profile: 'baseline', allowHostPaths: ['/srv/data'], rules: [] });
     const r = release({ authors: ['dana', 'eli'] });
     await store.releases.insert(r);
     expect((await store.releases.get(r.id))?.authors).toEqual(['dana', 'eli']);

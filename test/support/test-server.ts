@@ -14,6 +14,7 @@ import { RuleInterpreter } from '../../src/adapters/ai/rule-interpreter.js';
 import { testDatabase, type Dialect, type TestDatabase } from './dialects.js';
 import { TestClock } from './test-clock.js';
 import { ScriptedDriver } from './scripted-driver.js';
+import { CelRuleEvaluator } from '../../src/adapters/policy/cel-rule-evaluator.js';
 
 export const ADMIN_TOKEN = 'sgt_test_admin_token_0123456789';
 
@@ -78,6 +79,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     clock,
     ids: new UuidV7Ids(),
     logger,
+    rules: new CelRuleEvaluator(),
     adminToken: ADMIN_TOKEN,
     auditKeys,
     executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },

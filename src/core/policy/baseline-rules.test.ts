@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { baselineRules } from './baseline-rules.js';
 import { evaluatePolicy, hostPathAllowed, reachesEngineSocket, type EnvironmentPolicy, type PolicyResource } from './policy.js';
 
-const baseline: EnvironmentPolicy = { profile: 'baseline', allowHostPaths: ['/srv/data'] };
+const baseline: EnvironmentPolicy = { profile: 'baseline', allowHostPaths: ['/srv/data'], rules: [] };
 const service = (spec: Record<string, unknown>): PolicyResource => ({ kind: 'Service', name: 'web', spec: { image: 'app:1', ...spec } });
 const rulesHit = (runtime: 'compose' | 'kubernetes', resources: PolicyResource[], policy = baseline) =>
   evaluatePolicy(policy, baselineRules(runtime), resources).violations.map((v) => v.ruleId);
@@ -127,7 +127,7 @@ describe('the baseline profile on Compose (normalized and short syntax alike)', 
         expect.objectContaining({ ruleId: 'engine-socket', path: '/volumes/0' }),
       ]),
     );
-    expect(evaluatePolicy({ profile: 'privileged', allowHostPaths: [] }, baselineRules('compose'), [bad])).toEqual({
+    expect(evaluatePolicy({ profile: 'privileged', allowHostPaths: [], rules: [] }, baselineRules('compose'), [bad])).toEqual({
       passed: true,
       violations: [],
     });

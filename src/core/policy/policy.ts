@@ -7,9 +7,79 @@ export interface EnvironmentPolicy {
   profile: PolicyProfile;
   /** Host paths a bind mount or `hostPath` may use, each exactly as listed (a path under one is not allowed). */
   allowHostPaths: string[];
+  /** The environment's own rules, on top of the profile's: a CEL expression a release must make true. */
+  rules: CustomRule[];
 }
 
-export const DEFAULT_POLICY: EnvironmentPolicy = Object.freeze({ profile: 'baseline', allowHostPaths: [] });
+/** A rule an admin writes for an environment: `expression` (CEL) is true when the release passes it. */
+export interface CustomRule {
+  id: string;
+  severity: PolicySeverity;
+  message: string;
+  expression: string;
+}
+
+export const DEFAULT_POLICY: EnvironmentPolicy = Object.freeze({ profile: 'baseline', allowHostPaths: [], rules: [] });
+
+/**
+ * What a custom rule sees of a release: the release (its parameters masked as the API shows them), the images it
+ * runs and its resources in the runtime's normalized form.
+ */
+export interface PolicyInput {
+  release: { application: string; environment: string; kind: string; parameters: Record<string, string> };
+  images: string[];
+  resources: Array<{ kind: string; name: string; spec: Record<string, unknown> }>;
+}
+
+/** How a custom rule's expression is checked when saved, and evaluated at preview. */
+export interface RuleEvaluator {
+  /** Null when `expression` is a valid rule (it compiles and yields a boolean over `sample`), else why not. */
+  problem(expression: string, sample: PolicyInput): string | null;
+  /** Whether the release passes, or why the expression could not say. */
+  evaluate(expression: string, input: PolicyInput): boolean | { error: string };
+}
+
+/**
+ * The environment's custom rules over a release: a rule whose expression is false, or fails on this release's data,
+ * is a violation of its severity (resource `Release/<application>`).
+ */
+export function evaluateCustomRules(rules: readonly CustomRule[], input: PolicyInput, evaluator: RuleEvaluator): PolicyViolation[] {
+  const violations: PolicyViolation[] = [];
+  for (const rule of rules) {
+    const result = evaluator.evaluate(rule.expression, input);
+    if (result === true) continue;
+    const message = result === false ? rule.message : `${rule.message} (the rule could not be evaluated: ${result.error})`;
+    violations.push({
+      ruleId: rule.id,
+      severity: rule.severity,
+      message,
+      resource: { kind: 'Release', name: input.release.application },
+      path: '',
+    });
+  }
+  return violations;
+}
+
+/** The verdict of the built-in rules and the custom ones together. */
+export function withViolations(result: PolicyResult, more: readonly PolicyViolation[]): PolicyResult {
+  const violations = [...result.violations, ...more];
+  return { passed: !violations.some((v) => v.severity === 'deny'), violations };
+}
+
+/** The image references a release runs: Compose services' `image`, Kubernetes containers' `image`. */
+export function imagesOf(resources: PolicyInput['resources']): string[] {
+  const images = new Set<string>();
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 64 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((v) => walk(v, depth + 1));
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'image' && typeof v === 'string') images.add(v);
+      else walk(v, depth + 1);
+    }
+  };
+  for (const r of resources) walk(r.spec, 0);
+  return [...images].sort();
+}
 
 export type PolicySeverity = 'deny' | 'warn';
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { COMPOSE_PROJECT } from '../../../core/names.js';
+import { COMPOSE_PROJECT, DNS_LABEL } from '../../../core/names.js';
 import { POLICY_PROFILES } from '../../../core/policy/policy.js';
 import { RUNTIMES } from '../../../core/release/release.js';
 import { DateTime, FreeObject, Name, closed, literals } from '../common.schemas.js';
@@ -18,10 +18,25 @@ const ApprovalPolicy = Type.Object(
 
 const FreezeWindow = Type.Object({ start: DateTime, end: DateTime, reason: Type.String({ maxLength: 500 }) }, closed);
 
+const CustomRule = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL.pattern }),
+    severity: literals(['deny', 'warn'] as const),
+    message: Type.String({ minLength: 1, maxLength: 500 }),
+    expression: Type.String({
+      minLength: 1,
+      maxLength: 4_096,
+      description: 'CEL over `release`, `images` and `resources`; true when the release passes',
+    }),
+  },
+  { ...closed, description: 'A custom policy rule: a CEL expression a release must make true, checked when the environment is saved' },
+);
+
 const Policy = Type.Object(
   {
     profile: Type.Optional(literals(POLICY_PROFILES)),
     allowHostPaths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' }), { maxItems: 100 })),
+    rules: Type.Optional(Type.Array(CustomRule, { maxItems: 50 })),
   },
   {
     ...closed,
@@ -48,7 +63,13 @@ export const Environment = Type.Object({
   previewTtlSeconds: Type.Integer(),
   applyTimeoutSeconds: Type.Integer(),
   freezeWindows: Type.Array(Type.Object({ start: DateTime, end: DateTime, reason: Type.String() })),
-  policy: Type.Object({ profile: literals(POLICY_PROFILES), allowHostPaths: Type.Array(Type.String()) }),
+  policy: Type.Object({
+    profile: literals(POLICY_PROFILES),
+    allowHostPaths: Type.Array(Type.String()),
+    rules: Type.Array(
+      Type.Object({ id: Type.String(), severity: literals(['deny', 'warn'] as const), message: Type.String(), expression: Type.String() }),
+    ),
+  }),
   createdAt: DateTime,
   updatedAt: DateTime,
 });

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Environment } from '../../../core/environment/environment.js';
-import { DEFAULT_POLICY } from '../../../core/policy/policy.js';
+import { DEFAULT_POLICY, type EnvironmentPolicy } from '../../../core/policy/policy.js';
 import type { Runtime } from '../../../core/release/release.js';
 import type { EnvironmentRepository } from '../../../ports/store.js';
 import type { EnvironmentsTable } from '../database.tables.js';
@@ -18,7 +18,8 @@ function environmentFromRow(row: Selectable<EnvironmentsTable>): Environment {
     applyTimeoutSeconds: row.apply_timeout_seconds,
     freezeWindows: fromJson(row.freeze_windows),
     // Environments made before policies were kept are held to the baseline.
-    policy: row.policy === null ? { ...DEFAULT_POLICY } : fromJson(row.policy),
+    // Policies saved before a field existed take its default (no host paths, no custom rules).
+    policy: { ...DEFAULT_POLICY, ...(row.policy === null ? {} : fromJson<Partial<EnvironmentPolicy>>(row.policy)) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -2603,6 +2603,13 @@ export interface paths {
                                     allowHostPaths: string[];
                                     /** @enum {unknown} */
                                     profile: "baseline" | "privileged";
+                                    rules: {
+                                        expression: string;
+                                        id: string;
+                                        message: string;
+                                        /** @enum {unknown} */
+                                        severity: "deny" | "warn";
+                                    }[];
                                 };
                                 previewTtlSeconds: number;
                                 production: boolean;
@@ -2723,6 +2730,14 @@ export interface paths {
                             allowHostPaths?: string[];
                             /** @enum {unknown} */
                             profile?: "baseline" | "privileged";
+                            rules?: {
+                                /** @description CEL over `release`, `images` and `resources`; true when the release passes */
+                                expression: string;
+                                id: string;
+                                message: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                         previewTtlSeconds?: number;
                         production?: boolean;
@@ -2766,6 +2781,13 @@ export interface paths {
                                 allowHostPaths: string[];
                                 /** @enum {unknown} */
                                 profile: "baseline" | "privileged";
+                                rules: {
+                                    expression: string;
+                                    id: string;
+                                    message: string;
+                                    /** @enum {unknown} */
+                                    severity: "deny" | "warn";
+                                }[];
                             };
                             previewTtlSeconds: number;
                             production: boolean;
@@ -3014,6 +3036,13 @@ export interface paths {
                                 allowHostPaths: string[];
                                 /** @enum {unknown} */
                                 profile: "baseline" | "privileged";
+                                rules: {
+                                    expression: string;
+                                    id: string;
+                                    message: string;
+                                    /** @enum {unknown} */
+                                    severity: "deny" | "warn";
+                                }[];
                             };
                             previewTtlSeconds: number;
                             production: boolean;
@@ -3246,6 +3275,14 @@ export interface paths {
                             allowHostPaths?: string[];
                             /** @enum {unknown} */
                             profile?: "baseline" | "privileged";
+                            rules?: {
+                                /** @description CEL over `release`, `images` and `resources`; true when the release passes */
+                                expression: string;
+                                id: string;
+                                message: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
                         };
                         previewTtlSeconds?: number;
                         production?: boolean;
@@ -3287,6 +3324,13 @@ export interface paths {
                                 allowHostPaths: string[];
                                 /** @enum {unknown} */
                                 profile: "baseline" | "privileged";
+                                rules: {
+                                    expression: string;
+                                    id: string;
+                                    message: string;
+                                    /** @enum {unknown} */
+                                    severity: "deny" | "warn";
+                                }[];
                             };
                             previewTtlSeconds: number;
                             production: boolean;
