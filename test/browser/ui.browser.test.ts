@@ -325,6 +325,29 @@ describe('the web UI in Chromium', () => {
     expect(await page.locator('main').textContent()).not.toContain('production');
   });
 
+  it("shows the runtime policy's verdict in the preview and explains a refused apply in plain words", async () => {
+    const rel = await srv.api(tokens['dana']!, 'POST', '/api/v1/releases', {
+      application: 'api',
+      environment: 'staging',
+      spec: { compose: spec('1', '    privileged: true\n') },
+    });
+    expect(rel.status, JSON.stringify(rel.body)).toBe(201);
+    const page = await pageOf(dana, 'policy');
+    await page.goto(`/releases/${rel.body.id}`);
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const verdict = page.getByRole('group', { name: 'Runtime policy' }).first();
+    await expect.poll(() => verdict.textContent()).toContain('policy denies this release');
+    expect(await verdict.textContent()).toContain('privileged');
+    expect(await verdict.textContent()).toContain('Service/web');
+    await expectAccessible(page, 'policy verdict');
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('button', { name: 'Confirm apply' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('runtime policy refuses this release');
+    // A deployer is not offered the admin's override.
+    expect(await page.getByRole('button', { name: 'Override the policy (admin)' }).count()).toBe(0);
+    expect(await docker(['ps', '-aq', '--filter', 'label=com.docker.compose.project=uistg-api'])).toBe('');
+  });
+
   it('works on a narrow screen', async () => {
     const context = await signedInContext(browser, srv.url, tokens['dana']!, { width: 390, height: 844 });
     contexts.push(context);
