@@ -144,13 +144,17 @@ export function checkProjectOwnership(containers: readonly { labels: Record<stri
   }
 }
 
+/** Engine states in which a container is up, or being brought back up by its restart policy. */
+const UP_STATES = new Set(['running', 'restarting']);
+
 /**
- * A digest of what runs for a project: each container's id, image and Compose config hash. Recreating, replacing
- * or removing a container behind Shipgate's back changes it; a container merely restarting does not.
+ * A digest of what runs for a project: each container's id, image, Compose config hash and whether it is up.
+ * Recreating, replacing, removing, stopping or pausing a container behind Shipgate's back changes it; a restart
+ * policy bringing a crashed container back does not (a rollback of a crash-looping release must stay appliable).
  */
 export function liveDigestOf(containers: readonly ContainerState[]): string {
   const facts = containers
-    .map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? ''])
+    .map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? '', UP_STATES.has(c.status) ? 'up' : c.status])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   return sha256Digest(canonicalJson(facts));
 }
