@@ -1,25 +1,14 @@
+import { ROLLBACK_SOURCE_STATES as CORE_ROLLBACK_SOURCE_STATES } from '../../../src/core/release/release-machine';
+import { RELEASE_STATES as CORE_RELEASE_STATES } from '../../../src/core/release/release';
 import type { ReleaseState } from './client';
 
-/** `list` as given, when it names every member of `T` once: a member the API adds or drops stops the build here. */
-const everyOf =
-  <T extends string>() =>
-  <const L extends readonly T[]>(list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> })): L =>
-    list;
+/** The same list of states as the API's: a state the core adds or drops without the API following stops the build. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const statesMatchTheApi: Same<(typeof CORE_RELEASE_STATES)[number], ReleaseState> = true;
+void statesMatchTheApi;
 
-/** Every release state of the API, in lifecycle order. */
-export const RELEASE_STATES = everyOf<ReleaseState>()([
-  'draft',
-  'previewed',
-  'pending_approval',
-  'approved',
-  'rejected',
-  'applying',
-  'succeeded',
-  'failed',
-  'interrupted',
-  'cancelled',
-  'rolled_back',
-]);
+/** Every release state, in lifecycle order: the core's list. */
+export const RELEASE_STATES: readonly ReleaseState[] = CORE_RELEASE_STATES;
 
 /** True for a state the API knows; text from the address bar is checked before it reaches a request. */
 export function isReleaseState(value: string): value is ReleaseState {
@@ -29,8 +18,8 @@ export function isReleaseState(value: string): value is ReleaseState {
 /** Not applied yet: the release may be previewed again (an approval survives that) or cancelled. */
 export const OPEN_STATES: readonly ReleaseState[] = ['draft', 'previewed', 'pending_approval', 'approved'];
 
-/** The runtime gave an outcome: a rollback may restore what ran before. */
-export const ROLLBACK_SOURCE_STATES: readonly ReleaseState[] = ['succeeded', 'failed', 'interrupted'];
+/** The runtime gave an outcome: a rollback may restore what ran before (the core's rule). */
+export const ROLLBACK_SOURCE_STATES: readonly ReleaseState[] = CORE_ROLLBACK_SOURCE_STATES;
 
 /** The execution did not succeed: its message and the diagnostics come first. */
 export const UNSUCCESSFUL_STATES: readonly ReleaseState[] = ['failed', 'interrupted'];

@@ -74,32 +74,18 @@ export const Environment = Type.Object({
   updatedAt: DateTime,
 });
 
-export const CreateEnvironmentBody = Type.Object(
-  {
-    name: Name,
-    runtime: literals(RUNTIMES),
-    target: Target,
-    production: Type.Optional(Type.Boolean()),
-    approval: Type.Optional(ApprovalPolicy),
-    previewTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
-    applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
-    freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
-    policy: Type.Optional(Policy),
-  },
-  closed,
-);
+/** What an admin may set on an environment, when creating it and when changing it. */
+const Settings = {
+  production: Type.Optional(Type.Boolean()),
+  approval: Type.Optional(ApprovalPolicy),
+  previewTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
+  applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+  freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
+  policy: Type.Optional(Policy),
+};
 
-export const PatchEnvironmentBody = Type.Object(
-  {
-    target: Type.Optional(Target),
-    production: Type.Optional(Type.Boolean()),
-    approval: Type.Optional(ApprovalPolicy),
-    previewTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800 })),
-    applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
-    freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
-    policy: Type.Optional(Policy),
-  },
-  { ...closed, minProperties: 1 },
-);
+export const CreateEnvironmentBody = Type.Object({ name: Name, runtime: literals(RUNTIMES), target: Target, ...Settings }, closed);
+
+export const PatchEnvironmentBody = Type.Object({ target: Type.Optional(Target), ...Settings }, { ...closed, minProperties: 1 });
 
 export const EnvironmentList = Type.Object({ items: Type.Array(Environment) });
