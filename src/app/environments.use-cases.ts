@@ -1,14 +1,17 @@
 import { environmentsWith } from '../core/access/access.js';
 import {
   DEFAULT_APPLY_TIMEOUT_SECONDS,
+  DEFAULT_VERIFICATION,
   DEFAULT_PREVIEW_TTL_SECONDS,
   defaultApprovalPolicy,
   type ApprovalPolicy,
   type Environment,
   type EnvironmentTarget,
   type FreezeWindow,
+  type PromotionRule,
+  type VerificationPolicy,
 } from '../core/environment/environment.js';
-import { checkTargetFree, validateEnvironment } from '../core/environment/environment-rules.js';
+import { checkPromotionSource, checkTargetFree, validateEnvironment } from '../core/environment/environment-rules.js';
 import { ShipgateError, type FieldError } from '../core/errors.js';
 import { DEFAULT_POLICY, type EnvironmentPolicy } from '../core/policy/policy.js';
 import type { Runtime } from '../core/release/release.js';
@@ -25,6 +28,25 @@ export interface EnvironmentInput {
   applyTimeoutSeconds?: number;
   freezeWindows?: FreezeWindow[];
   policy?: Partial<EnvironmentPolicy>;
+  promotion?: PromotionRule | null;
+  verification?: VerificationInput | null;
+}
+
+/** A verification policy as sent: unset fields take their defaults. */
+export type VerificationInput = Partial<Omit<VerificationPolicy, 'httpProbe'>> & {
+  httpProbe?: { url: string; expectStatus?: number } | null;
+};
+
+function verificationOf(input: VerificationInput | null | undefined, current: VerificationPolicy | null): VerificationPolicy | null {
+  if (input === undefined) return current;
+  if (input === null) return null;
+  const base = current ?? DEFAULT_VERIFICATION;
+  const probe = input.httpProbe === undefined ? base.httpProbe : input.httpProbe;
+  return {
+    ...base,
+    ...input,
+    httpProbe: probe === null ? null : { url: probe.url, expectStatus: probe.expectStatus ?? 200 },
+  };
 }
 
 export type EnvironmentPatch = Partial<Omit<EnvironmentInput, 'name' | 'runtime'>>;
@@ -47,6 +69,8 @@ export class EnvironmentUseCases {
       applyTimeoutSeconds: input.applyTimeoutSeconds ?? DEFAULT_APPLY_TIMEOUT_SECONDS,
       freezeWindows: input.freezeWindows ?? [],
       policy: { ...DEFAULT_POLICY, ...input.policy },
+      promotion: input.promotion ?? null,
+      verification: verificationOf(input.verification, null),
       createdAt: now,
       updatedAt: now,
     };
@@ -54,7 +78,9 @@ export class EnvironmentUseCases {
     this.checkRules(env);
     return this.ctx.store.transaction(async (tx) => {
       if (await tx.environments.get(env.name)) throw new ShipgateError('ALREADY_EXISTS', `environment "${env.name}" already exists`);
-      checkTargetFree(env, await tx.environments.list());
+      const all = await tx.environments.list();
+      checkTargetFree(env, all);
+      checkPromotionSource(env, all);
       await tx.environments.insert(env);
       this.recordPolicyChoice(caller, env, null);
       return env;
@@ -75,11 +101,15 @@ export class EnvironmentUseCases {
         applyTimeoutSeconds: patch.applyTimeoutSeconds ?? current.applyTimeoutSeconds,
         freezeWindows: patch.freezeWindows ?? current.freezeWindows,
         policy: { ...current.policy, ...patch.policy },
+        promotion: patch.promotion === undefined ? current.promotion : patch.promotion,
+        verification: verificationOf(patch.verification, current.verification),
         updatedAt: this.ctx.nowIso(),
       };
       validateEnvironment(env);
       this.checkRules(env);
-      checkTargetFree(env, await tx.environments.list());
+      const all = await tx.environments.list();
+      checkTargetFree(env, all);
+      checkPromotionSource(env, all);
       await tx.environments.update(env);
       this.recordPolicyChoice(caller, env, current);
       return env;

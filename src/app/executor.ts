@@ -157,6 +157,7 @@ export class Executor {
         startedAt: this.ctx.nowIso(),
         finishedAt: null,
         message: null,
+        verifyUntil: null,
       };
       await this.record(release, execution, (ev) => [
         ev('execution.started', { attempt: execution.attempt, instance: this.options.instanceId }),

@@ -1,4 +1,4 @@
-import { releaseApprovalStatus, type ApprovalTicket } from '../core/approval/approval.js';
+import { approvalRequiredFor, releaseApprovalStatus, type ApprovalTicket } from '../core/approval/approval.js';
 import type { Environment } from '../core/environment/environment.js';
 import type { PreviewRecord } from '../core/preview/preview.js';
 import { maskParameters, redactText } from '../core/secrets/secret-masking.js';
@@ -14,7 +14,7 @@ export function releaseView(
   /** The secrets the release carries, masked wherever they would show. */
   secrets: readonly string[],
 ): Release {
-  const required = environment?.approval.required ?? false;
+  const required = environment ? approvalRequiredFor(environment.approval, record.kind) : false;
   const current = ticket && ticket.status !== 'void' ? ticket : null;
   return {
     id: record.id,
@@ -24,6 +24,8 @@ export function releaseView(
     kind: record.kind,
     rollbackOf: record.rollbackOf,
     rollbackTo: record.rollbackTo,
+    promotedFrom: record.provenance?.releaseId ?? null,
+    provenance: record.provenance,
     state: record.state,
     approval: {
       status: releaseApprovalStatus(required || current !== null, current, now),

@@ -14,7 +14,7 @@ import {
   type PolicyResource,
   type PolicyResult,
 } from '../core/policy/policy.js';
-import { activeFreezeWindow, isApprovalComplete, openTicket, type ApprovalTicket } from '../core/approval/approval.js';
+import { activeFreezeWindow, approvalRequiredFor, isApprovalComplete, openTicket, type ApprovalTicket } from '../core/approval/approval.js';
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
 import { sortFindings } from '../core/diagnostics/diagnostics.js';
@@ -427,12 +427,12 @@ export class ReleaseUseCases {
     const release = await this.loadFor(this.ctx.store, caller, 'deployment:write', id);
     const env = await this.ctx.environmentOf(this.ctx.store, release);
     const preview = await this.verifyPreview(this.ctx.store, caller, release, env, input);
-    transition(release.state, env.approval.required ? 'submitForApproval' : 'submitWithoutApproval');
+    transition(release.state, approvalRequiredFor(env.approval, release.kind) ? 'submitForApproval' : 'submitWithoutApproval');
     const overridden = this.checkPolicy(caller, env, release, preview, input.policyOverride);
     return this.ctx.write([id], async (tx) => {
       const current = await this.load(tx, id);
       if (current.draftRevision !== release.draftRevision) throw previewRequired('PREVIEW_MISMATCH', 'the draft changed');
-      const required = env.approval.required;
+      const required = approvalRequiredFor(env.approval, current.kind);
       const t = transition(current.state, required ? 'submitForApproval' : 'submitWithoutApproval');
       const now = this.ctx.clock.now();
       const ev = this.ctx.events.for(current, caller);
@@ -484,12 +484,13 @@ export class ReleaseUseCases {
     const env = await this.ctx.environmentOf(this.ctx.store, release);
     const preview = await this.verifyPreview(this.ctx.store, caller, release, env, input);
     const ticket = release.ticketId ? await this.ctx.store.approvals.get(release.ticketId) : null;
-    if (!isApprovalComplete(env.approval.required, release, ticket)) {
+    const required = approvalRequiredFor(env.approval, release.kind);
+    if (!isApprovalComplete(required, release, ticket)) {
       throw new ShipgateError('APPROVAL_REQUIRED', `environment "${env.name}" requires an approved approval ticket`, {
         approvalStatus: ticket?.status ?? 'not_requested',
       });
     }
-    const command: ReleaseCommand = env.approval.required ? 'apply' : 'applyWithoutApproval';
+    const command: ReleaseCommand = required ? 'apply' : 'applyWithoutApproval';
     transition(release.state, command);
     const overridden = this.checkPolicy(caller, env, release, preview, input.policyOverride);
     const freeze = activeFreezeWindow(env.freezeWindows, this.ctx.clock.now());
@@ -512,7 +513,7 @@ export class ReleaseUseCases {
         ...current,
         state: t.to,
         previewId: preview.id,
-        execution: { stage: 'queued', attempt: 0, startedAt: null, finishedAt: null, message: null },
+        execution: { ...NOT_STARTED, stage: 'queued' },
         updatedAt: now,
       };
       const stateEvents = await this.move(tx, caller, current, t.command, updated);
@@ -698,6 +699,7 @@ function newDraft(caller: Caller, now: string) {
     execution: { ...NOT_STARTED },
     runtimeState: null,
     authors: [caller.principal.subject],
+    provenance: null,
   };
 }
 

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   ALREADY_DECIDED: 'Already decided',
   FROZEN: 'Environment is frozen',
   PREVIEW_REQUIRED: 'A valid preview is required',
+  PROMOTION_REQUIRED: 'The environment takes only promotions that soaked upstream',
   POLICY_DENIED: "The release violates the environment's runtime policy",
   PAYLOAD_TOO_LARGE: 'Request body too large',
   RATE_LIMITED: 'Too many requests',

@@ -34,6 +34,7 @@ export function releaseRecord(over: Partial<ReleaseRecord> = {}): ReleaseRecord 
     execution: { ...NOT_STARTED },
     runtimeState: null,
     authors: ['dana'],
+    provenance: null,
     ...over,
   };
 }

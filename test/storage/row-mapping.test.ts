@@ -18,11 +18,18 @@ function environment(name: string, over: Partial<Environment> = {}): Environment
     runtime: 'kubernetes',
     target: { namespace: name },
     production: true,
-    approval: { required: true, minApprovers: 2, allowSelfApproval: true, ticketTtlSeconds: 120 },
+    approval: { required: true, minApprovers: 2, allowSelfApproval: true, ticketTtlSeconds: 120, rollbackWithoutApproval: true },
     previewTtlSeconds: 30,
     applyTimeoutSeconds: 90,
     freezeWindows: [{ start: at(), end: at(60_000), reason: 'launch' }],
     policy: { profile: 'baseline', allowHostPaths: [], rules: [] },
+    promotion: { from: 'staging', soakSeconds: 600 },
+    verification: {
+      windowSeconds: 30,
+      maxRestarts: 1,
+      httpProbe: { url: 'http://web.internal/healthz', expectStatus: 204 },
+      autoRollback: true,
+    },
     createdAt: at(),
     updatedAt: at(),
     ...over,
@@ -127,7 +134,14 @@ describe.each(DIALECTS)('row mapping (%s)', (dialect) => {
     const second = release(prod, { state: 'succeeded' });
     const third = release(prod, { state: 'draft', description: 'keep' });
     for (const r of [first, second, third]) await store.releases.insert(r);
-    const execution = { stage: 'queued' as const, attempt: 1, startedAt: at(), finishedAt: null, message: 'queued' };
+    const execution = {
+      stage: 'queued' as const,
+      attempt: 1,
+      startedAt: at(),
+      finishedAt: null,
+      message: 'queued',
+      verifyUntil: at(30_000),
+    };
     expect(await store.releases.compareAndSet(third.id, 'draft', { state: 'applying', execution, runtimeState: { images: ['x'] } })).toBe(
       true,
     );

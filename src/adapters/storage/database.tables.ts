@@ -10,6 +10,10 @@ export interface EnvironmentsTable {
   freeze_windows: string;
   /** JSON; null on environments made before policies: the baseline. */
   policy: string | null;
+  /** JSON promotion rule; null when releases may be made directly. */
+  promotion: string | null;
+  /** JSON verification policy; null when none. */
+  verification: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -44,6 +48,9 @@ export interface ReleasesTable {
   runtime_state: string | null;
   /** JSON list of subjects; null on releases made before it was kept. */
   authors: string | null;
+  /** JSON provenance of a promoted release. */
+  provenance: string | null;
+  exec_verify_until: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
 }

@@ -1,5 +1,5 @@
 import { ShipgateError } from '../errors.js';
-import type { ApprovalDecision, ApprovalStatus, ReleaseRecord } from '../release/release.js';
+import type { ApprovalDecision, ApprovalStatus, ReleaseKind, ReleaseRecord } from '../release/release.js';
 import type { ApprovalPolicy, FreezeWindow } from '../environment/environment.js';
 
 /** A ticket's status; `void` when an edit of the draft cancelled it. */
@@ -49,6 +49,14 @@ export function openTicket(
 }
 
 /** How many approvers approved so far: the one count the API, the command center and the web UI show. */
+/**
+ * Whether a release of an environment goes through the approval queue: every release where the environment
+ * requires approval, except rollbacks where it lets them skip the queue.
+ */
+export function approvalRequiredFor(policy: Pick<ApprovalPolicy, 'required' | 'rollbackWithoutApproval'>, kind: ReleaseKind): boolean {
+  return policy.required && !(kind === 'rollback' && policy.rollbackWithoutApproval);
+}
+
 export function approvalsGiven(decisions: readonly Pick<ApprovalDecision, 'decision'>[]): number {
   return decisions.filter((d) => d.decision === 'approve').length;
 }

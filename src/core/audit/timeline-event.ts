@@ -28,6 +28,11 @@ export const TIMELINE_EVENT_TYPES = [
   'rollback.completed',
   'release.cancelled',
   'policy.overridden',
+  'release.promoted',
+  'verification.started',
+  'verification.passed',
+  'verification.failed',
+  'drift.detected',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 

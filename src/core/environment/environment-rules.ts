@@ -36,7 +36,38 @@ export function validateEnvironment(env: Environment): void {
       errors.push({ path: `/freezeWindows/${i}/end`, message: 'must be after start' });
   });
   errors.push(...policyProblems(env.policy));
+  if (env.promotion && env.promotion.from === env.name)
+    errors.push({ path: '/promotion/from', message: 'an environment cannot promote from itself' });
+  if (env.verification?.httpProbe && !isHttpUrl(env.verification.httpProbe.url))
+    errors.push({ path: '/verification/httpProbe/url', message: 'must be an http(s) URL' });
   if (errors.length > 0) throw new ShipgateError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+}
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+}
+
+/**
+ * Refuses a promotion rule whose source is not another environment of the same runtime (a spec cannot cross
+ * runtimes), or that would make environments promote from each other in a circle (nothing could ever be released).
+ */
+export function checkPromotionSource(env: Environment, all: readonly Environment[]): void {
+  if (!env.promotion) return;
+  const byName = new Map(all.map((e) => [e.name, e]));
+  byName.set(env.name, env);
+  const source = byName.get(env.promotion.from);
+  const fail = (message: string): never => {
+    throw new ShipgateError('VALIDATION_FAILED', `/promotion/from: ${message}`, { errors: [{ path: '/promotion/from', message }] });
+  };
+  if (!source) fail(`environment "${env.promotion.from}" does not exist`);
+  else if (source.runtime !== env.runtime) fail(`environment "${source.name}" runs on ${source.runtime}, not ${env.runtime}`);
+  const seen = new Set([env.name]);
+  for (let next = source?.promotion?.from; next !== undefined; next = byName.get(next)?.promotion?.from) {
+    if (seen.has(next)) fail('the promotion rules of the environments would form a circle');
+    seen.add(next);
+  }
 }
 
 /** True when two environments' targets could reach the same live objects. */

@@ -7,6 +7,29 @@ export interface ApprovalPolicy {
   minApprovers: number;
   allowSelfApproval: boolean;
   ticketTtlSeconds: number;
+  /** A rollback (made by a person or by verification) may be applied without the approval queue. */
+  rollbackWithoutApproval: boolean;
+}
+
+/** Releases of this environment must be promotions of what ran in `from`, for at least `soakSeconds`. */
+export interface PromotionRule {
+  from: string;
+  soakSeconds: number;
+}
+
+/** An HTTP check made during verification: a GET that must answer `expectStatus`. */
+export interface HttpProbe {
+  url: string;
+  expectStatus: number;
+}
+
+/** What is watched after a rollout before a release counts as succeeded. */
+export interface VerificationPolicy {
+  windowSeconds: number;
+  maxRestarts: number;
+  httpProbe: HttpProbe | null;
+  /** On a failed verification the system asks for a rollback to the last succeeded release. */
+  autoRollback: boolean;
 }
 
 /** A window during which applies are refused with `FROZEN`. */
@@ -31,6 +54,10 @@ export interface Environment {
   freezeWindows: FreezeWindow[];
   /** The runtime safety policy releases are judged by at preview and held to at submit and apply. */
   policy: EnvironmentPolicy;
+  /** Null: releases may be made directly. */
+  promotion: PromotionRule | null;
+  /** Null: a release succeeds as soon as its rollout is healthy. */
+  verification: VerificationPolicy | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,6 +67,14 @@ export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = Object.freeze({
   minApprovers: 1,
   allowSelfApproval: false,
   ticketTtlSeconds: 86_400,
+  rollbackWithoutApproval: false,
+});
+
+export const DEFAULT_VERIFICATION: VerificationPolicy = Object.freeze({
+  windowSeconds: 60,
+  maxRestarts: 0,
+  httpProbe: null,
+  autoRollback: false,
 });
 
 /** The approval policy for a new environment: production environments require approval unless told otherwise. */

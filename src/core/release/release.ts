@@ -52,6 +52,25 @@ export interface Execution {
   startedAt: string | null;
   finishedAt: string | null;
   message: string | null;
+  /** While `verifying`: when the verification window ends. */
+  verifyUntil: string | null;
+}
+
+/** Where a promoted release came from: the upstream release and the exact images it ran. */
+export interface Provenance {
+  releaseId: string;
+  environment: string;
+  /** When the upstream release succeeded (its soak counts from here). */
+  succeededAt: string;
+  /** Each image of the spec and the immutable reference it was pinned to. */
+  images: PinnedImage[];
+}
+
+/** An image reference pinned to what ran: `resource` is a Compose service or `Kind/name/container`. */
+export interface PinnedImage {
+  resource: string;
+  ref: string;
+  pinned: string;
 }
 
 /** One approver's decision on a ticket. */
@@ -107,6 +126,8 @@ export interface ReleaseRecord {
   runtimeState: Record<string, unknown> | null;
   /** Every subject who made or changed a revision of this release: none of them may approve it. */
   authors: string[];
+  /** Set when the release was made by promotion from another environment. */
+  provenance: Provenance | null;
 }
 
 /** The normalized release the API returns. */
@@ -118,6 +139,9 @@ export interface Release {
   kind: ReleaseKind;
   rollbackOf: string | null;
   rollbackTo: string | null;
+  /** The upstream release this one promotes, if any. */
+  promotedFrom: string | null;
+  provenance: Provenance | null;
   state: ReleaseState;
   approval: ReleaseApproval;
   execution: Execution;
@@ -140,6 +164,7 @@ export const NOT_STARTED: Execution = Object.freeze({
   startedAt: null,
   finishedAt: null,
   message: null,
+  verifyUntil: null,
 });
 
 /** States a release never leaves by itself. */

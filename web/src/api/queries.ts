@@ -44,15 +44,6 @@ export function useEnvironments() {
   return useQuery({ queryKey: queryKeys.environments, queryFn: () => unwrap(api.GET('/api/v1/environments')) });
 }
 
-/** One environment, once its name is known. */
-export function useEnvironment(name: string | undefined) {
-  return useQuery({
-    queryKey: queryKeys.environment(name),
-    queryFn: () => unwrap(api.GET('/api/v1/environments/{name}', { params: { path: { name: name! } } })),
-    enabled: Boolean(name),
-  });
-}
-
 /** Up to 100 releases matching `filter`, newest first, polled. */
 export function useReleases(filter: ReleaseFilter) {
   const { environment, application, state } = filter;

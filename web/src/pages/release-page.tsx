@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, unwrap, type Preview, type Release } from '../api/client';
-import { queryKeys, useEnvironment, useMe, useRelease } from '../api/queries';
+import { queryKeys, useMe, useRelease } from '../api/queries';
 import { approvalsGiven } from '../api/release-facts';
 import { OPEN_STATES, ROLLBACK_SOURCE_STATES, UNSUCCESSFUL_STATES } from '../api/release-states';
 import { useActions } from '../api/use-actions';
@@ -40,7 +40,6 @@ function ReleaseView({ release: r }: { release: Release }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const me = useMe();
-  const env = useEnvironment(r.environment).data;
   const events = useLiveRelease(id);
   const [preview, setPreview] = useState<Preview | null>(() => storedPreview(id));
   const [confirmApply, setConfirmApply] = useState(false);
@@ -48,7 +47,7 @@ function ReleaseView({ release: r }: { release: Release }) {
   const [freezeReason, setFreezeReason] = useState<string | null>(null);
   const [policyReason, setPolicyReason] = useState<string | null>(null);
 
-  const approvalRequired = env?.approval.required ?? r.approval.status !== 'not_required';
+  const approvalRequired = r.approval.status !== 'not_required';
   const mayWrite = can(me.data, 'deployment:write', r.environment);
   const currentPreview = preview && preview.releaseId === r.id && preview.draftRevision === r.draftRevision ? preview : null;
   const previewUsable = currentPreview !== null && !(r.preview?.consumed && r.preview.id === currentPreview.id);

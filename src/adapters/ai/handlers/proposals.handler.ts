@@ -37,7 +37,7 @@ export const proposeRollback: IntentHandler<'propose_rollback'> = async (scope, 
     `Drafted rollback release ${short(rollback.id)} of ${source.application} in ${source.environment} to release ` +
     `${short(rollback.rollbackTo ?? '')}. ${describePreview(made.summary)}`;
   const env = await shipgate.environments.get(caller, rollback.environment);
-  if (env.approval.required) {
+  if (rollback.approval.status !== 'not_required') {
     return {
       reply: `${drafted} ${env.name} requires approval: say “submit it”, then “apply it” once approved.`,
       actions: [releaseCard(rollback), made.card],

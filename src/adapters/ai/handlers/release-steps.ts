@@ -34,7 +34,7 @@ export function propose({ shipgate, turn }: TurnScope, release: Release, preview
 /** What the operator says next for a previewed release: submit it where approval is required, else apply it. */
 export async function nextStep({ shipgate, caller }: TurnScope, release: Release): Promise<string> {
   const env = await shipgate.environments.get(caller, release.environment);
-  return env.approval.required
+  return release.approval.status !== 'not_required'
     ? `${env.name} requires approval: say “submit it” to request it.`
     : `Say “apply it” to apply it (you will confirm).`;
 }

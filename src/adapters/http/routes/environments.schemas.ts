@@ -12,8 +12,37 @@ const ApprovalPolicy = Type.Object(
     minApprovers: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     allowSelfApproval: Type.Optional(Type.Boolean()),
     ticketTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
+    rollbackWithoutApproval: Type.Optional(
+      Type.Boolean({ description: 'A rollback, by a person or by automatic rollback after a failed verification, skips the queue' }),
+    ),
   },
   closed,
+);
+
+const PromotionRule = Type.Object(
+  {
+    from: Name,
+    soakSeconds: Type.Integer({ minimum: 0, maximum: 2_592_000, description: 'How long the upstream release must have run' }),
+  },
+  { ...closed, description: 'Releases must be promotions of what succeeded in `from` and still runs there' },
+);
+
+const HttpProbe = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://' }),
+    expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+  },
+  closed,
+);
+
+const VerificationPolicy = Type.Object(
+  {
+    windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600 })),
+    maxRestarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000 })),
+    httpProbe: Type.Optional(Type.Union([HttpProbe, Type.Null()])),
+    autoRollback: Type.Optional(Type.Boolean()),
+  },
+  { ...closed, description: 'What is watched after the rollout before the release counts as succeeded' },
 );
 
 const FreezeWindow = Type.Object({ start: DateTime, end: DateTime, reason: Type.String({ maxLength: 500 }) }, closed);
@@ -59,6 +88,7 @@ export const Environment = Type.Object({
     minApprovers: Type.Integer(),
     allowSelfApproval: Type.Boolean(),
     ticketTtlSeconds: Type.Integer(),
+    rollbackWithoutApproval: Type.Boolean(),
   }),
   previewTtlSeconds: Type.Integer(),
   applyTimeoutSeconds: Type.Integer(),
@@ -70,6 +100,16 @@ export const Environment = Type.Object({
       Type.Object({ id: Type.String(), severity: literals(['deny', 'warn'] as const), message: Type.String(), expression: Type.String() }),
     ),
   }),
+  promotion: Type.Union([Type.Object({ from: Type.String(), soakSeconds: Type.Integer() }), Type.Null()]),
+  verification: Type.Union([
+    Type.Object({
+      windowSeconds: Type.Integer(),
+      maxRestarts: Type.Integer(),
+      httpProbe: Type.Union([Type.Object({ url: Type.String(), expectStatus: Type.Integer() }), Type.Null()]),
+      autoRollback: Type.Boolean(),
+    }),
+    Type.Null(),
+  ]),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -82,6 +122,8 @@ const Settings = {
   applyTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   freezeWindows: Type.Optional(Type.Array(FreezeWindow, { maxItems: 100 })),
   policy: Type.Optional(Policy),
+  promotion: Type.Optional(Type.Union([PromotionRule, Type.Null()])),
+  verification: Type.Optional(Type.Union([VerificationPolicy, Type.Null()])),
 };
 
 export const CreateEnvironmentBody = Type.Object({ name: Name, runtime: literals(RUNTIMES), target: Target, ...Settings }, closed);

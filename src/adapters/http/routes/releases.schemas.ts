@@ -33,6 +33,16 @@ export const Decision = Type.Object({
   at: DateTime,
 });
 
+const Provenance = Type.Object(
+  {
+    releaseId: Uuid,
+    environment: Type.String(),
+    succeededAt: DateTime,
+    images: Type.Array(Type.Object({ resource: Type.String(), ref: Type.String(), pinned: Type.String() })),
+  },
+  { description: 'Where a promoted release came from, and the immutable image each reference was pinned to' },
+);
+
 export const Release = Type.Object({
   id: Uuid,
   application: Type.String(),
@@ -41,6 +51,8 @@ export const Release = Type.Object({
   kind: literals(['deploy', 'rollback'] as const),
   rollbackOf: Type.Union([Uuid, Type.Null()]),
   rollbackTo: Type.Union([Uuid, Type.Null()]),
+  promotedFrom: Type.Union([Uuid, Type.Null()]),
+  provenance: Type.Union([Provenance, Type.Null()]),
   state: literals(RELEASE_STATES),
   approval: Type.Object({
     status: literals(APPROVAL_STATUSES),
@@ -54,6 +66,7 @@ export const Release = Type.Object({
     startedAt: Type.Union([DateTime, Type.Null()]),
     finishedAt: Type.Union([DateTime, Type.Null()]),
     message: Type.Union([Type.String(), Type.Null()]),
+    verifyUntil: Type.Union([DateTime, Type.Null()]),
   }),
   preview: Type.Union([
     Type.Object({ id: Uuid, draftRevision: Type.Integer(), expiresAt: DateTime, consumed: Type.Boolean() }),

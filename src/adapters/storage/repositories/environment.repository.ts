@@ -1,5 +1,11 @@
 import type { Selectable } from 'kysely';
-import type { Environment } from '../../../core/environment/environment.js';
+import {
+  DEFAULT_APPROVAL_POLICY,
+  DEFAULT_VERIFICATION,
+  type ApprovalPolicy,
+  type Environment,
+  type VerificationPolicy,
+} from '../../../core/environment/environment.js';
 import { DEFAULT_POLICY, type EnvironmentPolicy } from '../../../core/policy/policy.js';
 import type { Runtime } from '../../../core/release/release.js';
 import type { EnvironmentRepository } from '../../../ports/store.js';
@@ -13,13 +19,16 @@ function environmentFromRow(row: Selectable<EnvironmentsTable>): Environment {
     runtime: row.runtime as Runtime,
     target: fromJson(row.target),
     production: fromFlag(row.production),
-    approval: fromJson(row.approval),
+    approval: { ...DEFAULT_APPROVAL_POLICY, ...fromJson<Partial<ApprovalPolicy>>(row.approval) },
     previewTtlSeconds: row.preview_ttl_seconds,
     applyTimeoutSeconds: row.apply_timeout_seconds,
     freezeWindows: fromJson(row.freeze_windows),
     // Environments made before policies were kept are held to the baseline.
     // Policies saved before a field existed take its default (no host paths, no custom rules).
     policy: { ...DEFAULT_POLICY, ...(row.policy === null ? {} : fromJson<Partial<EnvironmentPolicy>>(row.policy)) },
+    promotion: row.promotion === null ? null : fromJson(row.promotion),
+    verification:
+      row.verification === null ? null : { ...DEFAULT_VERIFICATION, ...fromJson<Partial<VerificationPolicy>>(row.verification) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -36,6 +45,8 @@ function environmentToRow(env: Environment): EnvironmentsTable {
     apply_timeout_seconds: env.applyTimeoutSeconds,
     freeze_windows: JSON.stringify(env.freezeWindows),
     policy: JSON.stringify(env.policy),
+    promotion: env.promotion === null ? null : JSON.stringify(env.promotion),
+    verification: env.verification === null ? null : JSON.stringify(env.verification),
     created_at: env.createdAt,
     updated_at: env.updatedAt,
   };

@@ -34,10 +34,12 @@ function releaseFromRow(row: Selectable<ReleasesTable>): ReleaseRecord {
       startedAt: row.exec_started_at,
       finishedAt: row.exec_finished_at,
       message: row.exec_message,
+      verifyUntil: row.exec_verify_until,
     },
     runtimeState: row.runtime_state === null ? null : fromJson(row.runtime_state),
     // Releases made before authors were kept had one: their creator.
     authors: row.authors === null ? [row.created_by] : fromJson(row.authors),
+    provenance: row.provenance === null ? null : fromJson(row.provenance),
   };
 }
 
@@ -50,6 +52,7 @@ function releaseToRow(r: ReleaseRecord): ReleasesTable {
     kind: r.kind,
     rollback_of: r.rollbackOf,
     rollback_to: r.rollbackTo,
+    provenance: r.provenance === null ? null : JSON.stringify(r.provenance),
     lease_owner: null,
     lease_expires_at: null,
     ...releasePatchToRow(r),
@@ -79,6 +82,7 @@ function releasePatchToRow(p: ReleasePatch & Partial<ReleaseRecord>): Partial<Re
     row.exec_started_at = p.execution.startedAt;
     row.exec_finished_at = p.execution.finishedAt;
     row.exec_message = p.execution.message;
+    row.exec_verify_until = p.execution.verifyUntil;
   }
   if (p.authors !== undefined) row.authors = JSON.stringify(p.authors);
   if (p.runtimeState !== undefined) row.runtime_state = p.runtimeState === null ? null : JSON.stringify(p.runtimeState);

@@ -75,6 +75,7 @@ export interface paths {
                                     /** @enum {unknown} */
                                     stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                     startedAt: string | null;
+                                    verifyUntil: string | null;
                                 };
                                 /** @description A UUID */
                                 id: string;
@@ -90,6 +91,19 @@ export interface paths {
                                     expiresAt: string;
                                     /** @description A UUID */
                                     id: string;
+                                } | null;
+                                promotedFrom: string | null;
+                                provenance: {
+                                    environment: string;
+                                    images: {
+                                        pinned: string;
+                                        ref: string;
+                                        resource: string;
+                                    }[];
+                                    /** @description A UUID */
+                                    releaseId: string;
+                                    /** Format: date-time */
+                                    succeededAt: string;
                                 } | null;
                                 rollbackOf: string | null;
                                 rollbackTo: string | null;
@@ -791,6 +805,7 @@ export interface paths {
                                     /** @enum {unknown} */
                                     stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                     startedAt: string | null;
+                                    verifyUntil: string | null;
                                 };
                                 /** @description A UUID */
                                 id: string;
@@ -806,6 +821,19 @@ export interface paths {
                                     expiresAt: string;
                                     /** @description A UUID */
                                     id: string;
+                                } | null;
+                                promotedFrom: string | null;
+                                provenance: {
+                                    environment: string;
+                                    images: {
+                                        pinned: string;
+                                        ref: string;
+                                        resource: string;
+                                    }[];
+                                    /** @description A UUID */
+                                    releaseId: string;
+                                    /** Format: date-time */
+                                    succeededAt: string;
                                 } | null;
                                 rollbackOf: string | null;
                                 rollbackTo: string | null;
@@ -2054,7 +2082,7 @@ export interface paths {
                             releaseId: string;
                             seq: number;
                             /** @enum {unknown} */
-                            type: "release.created" | "release.updated" | "preview.created" | "release.submitted" | "approval.requested" | "approval.approved" | "approval.rejected" | "approval.decision_recorded" | "approval.denied" | "approval.expired" | "approval.voided" | "apply.requested" | "apply.rejected" | "release.state_changed" | "execution.started" | "execution.stage_changed" | "execution.succeeded" | "execution.failed" | "execution.interrupted" | "diagnostics.recorded" | "rollback.requested" | "rollback.completed" | "release.cancelled" | "policy.overridden";
+                            type: "release.created" | "release.updated" | "preview.created" | "release.submitted" | "approval.requested" | "approval.approved" | "approval.rejected" | "approval.decision_recorded" | "approval.denied" | "approval.expired" | "approval.voided" | "apply.requested" | "apply.rejected" | "release.state_changed" | "execution.started" | "execution.stage_changed" | "execution.succeeded" | "execution.failed" | "execution.interrupted" | "diagnostics.recorded" | "rollback.requested" | "rollback.completed" | "release.cancelled" | "policy.overridden" | "release.promoted" | "verification.started" | "verification.passed" | "verification.failed" | "drift.detected";
                         };
                     };
                 };
@@ -2587,6 +2615,7 @@ export interface paths {
                                     allowSelfApproval: boolean;
                                     minApprovers: number;
                                     required: boolean;
+                                    rollbackWithoutApproval: boolean;
                                     ticketTtlSeconds: number;
                                 };
                                 /** Format: date-time */
@@ -2613,6 +2642,10 @@ export interface paths {
                                 };
                                 previewTtlSeconds: number;
                                 production: boolean;
+                                promotion: {
+                                    from: string;
+                                    soakSeconds: number;
+                                } | null;
                                 /** @enum {unknown} */
                                 runtime: "kubernetes" | "compose";
                                 target: {
@@ -2620,6 +2653,15 @@ export interface paths {
                                 };
                                 /** Format: date-time */
                                 updatedAt: string;
+                                verification: {
+                                    autoRollback: boolean;
+                                    httpProbe: {
+                                        expectStatus: number;
+                                        url: string;
+                                    } | null;
+                                    maxRestarts: number;
+                                    windowSeconds: number;
+                                } | null;
                             }[];
                         };
                     };
@@ -2715,6 +2757,8 @@ export interface paths {
                             allowSelfApproval?: boolean;
                             minApprovers?: number;
                             required?: boolean;
+                            /** @description A rollback, by a person or by automatic rollback after a failed verification, skips the queue */
+                            rollbackWithoutApproval?: boolean;
                             ticketTtlSeconds?: number;
                         };
                         freezeWindows?: {
@@ -2741,6 +2785,11 @@ export interface paths {
                         };
                         previewTtlSeconds?: number;
                         production?: boolean;
+                        promotion?: {
+                            from: string;
+                            /** @description How long the upstream release must have run */
+                            soakSeconds: number;
+                        } | null;
                         /** @enum {unknown} */
                         runtime: "kubernetes" | "compose";
                         target: {
@@ -2749,6 +2798,15 @@ export interface paths {
                         } | {
                             project: string;
                         };
+                        verification?: {
+                            autoRollback?: boolean;
+                            httpProbe?: {
+                                expectStatus?: number;
+                                url: string;
+                            } | null;
+                            maxRestarts?: number;
+                            windowSeconds?: number;
+                        } | null;
                     };
                 };
             };
@@ -2765,6 +2823,7 @@ export interface paths {
                                 allowSelfApproval: boolean;
                                 minApprovers: number;
                                 required: boolean;
+                                rollbackWithoutApproval: boolean;
                                 ticketTtlSeconds: number;
                             };
                             /** Format: date-time */
@@ -2791,6 +2850,10 @@ export interface paths {
                             };
                             previewTtlSeconds: number;
                             production: boolean;
+                            promotion: {
+                                from: string;
+                                soakSeconds: number;
+                            } | null;
                             /** @enum {unknown} */
                             runtime: "kubernetes" | "compose";
                             target: {
@@ -2798,6 +2861,15 @@ export interface paths {
                             };
                             /** Format: date-time */
                             updatedAt: string;
+                            verification: {
+                                autoRollback: boolean;
+                                httpProbe: {
+                                    expectStatus: number;
+                                    url: string;
+                                } | null;
+                                maxRestarts: number;
+                                windowSeconds: number;
+                            } | null;
                         };
                     };
                 };
@@ -3020,6 +3092,7 @@ export interface paths {
                                 allowSelfApproval: boolean;
                                 minApprovers: number;
                                 required: boolean;
+                                rollbackWithoutApproval: boolean;
                                 ticketTtlSeconds: number;
                             };
                             /** Format: date-time */
@@ -3046,6 +3119,10 @@ export interface paths {
                             };
                             previewTtlSeconds: number;
                             production: boolean;
+                            promotion: {
+                                from: string;
+                                soakSeconds: number;
+                            } | null;
                             /** @enum {unknown} */
                             runtime: "kubernetes" | "compose";
                             target: {
@@ -3053,6 +3130,15 @@ export interface paths {
                             };
                             /** Format: date-time */
                             updatedAt: string;
+                            verification: {
+                                autoRollback: boolean;
+                                httpProbe: {
+                                    expectStatus: number;
+                                    url: string;
+                                } | null;
+                                maxRestarts: number;
+                                windowSeconds: number;
+                            } | null;
                         };
                     };
                 };
@@ -3261,6 +3347,8 @@ export interface paths {
                             allowSelfApproval?: boolean;
                             minApprovers?: number;
                             required?: boolean;
+                            /** @description A rollback, by a person or by automatic rollback after a failed verification, skips the queue */
+                            rollbackWithoutApproval?: boolean;
                             ticketTtlSeconds?: number;
                         };
                         freezeWindows?: {
@@ -3286,12 +3374,26 @@ export interface paths {
                         };
                         previewTtlSeconds?: number;
                         production?: boolean;
+                        promotion?: {
+                            from: string;
+                            /** @description How long the upstream release must have run */
+                            soakSeconds: number;
+                        } | null;
                         target?: {
                             context?: string;
                             namespace: string;
                         } | {
                             project: string;
                         };
+                        verification?: {
+                            autoRollback?: boolean;
+                            httpProbe?: {
+                                expectStatus?: number;
+                                url: string;
+                            } | null;
+                            maxRestarts?: number;
+                            windowSeconds?: number;
+                        } | null;
                     };
                 };
             };
@@ -3308,6 +3410,7 @@ export interface paths {
                                 allowSelfApproval: boolean;
                                 minApprovers: number;
                                 required: boolean;
+                                rollbackWithoutApproval: boolean;
                                 ticketTtlSeconds: number;
                             };
                             /** Format: date-time */
@@ -3334,6 +3437,10 @@ export interface paths {
                             };
                             previewTtlSeconds: number;
                             production: boolean;
+                            promotion: {
+                                from: string;
+                                soakSeconds: number;
+                            } | null;
                             /** @enum {unknown} */
                             runtime: "kubernetes" | "compose";
                             target: {
@@ -3341,6 +3448,15 @@ export interface paths {
                             };
                             /** Format: date-time */
                             updatedAt: string;
+                            verification: {
+                                autoRollback: boolean;
+                                httpProbe: {
+                                    expectStatus: number;
+                                    url: string;
+                                } | null;
+                                maxRestarts: number;
+                                windowSeconds: number;
+                            } | null;
                         };
                     };
                 };
@@ -3710,6 +3826,7 @@ export interface paths {
                                     /** @enum {unknown} */
                                     stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                     startedAt: string | null;
+                                    verifyUntil: string | null;
                                 };
                                 /** @description A UUID */
                                 id: string;
@@ -3725,6 +3842,19 @@ export interface paths {
                                     expiresAt: string;
                                     /** @description A UUID */
                                     id: string;
+                                } | null;
+                                promotedFrom: string | null;
+                                provenance: {
+                                    environment: string;
+                                    images: {
+                                        pinned: string;
+                                        ref: string;
+                                        resource: string;
+                                    }[];
+                                    /** @description A UUID */
+                                    releaseId: string;
+                                    /** Format: date-time */
+                                    succeededAt: string;
                                 } | null;
                                 rollbackOf: string | null;
                                 rollbackTo: string | null;
@@ -3922,6 +4052,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                 startedAt: string | null;
+                                verifyUntil: string | null;
                             };
                             /** @description A UUID */
                             id: string;
@@ -3937,6 +4068,19 @@ export interface paths {
                                 expiresAt: string;
                                 /** @description A UUID */
                                 id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
                             } | null;
                             rollbackOf: string | null;
                             rollbackTo: string | null;
@@ -4232,6 +4376,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                 startedAt: string | null;
+                                verifyUntil: string | null;
                             };
                             /** @description A UUID */
                             id: string;
@@ -4247,6 +4392,19 @@ export interface paths {
                                 expiresAt: string;
                                 /** @description A UUID */
                                 id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
                             } | null;
                             rollbackOf: string | null;
                             rollbackTo: string | null;
@@ -4515,6 +4673,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                 startedAt: string | null;
+                                verifyUntil: string | null;
                             };
                             /** @description A UUID */
                             id: string;
@@ -4530,6 +4689,19 @@ export interface paths {
                                 expiresAt: string;
                                 /** @description A UUID */
                                 id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
                             } | null;
                             rollbackOf: string | null;
                             rollbackTo: string | null;
@@ -4873,6 +5045,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                 startedAt: string | null;
+                                verifyUntil: string | null;
                             };
                             /** @description A UUID */
                             id: string;
@@ -4888,6 +5061,19 @@ export interface paths {
                                 expiresAt: string;
                                 /** @description A UUID */
                                 id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
                             } | null;
                             rollbackOf: string | null;
                             rollbackTo: string | null;
@@ -5293,6 +5479,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                 startedAt: string | null;
+                                verifyUntil: string | null;
                             };
                             /** @description A UUID */
                             id: string;
@@ -5308,6 +5495,19 @@ export interface paths {
                                 expiresAt: string;
                                 /** @description A UUID */
                                 id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
                             } | null;
                             rollbackOf: string | null;
                             rollbackTo: string | null;
@@ -6233,6 +6433,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                 startedAt: string | null;
+                                verifyUntil: string | null;
                             };
                             /** @description A UUID */
                             id: string;
@@ -6248,6 +6449,19 @@ export interface paths {
                                 expiresAt: string;
                                 /** @description A UUID */
                                 id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
                             } | null;
                             rollbackOf: string | null;
                             rollbackTo: string | null;
@@ -6777,6 +6991,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
                                 startedAt: string | null;
+                                verifyUntil: string | null;
                             };
                             /** @description A UUID */
                             id: string;
@@ -6792,6 +7007,19 @@ export interface paths {
                                 expiresAt: string;
                                 /** @description A UUID */
                                 id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
                             } | null;
                             rollbackOf: string | null;
                             rollbackTo: string | null;
@@ -7195,7 +7423,7 @@ export interface paths {
                                 releaseId: string;
                                 seq: number;
                                 /** @enum {unknown} */
-                                type: "release.created" | "release.updated" | "preview.created" | "release.submitted" | "approval.requested" | "approval.approved" | "approval.rejected" | "approval.decision_recorded" | "approval.denied" | "approval.expired" | "approval.voided" | "apply.requested" | "apply.rejected" | "release.state_changed" | "execution.started" | "execution.stage_changed" | "execution.succeeded" | "execution.failed" | "execution.interrupted" | "diagnostics.recorded" | "rollback.requested" | "rollback.completed" | "release.cancelled" | "policy.overridden";
+                                type: "release.created" | "release.updated" | "preview.created" | "release.submitted" | "approval.requested" | "approval.approved" | "approval.rejected" | "approval.decision_recorded" | "approval.denied" | "approval.expired" | "approval.voided" | "apply.requested" | "apply.rejected" | "release.state_changed" | "execution.started" | "execution.stage_changed" | "execution.succeeded" | "execution.failed" | "execution.interrupted" | "diagnostics.recorded" | "rollback.requested" | "rollback.completed" | "release.cancelled" | "policy.overridden" | "release.promoted" | "verification.started" | "verification.passed" | "verification.failed" | "drift.detected";
                             }[];
                             nextCursor: string | null;
                         };
