@@ -42,6 +42,15 @@ export type ApplyOutcome =
   | { ok: true; message: string; runtimeState: Record<string, unknown> | null }
   | { ok: false; message: string; runtimeState: Record<string, unknown> | null };
 
+/** One running part of an application (a Compose container, a pod's container, a workload): what verification watches. */
+export interface WorkloadUnit {
+  /** Stable while the part lives, e.g. `shop-web-1` or `Pod/web-5d9c/web`. */
+  name: string;
+  ready: boolean;
+  restarts: number;
+  status: string;
+}
+
 /**
  * One runtime (Kubernetes, Compose). Throws `RUNTIME_UNAVAILABLE` when the runtime cannot be reached and
  * `VALIDATION_FAILED` when the runtime rejects the spec; any other throw during apply means the release was
@@ -57,6 +66,8 @@ export interface RuntimeDriver {
   apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome>;
   /** Structured, runtime-aware diagnostics of what runs now for the target. */
   diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis>;
+  /** The parts of the target's application that run now, with readiness and restart counts. */
+  observe(target: DeployTarget): Promise<WorkloadUnit[]>;
   /** Resolves when the runtime is reachable. */
   ping(): Promise<void>;
 }

@@ -6,7 +6,15 @@ import type { RuntimeDiagnosis } from '../../src/core/diagnostics/diagnostics.js
 import type { Runtime } from '../../src/core/release/release.js';
 import { specDocuments } from '../../src/core/release/spec-render.js';
 import { MASK, composeEnvironment, looksSecret } from '../../src/core/secrets/secret-masking.js';
-import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPreview, RuntimeDriver } from '../../src/ports/runtime-driver.js';
+import type {
+  ApplyOptions,
+  ApplyOutcome,
+  DeployTarget,
+  DeployUnit,
+  DriverPreview,
+  RuntimeDriver,
+  WorkloadUnit,
+} from '../../src/ports/runtime-driver.js';
 
 /**
  * A deterministic in-process runtime for tests at the RuntimeDriver port. Never part of the product.
@@ -20,6 +28,8 @@ export class ScriptedDriver implements RuntimeDriver {
   private readonly live = new Map<string, Map<string, string>>();
   private readonly lastFailure = new Map<string, string>();
   unavailable = false;
+  /** How many times `observe` saw each live resource since it was applied. */
+  private readonly observations = new Map<string, number>();
   applyCalls: string[] = [];
   previewCalls = 0;
   /** When set, apply waits for it before finishing (to observe `applying`). */
@@ -108,6 +118,7 @@ export class ScriptedDriver implements RuntimeDriver {
     const next = new Map<string, string>();
     for (const [name, { body }] of wanted) next.set(name, canonicalJson(body));
     this.live.set(this.key(target), next);
+    for (const name of next.keys()) this.observations.delete(name);
     await options.onStage('waiting_for_rollout');
     if (this.hold) await this.hold;
     await this.pause(options);
@@ -171,6 +182,21 @@ export class ScriptedDriver implements RuntimeDriver {
       // Logs that print a secret, as real applications do: the app layer must mask it.
       logs: failed ? [{ resource: failed, lines: ['starting', `connecting with password ${secretValue ?? 'none'}`, 'fatal: boom'] }] : [],
     };
+  }
+
+  /**
+   * What runs now: one ready unit per live resource. A resource whose image ends in `:flaky` crashes once it was
+   * applied: each observation after the first counts one more restart and finds it not ready.
+   */
+  async observe(target: DeployTarget): Promise<WorkloadUnit[]> {
+    this.check();
+    const live = this.live.get(this.key(target)) ?? new Map<string, string>();
+    return [...live.entries()].map(([name, json]) => {
+      const flaky = String((JSON.parse(json) as Record<string, unknown>)['image'] ?? '').endsWith(':flaky');
+      const seen = (this.observations.get(name) ?? -1) + 1;
+      this.observations.set(name, seen);
+      return { name, ready: !flaky || seen === 0, restarts: flaky ? seen : 0, status: flaky && seen > 0 ? 'restarting' : 'running' };
+    });
   }
 
   /** Changes what runs behind Shipgate's back (for PREVIEW_STALE). */

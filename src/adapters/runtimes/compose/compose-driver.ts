@@ -1,5 +1,13 @@
 import type { RuntimeDiagnosis } from '../../../core/diagnostics/diagnostics.js';
-import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPreview, RuntimeDriver } from '../../../ports/runtime-driver.js';
+import type {
+  ApplyOptions,
+  ApplyOutcome,
+  DeployTarget,
+  DeployUnit,
+  DriverPreview,
+  RuntimeDriver,
+  WorkloadUnit,
+} from '../../../ports/runtime-driver.js';
 import { composeApply } from './compose-apply.js';
 import { ComposeCli } from './compose-cli.js';
 import { composeDiagnostics } from './compose-diagnostics.js';
@@ -103,6 +111,16 @@ export class ComposeDriver implements RuntimeDriver {
     checkProjectOwnership(await this.engine.projectContainers(composeProjectName(target)), target);
     const desired = await this.desired(target, unit);
     return composeApply(this.engine, this.cli, composeProjectName(target), desired, unit.secrets, options);
+  }
+
+  async observe(target: DeployTarget): Promise<WorkloadUnit[]> {
+    const containers = await this.engine.projectContainers(composeProjectName(target));
+    return containers.map((c) => ({
+      name: c.name,
+      ready: c.running && c.health !== 'unhealthy',
+      restarts: c.restartCount,
+      status: c.health ? `${c.status} (${c.health})` : c.status,
+    }));
   }
 
   async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {

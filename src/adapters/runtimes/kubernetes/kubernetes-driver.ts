@@ -1,14 +1,24 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { RuntimeDiagnosis } from '../../../core/diagnostics/diagnostics.js';
-import type { ApplyOptions, ApplyOutcome, DeployTarget, DeployUnit, DriverPreview, RuntimeDriver } from '../../../ports/runtime-driver.js';
+import type {
+  ApplyOptions,
+  ApplyOutcome,
+  DeployTarget,
+  DeployUnit,
+  DriverPreview,
+  RuntimeDriver,
+  WorkloadUnit,
+} from '../../../ports/runtime-driver.js';
 import { createKubeClient, type KubeClient, type KubeObject } from './kube-client.js';
 import { kubernetesApply } from './kubernetes-apply.js';
 import { kubernetesDiagnostics } from './kubernetes-diagnostics.js';
+import { ownedHealth } from './kubernetes-health.js';
 import { ShipgateError, type FieldError } from '../../../core/errors.js';
 import type { PolicyResource } from '../../../core/policy/policy.js';
 import { specDocuments } from '../../../core/release/spec-render.js';
 import {
   OWNED_KINDS,
+  WORKLOAD_KINDS,
   checkOwnership,
   liveDigestOf,
   manifestObjects,
@@ -118,6 +128,26 @@ export class KubernetesDriver implements RuntimeDriver {
       unit.secrets,
       options,
     );
+  }
+
+  async observe(target: DeployTarget): Promise<WorkloadUnit[]> {
+    const units: WorkloadUnit[] = [];
+    for (const { object, pods, health } of await ownedHealth(this.client(target), namespaceOf(target), await this.owned(target))) {
+      if (!WORKLOAD_KINDS.has(object.kind ?? '')) continue;
+      units.push({ name: objectKey(object), ready: health.phase === 'ready', restarts: 0, status: health.resource.status });
+      for (const pod of pods) {
+        for (const s of (pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, unknown>>) {
+          const state = Object.keys((s['state'] ?? {}) as object)[0] ?? 'unknown';
+          units.push({
+            name: `Pod/${pod.metadata?.name ?? ''}/${String(s['name'])}`,
+            ready: s['ready'] === true,
+            restarts: Number(s['restartCount'] ?? 0),
+            status: state,
+          });
+        }
+      }
+    }
+    return units;
   }
 
   async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {
