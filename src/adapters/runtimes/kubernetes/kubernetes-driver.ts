@@ -137,7 +137,7 @@ export class KubernetesDriver implements RuntimeDriver {
       units.push({ name: objectKey(object), ready: health.phase === 'ready', restarts: 0, status: health.resource.status });
       for (const pod of pods) {
         for (const s of (pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, unknown>>) {
-          const state = Object.keys((s['state'] ?? {}))[0] ?? 'unknown';
+          const state = Object.keys(s['state'] ?? {})[0] ?? 'unknown';
           units.push({
             name: `Pod/${pod.metadata?.name ?? ''}/${String(s['name'])}`,
             ready: s['ready'] === true,
