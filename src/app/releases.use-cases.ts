@@ -1,6 +1,5 @@
-import { can, environmentsWith, type Permission } from '../core/access/access.js';
+import { environmentsWith, type Permission } from '../core/access/access.js';
 import { canonicalJson } from '../core/canonical-json.js';
-import { composeDocument } from '../core/compose/compose-spec.js';
 import { DNS_LABEL, follows } from '../core/names.js';
 import { sha256Digest } from '../core/digest.js';
 import { baselineRules } from '../core/policy/baseline-rules.js';
@@ -37,13 +36,16 @@ import {
   transition,
   type ReleaseCommand,
 } from '../core/release/release-machine.js';
-import { renderSpec, specDocuments, specText } from '../core/release/spec-render.js';
-import { looksSecret, maskParameters, redactDeep, secretValuesOf, withoutSecrets } from '../core/secrets/secret-masking.js';
+import { maskParameters, redactDeep, secretValuesOf, withoutSecrets } from '../core/secrets/secret-masking.js';
 import type { StoreSession } from '../ports/store.js';
 import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
 import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
+import { checkPromotion, promotionDraft, type PromoteInput } from './promotions.js';
+import { carriedFrom, conversationOf, createdEventData, newDraft, renderFor } from './release-drafts.js';
 import { releaseView } from './release-view.js';
+
+export type { PromoteInput } from './promotions.js';
 
 export interface CreateReleaseInput {
   application: string;
@@ -221,6 +223,39 @@ export class ReleaseUseCases {
     });
   }
 
+  /**
+   * Drafts, in another environment, the promotion of a succeeded release: its spec with images pinned to what ran,
+   * `promotedFrom` and provenance set, `release.promoted` on both timelines. Needs `deployment:read` on the
+   * release's environment and `deployment:write` on the target.
+   */
+  async promote(caller: Caller, id: string, input: PromoteInput): Promise<Release> {
+    const source = await this.loadReadable(caller, id);
+    requirePermission(caller, 'deployment:write', input.environment);
+    const env = await this.ctx.store.environments.get(input.environment);
+    if (!env) throw new ShipgateError('NOT_FOUND', `environment "${input.environment}" not found`);
+    const record = promotionDraft(this.ctx, caller, source, env, input);
+    const provenance = record.provenance!;
+    return this.ctx.write([record.id, source.id], async (tx) => {
+      await tx.releases.insert(record);
+      const ev = this.ctx.events.for(record, caller, record.channel);
+      await tx.timeline.append([
+        ev.make('release.created', createdEventData(record, source.id, this.ctx.secrets.of(record))),
+        ev.make('release.promoted', {
+          promotedFrom: source.id,
+          fromEnvironment: source.environment,
+          succeededAt: provenance.succeededAt,
+          images: provenance.images,
+        }),
+        this.ctx.events.for(source, caller, record.channel).make('release.promoted', {
+          promotedTo: record.id,
+          toEnvironment: env.name,
+          images: provenance.images,
+        }),
+      ]);
+      return this.view(tx, record);
+    });
+  }
+
   async edit(caller: Caller, id: string, input: EditReleaseInput): Promise<Release> {
     return this.ctx.write([id], async (tx) => {
       const release = await this.loadFor(tx, caller, 'deployment:write', id);
@@ -234,6 +269,12 @@ export class ReleaseUseCases {
             errors: [{ path: input.spec !== undefined ? '/spec' : '/parameters', message: 'cannot be changed on a rollback release' }],
           },
         );
+      }
+      if (release.provenance && input.spec !== undefined) {
+        // A promotion's spec is what ran upstream, images pinned: a different spec has not soaked anywhere.
+        throw new ShipgateError('VALIDATION_FAILED', 'a promotion keeps the spec that ran upstream; draft a new release to change it', {
+          errors: [{ path: '/spec', message: 'cannot be changed on a promoted release' }],
+        });
       }
       const env = await this.ctx.environmentOf(tx, release);
       const spec = input.spec ?? release.spec;
@@ -429,6 +470,7 @@ export class ReleaseUseCases {
     const preview = await this.verifyPreview(this.ctx.store, caller, release, env, input);
     transition(release.state, approvalRequiredFor(env.approval, release.kind) ? 'submitForApproval' : 'submitWithoutApproval');
     const overridden = this.checkPolicy(caller, env, release, preview, input.policyOverride);
+    await checkPromotion(this.ctx.store, env, release, this.ctx.clock.now());
     return this.ctx.write([id], async (tx) => {
       const current = await this.load(tx, id);
       if (current.draftRevision !== release.draftRevision) throw previewRequired('PREVIEW_MISMATCH', 'the draft changed');
@@ -493,6 +535,7 @@ export class ReleaseUseCases {
     const command: ReleaseCommand = required ? 'apply' : 'applyWithoutApproval';
     transition(release.state, command);
     const overridden = this.checkPolicy(caller, env, release, preview, input.policyOverride);
+    await checkPromotion(this.ctx.store, env, release, this.ctx.clock.now());
     const freeze = activeFreezeWindow(env.freezeWindows, this.ctx.clock.now());
     if (freeze) {
       const reason = input.freezeOverride?.reason?.trim();
@@ -679,111 +722,7 @@ export class ReleaseUseCases {
   }
 }
 
-/** The command-center conversation a caller acts through; null on every other channel. */
-function conversationOf(caller: Caller): string | null {
-  return caller.channel === 'ai' ? (caller.conversationId ?? null) : null;
-}
-
-/** What every new release starts with: a first draft revision by the caller, on the caller's channel, not run yet. */
-function newDraft(caller: Caller, now: string) {
-  return {
-    state: 'draft' as const,
-    draftRevision: 1,
-    channel: caller.channel,
-    conversationId: conversationOf(caller),
-    createdBy: caller.principal.subject,
-    createdAt: now,
-    updatedAt: now,
-    ticketId: null,
-    previewId: null,
-    execution: { ...NOT_STARTED },
-    runtimeState: null,
-    authors: [caller.principal.subject],
-    provenance: null,
-  };
-}
-
-/** What `release.created` records of a new release. */
-function createdEventData(record: ReleaseRecord, fromReleaseId: string | null, secrets: readonly string[]): Record<string, unknown> {
-  return {
-    draftRevision: record.draftRevision,
-    draftDigest: record.draftDigest,
-    parameters: maskParameters(record.parameters, secrets),
-    description: record.description,
-    fromReleaseId,
-    conversationId: record.conversationId,
-  };
-}
-
 /** The digest of an environment's runtime policy: a preview's verdict holds only under the policy it was judged by. */
 function policyDigest(env: Environment): string {
   return sha256Digest(canonicalJson(env.policy));
-}
-
-/**
- * The rendered spec of a draft for an environment: parameters substituted, and for Compose the file accepted only
- * when every key is one Shipgate knows to be safe (see `composeDocument`).
- */
-function renderFor(env: Environment, spec: ReleaseSpec, parameters: Record<string, string>): string {
-  checkSpecRuntime(spec, env);
-  const rendered = renderSpec(spec, parameters);
-  if (env.runtime === 'compose') composeDocument(rendered);
-  return rendered;
-}
-
-/**
- * What a new draft takes from the release it starts from. Within one environment, or for a caller who may also
- * write the source's environment: its spec and parameters. Otherwise no secret travels: secret parameters stay
- * behind (the new draft must be given them), and a spec that itself holds secret values is refused.
- */
-function carriedFrom(
-  caller: Caller,
-  from: ReleaseRecord,
-  environment: string,
-  takesSpec: boolean,
-): { spec: ReleaseSpec; parameters: Record<string, string> } {
-  if (from.environment === environment || can(caller.principal, 'deployment:write', from.environment)) {
-    return { spec: from.spec, parameters: from.parameters };
-  }
-  const secrets = secretValuesOf(from.renderedSpec, from.parameters);
-  const parameters = Object.fromEntries(
-    Object.entries(from.parameters).filter(([name, value]) => !looksSecret(name) && !secrets.some((s) => value.includes(s))),
-  );
-  if (takesSpec && holdsLiteralSecrets(from.spec)) {
-    throw new ShipgateError(
-      'FORBIDDEN',
-      'starting from a release of another environment whose spec holds secret values needs deployment:write on that environment',
-      {
-        permission: 'deployment:write',
-      },
-    );
-  }
-  return { spec: from.spec, parameters };
-}
-
-/** A secret-looking value that is nothing but parameter references: the secret itself stays with the parameters. */
-const REFERENCES_ONLY = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
-
-/**
- * True when a spec's own text (before parameters are substituted) holds a secret value, so that copying the spec
- * would copy the secret. A spec that cannot be read counts as holding one.
- */
-function holdsLiteralSecrets(spec: ReleaseSpec): boolean {
-  const text = specText(spec);
-  try {
-    specDocuments(text);
-  } catch {
-    return true;
-  }
-  return secretValuesOf(text, {}).some((secret) => !REFERENCES_ONLY.test(secret));
-}
-
-/** The spec kind must fit the environment's runtime. */
-function checkSpecRuntime(spec: ReleaseSpec, env: Environment): void {
-  const expected = env.runtime === 'kubernetes' ? 'manifests' : 'compose';
-  if (!(expected in spec)) {
-    throw new ShipgateError('VALIDATION_FAILED', `environment "${env.name}" runs ${env.runtime}: spec.${expected} is required`, {
-      errors: [{ path: `/spec/${expected}`, message: 'required for this environment' }],
-    });
-  }
 }

@@ -144,7 +144,14 @@ export class ScriptedDriver implements RuntimeDriver {
       return { ok: false, message: `service ${failing[0]} exited with code 1`, runtimeState: null };
     }
     this.lastFailure.delete(this.key(target));
-    return { ok: true, message: `${wanted.size} resources healthy`, runtimeState: { images } };
+    // What ran, by resource: the reference and the id it resolved to (as the Compose driver records them).
+    const ran = Object.fromEntries(
+      [...wanted.entries()].map(([name, r]) => {
+        const ref = String(r.body['image'] ?? '');
+        return [name, { ref, id: `sha256:${createHash('sha256').update(ref).digest('hex')}`, repoDigest: null }];
+      }),
+    );
+    return { ok: true, message: `${wanted.size} resources healthy`, runtimeState: { images: ran } };
   }
 
   async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {

@@ -753,7 +753,7 @@ export class KubeApiSimulator {
       const key = `${pod['metadata']['namespace']}/${pod['metadata']['name']}/${c['name']}`;
       const previous = (pod['status']['containerStatuses'] as Obj[]).find((s) => s['name'] === c['name']);
       const restarts = previous?.['restartCount'] ?? 0;
-      const base = { name: c['name'], image: c['image'], imageID: `sim://${c['image']}`, restartCount: restarts };
+      const base = { name: c['name'], image: c['image'], imageID: simulatedImageId(String(c['image'])), restartCount: restarts };
       if (ticks < 2 || behaviour === 'slow') {
         statuses.push({ ...base, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } } });
         allReady = false;
@@ -887,4 +887,11 @@ function matches(actual: unknown, op: '=' | '!=', expected: string): boolean {
 
 function fieldValue(o: Obj, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Obj)[k] : undefined), o);
+}
+
+/** What a kubelet reports as a container's `imageID`: the repository and the digest the reference resolved to. */
+function simulatedImageId(image: string): string {
+  const repository = image.split('@')[0]!.replace(/:[^/:]*$/, '');
+  const digest = image.includes('@sha256:') ? image.split('@')[1]! : `sha256:${createHash('sha256').update(image).digest('hex')}`;
+  return `docker.io/library/${repository}@${digest}`;
 }

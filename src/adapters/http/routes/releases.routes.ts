@@ -11,6 +11,7 @@ import {
   PreviewResponse,
   Release,
   ReleaseList,
+  PromoteBody,
   RollbackBody,
   SubmitBody,
   TimelinePage,
@@ -149,6 +150,20 @@ export async function releasesRoutes(
       },
     },
     async (req, reply) => reply.code(201).send(await releases.rollback(req.caller, req.params.id, req.body ?? {})),
+  );
+
+  api.post(
+    '/releases/:id/promote',
+    {
+      schema: {
+        tags,
+        summary: 'Draft, in another environment, the promotion of a succeeded release (images pinned to what ran)',
+        params: IdParams,
+        body: PromoteBody,
+        response: { 201: Release, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await releases.promote(req.caller, req.params.id, req.body)),
   );
 
   api.get(

@@ -153,6 +153,16 @@ export const ApplyBody = Type.Object(
   closed,
 );
 
+export const PromoteBody = Type.Object(
+  {
+    environment: Type.String({ minLength: 1, maxLength: 63, description: 'The environment to promote into' }),
+    parameters: Type.Optional(Parameters),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    channel: Type.Optional(literals(['ui', 'api', 'cli'] as const)),
+  },
+  closed,
+);
+
 export const RollbackBody = Type.Object({ toReleaseId: Type.Optional(Uuid) }, closed);
 
 export const ListReleasesQuery = Type.Object(

@@ -140,6 +140,28 @@ async function waitForRollout(
   return {
     ok: true,
     message: `${applied.length} objects applied, ${final.filter((e) => WORKLOAD_KINDS.has(e.object.kind!)).length} workloads rolled out`,
-    runtimeState: { objects: applied.map((o) => ({ kind: o.kind, name: o.metadata?.name, resourceVersion: o.metadata?.resourceVersion })) },
+    runtimeState: {
+      objects: applied.map((o) => ({ kind: o.kind, name: o.metadata?.name, resourceVersion: o.metadata?.resourceVersion })),
+      images: ranImages(final),
+    },
   };
+}
+
+const IMAGE_DIGEST = /@(sha256:[0-9a-f]{64})$/;
+
+/** The image each workload container ran, by `Kind/name/container`, with the digest the kubelet resolved it to. */
+function ranImages(entries: ReadonlyArray<{ object: KubeObject; pods: KubeObject[] }>): Record<string, { ref: string; digest: string }> {
+  const images: Record<string, { ref: string; digest: string }> = {};
+  for (const { object, pods } of entries) {
+    for (const pod of pods) {
+      const statuses = [...(pod['status']?.['initContainerStatuses'] ?? []), ...(pod['status']?.['containerStatuses'] ?? [])] as Array<
+        Record<string, unknown>
+      >;
+      for (const s of statuses) {
+        const digest = IMAGE_DIGEST.exec(String(s['imageID'] ?? ''))?.[1];
+        if (digest) images[`${objectKey(object)}/${String(s['name'])}`] = { ref: String(s['image'] ?? ''), digest };
+      }
+    }
+  }
+  return images;
 }
