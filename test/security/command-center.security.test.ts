@@ -534,6 +534,11 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       const promoted = (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${promote.body.release.id}/timeline`)).body.items[0];
       expect(promoted.data.fromReleaseId).toBe(apiStaging);
       expect(promote.body.release.environment).toBe('production');
+      // The command center promotes as the API does: provenance kept and images pinned to what ran in staging.
+      const release = (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${promote.body.release.id}`)).body;
+      expect(release).toMatchObject({ promotedFrom: apiStaging, provenance: { environment: 'staging', releaseId: apiStaging } });
+      expect(release.provenance.images.length).toBeGreaterThan(0);
+      expect(promote.body.reply).toContain('images pinned to what ran there');
     });
   });
 

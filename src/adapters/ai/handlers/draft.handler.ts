@@ -29,13 +29,16 @@ export const draftRelease: IntentHandler<'draft_release'> = async (scope, args) 
     if (from) return ask(`Nothing of ${application} has succeeded in ${from}, so there is nothing to promote.`);
     return ask(await nothingToStartFrom(scope, application, environment));
   }
-  const created = await releases.create(caller, {
-    application,
-    environment,
-    fromReleaseId: base.id,
-    parameters: args.parameters ?? {},
-    description: args.description ?? (from ? `Promote ${application} from ${from}` : undefined),
-  });
+  // A promotion is the governed kind: images pinned to what ran upstream, provenance kept, soak enforced.
+  const created = from
+    ? await releases.promote(caller, base.id, { environment, parameters: args.parameters ?? {}, description: args.description })
+    : await releases.create(caller, {
+        application,
+        environment,
+        fromReleaseId: base.id,
+        parameters: args.parameters ?? {},
+        description: args.description,
+      });
   turn.record({ type: 'subject', releaseId: created.id });
   const made = await preview(scope, created.id);
   const params = Object.entries(created.parameters)
@@ -43,11 +46,27 @@ export const draftRelease: IntentHandler<'draft_release'> = async (scope, args) 
     .join(', ');
   const origin = `release ${short(base.id)} in ${base.environment}${base.state === 'succeeded' ? '' : ` (${words(base.state)})`}`;
   const drafted = `Drafted release ${short(created.id)} of ${application} for ${environment}${params ? ` (${params})` : ''}`;
+  const start = created.provenance ? `promoting ${origin}, ${pinnedWords(created)}` : `starting from ${origin}`;
   return {
-    reply: `${drafted}, starting from ${origin}. ${describePreview(made.summary)} ${await nextStep(scope, created)}`,
+    reply: `${drafted}, ${start}. ${describePreview(made.summary)} ${await soakWords(scope, created)}${await nextStep(scope, created)}`,
     actions: [releaseCard(await releases.get(caller, created.id)), made.card],
   };
 };
+
+/** The images a promotion pinned, in words. */
+function pinnedWords(release: Release): string {
+  const images = release.provenance?.images ?? [];
+  if (images.length === 0) return 'with no images to pin';
+  return `with its images pinned to what ran there (${images.map((i) => `${i.resource}: ${i.pinned.length > 40 ? `${i.pinned.slice(0, 40)}…` : i.pinned}`).join(', ')})`;
+}
+
+/** When the target takes promotions only after a soak: until when the upstream release must keep running. */
+async function soakWords({ shipgate, caller }: TurnScope, release: Release): Promise<string> {
+  const rule = (await shipgate.environments.get(caller, release.environment)).promotion;
+  if (!rule || !release.provenance || rule.soakSeconds === 0) return '';
+  const until = new Date(Date.parse(release.provenance.succeededAt) + rule.soakSeconds * 1000);
+  return `${release.environment} accepts it once it has run in ${release.provenance.environment} until ${until.toISOString()}. `;
+}
 
 /** The newest succeeded release of an application in one environment; unless `succeededOnly`, else its newest release there. */
 async function lastRelease(
