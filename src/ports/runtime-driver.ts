@@ -1,7 +1,7 @@
 import type { Change } from '../core/preview/preview.js';
 import type { DriverStage, ReleaseSpec, Runtime } from '../core/release/release.js';
 import type { EnvironmentTarget } from '../core/environment/environment.js';
-import type { RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
+import type { Finding, RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
 import type { PolicyResource } from '../core/policy/policy.js';
 
 /** What a driver is asked to act on: one application in one environment's target. */
@@ -37,10 +37,14 @@ export interface ApplyOptions {
   signal: AbortSignal;
 }
 
-/** The end of an apply: the workload is healthy, or it is not (the driver itself worked). */
+/**
+ * The end of an apply: the workload is healthy, or it is not (the driver itself worked). A failure the runtime itself
+ * explained (an image that cannot be pulled, a spec it refused, a rollout past its deadline) carries that as a
+ * classified `finding`, which leads the release's diagnosis.
+ */
 export type ApplyOutcome =
   | { ok: true; message: string; runtimeState: Record<string, unknown> | null }
-  | { ok: false; message: string; runtimeState: Record<string, unknown> | null };
+  | { ok: false; message: string; runtimeState: Record<string, unknown> | null; finding?: Finding };
 
 /** One running part of an application (a Compose container, a pod's container, a workload): what verification watches. */
 export interface WorkloadUnit {
@@ -53,8 +57,8 @@ export interface WorkloadUnit {
 
 /**
  * One runtime (Kubernetes, Compose). Throws `RUNTIME_UNAVAILABLE` when the runtime cannot be reached and
- * `VALIDATION_FAILED` when the runtime rejects the spec; any other throw during apply means the release was
- * interrupted, not failed.
+ * `VALIDATION_FAILED` when the runtime rejects the spec (during apply, a failed release); any other throw during apply
+ * means the release was interrupted, not failed.
  */
 export interface RuntimeDriver {
   readonly runtime: Runtime;

@@ -1,5 +1,5 @@
 import type { Finding, LogExcerpt, ResourceHealth, RuntimeDiagnosis } from '../../../core/diagnostics/diagnostics.js';
-import { sortFindings } from '../../../core/diagnostics/diagnostics.js';
+import { sortFindings, stillRunningPreviousImage } from '../../../core/diagnostics/diagnostics.js';
 import { redactDeep } from '../../../core/secrets/secret-masking.js';
 import type { ComposeModel } from './compose-model.js';
 import { serviceHealth } from './compose-health.js';
@@ -9,9 +9,33 @@ import type { ContainerState, DockerEngine } from './docker-engine.js';
 export const LOG_TAIL = 40;
 
 /**
+ * A service whose containers run another image than the release asked for (by reference, then by image id): after a
+ * failed apply, the previous release's containers are what still serves, and a healthy line must not hide that.
+ */
+async function previousImage(
+  engine: DockerEngine,
+  service: string,
+  image: string,
+  live: readonly ContainerState[],
+): Promise<{ finding: Finding; note: string } | null> {
+  const other = live.filter((c) => c.image !== image);
+  if (other.length === 0) return null;
+  const wantedId = (await engine.image(image))?.id ?? null;
+  const stale = other.filter((c) => c.imageId !== wantedId);
+  if (stale.length === 0) return null;
+  const evidence = [
+    ...stale.map((c) => `container ${c.name}: image=${c.image} id=${c.imageId} status=${c.status}${c.health ? ` (${c.health})` : ''}`),
+    `release: image=${image}${wantedId ? ` id=${wantedId}` : ' (not on the engine)'}`,
+  ];
+  const running = [...new Set(stale.map((c) => c.image))].join(', ');
+  return stillRunningPreviousImage({ kind: 'Service', name: service }, running, image, evidence.join('\n'));
+}
+
+/**
  * Structured diagnostics of a Compose project: per service, container state, exit code, OOM kill, restarts, the
  * health-check log and the last log lines of failing containers; a service with no container is explained by its
- * image (`IMAGE_NOT_FOUND`) or reported missing. Secrets are masked.
+ * image (`IMAGE_NOT_FOUND`) or reported missing, one whose containers run another image than the release's is
+ * `STILL_RUNNING_PREVIOUS_IMAGE`. Secrets are masked.
  */
 export async function composeDiagnostics(
   engine: DockerEngine,
@@ -64,7 +88,9 @@ export async function composeDiagnostics(
     }
     const health = serviceHealth(name, live);
     findings.push(...health.findings);
-    resources.push(health.resource);
+    const stale = wanted?.image ? await previousImage(engine, name, wanted.image, live) : null;
+    if (stale) findings.push(stale.finding);
+    resources.push(stale ? { ...health.resource, ready: false, message: stale.note } : health.resource);
     for (const c of live) {
       if (health.phase === 'ready' && c.restartCount === 0) continue;
       const lines = await engine.logs(c.id, LOG_TAIL).catch(() => [] as string[]);
