@@ -4,7 +4,7 @@
 // Status error bodies the API server writes (404 NotFound, 409 Conflict, 422 Invalid). It plays the controllers just
 // enough: Deployments, StatefulSets and DaemonSets roll out over a few ticks creating pods, Jobs run to completion,
 // and images tagged to fail produce CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError or a progress
-// deadline. Never part of the product.
+// deadline. A test may install an admission controller that refuses objects. Never part of the product.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -83,6 +83,11 @@ export class KubeApiSimulator {
   }>();
   private rv = 1000;
   private server: Server | null = null;
+  /**
+   * An admission controller a test installs (a quota, a policy webhook): the refusal of an object, or null to let it
+   * through. It sees dry runs too, and may treat them differently, as webhooks with side effects do.
+   */
+  admission: ((object: Obj, options: { dryRun: boolean }) => { code: number; reason: string; message: string } | null) | null = null;
   private timer: NodeJS.Timeout | null = null;
   readonly requests: Array<{ method: string; path: string }> = [];
   url = '';
@@ -414,6 +419,9 @@ export class KubeApiSimulator {
       meta['namespace'] = namespace;
     }
     this.validate(type, applied);
+    const refusal = this.admission?.(clone(applied), { dryRun: query.get('dryRun') === 'All' });
+    if (refusal)
+      throw new HttpError(status(refusal.code, refusal.reason, refusal.message, { name, group: type.group, kind: type.resource }));
     const key = this.key(type, namespace, name);
     const existing = this.objects.get(key);
     const dryRun = query.get('dryRun') === 'All';

@@ -56,7 +56,23 @@ export function statusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Maps a client-node failure to Shipgate's errors: unreachable → RUNTIME_UNAVAILABLE, rejected → VALIDATION_FAILED. */
+/**
+ * RBAC's refusal (`… is forbidden: User "…" cannot patch resource …`): Shipgate's credentials lack a permission. Any
+ * other 403 is an admission controller refusing the object (a quota, Pod Security, a policy webhook).
+ */
+const RBAC_DENIAL = /\bcannot [a-z]+ resource\b/i;
+
+/** The API server's Status of a refused request, as a `VALIDATION_FAILED` from {@link kubeError} carries it. */
+export interface ApiStatus {
+  code: number;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Maps a client-node failure to Shipgate's errors: unreachable, failing or refusing Shipgate's credentials →
+ * RUNTIME_UNAVAILABLE; an object the server (or its admission) rejects → VALIDATION_FAILED with the `apiStatus`.
+ */
 export function kubeError(error: unknown, what: string): never {
   if (error instanceof ShipgateError) throw error;
   const status = statusOf(error);
@@ -74,17 +90,19 @@ export function kubeError(error: unknown, what: string): never {
       { runtime: 'kubernetes' },
     );
   }
-  if (status === 401 || status === 403) {
+  const body = bodyOf(error);
+  if (status === 401 || (status === 403 && RBAC_DENIAL.test(body.message ?? ''))) {
     throw new ShipgateError(
       'RUNTIME_UNAVAILABLE',
-      `the Kubernetes API server refused Shipgate's credentials for ${what}: ${bodyOf(error).message ?? status}`,
+      `the Kubernetes API server refused Shipgate's credentials for ${what}: ${body.message ?? status}`,
       { runtime: 'kubernetes' },
     );
   }
-  if (status === 400 || status === 404 || status === 409 || status === 422) {
-    const message = bodyOf(error).message ?? `the server rejected ${what}`;
+  if (status === 400 || status === 403 || status === 404 || status === 409 || status === 422) {
+    const message = body.message ?? `the server rejected ${what}`;
     throw new ShipgateError('VALIDATION_FAILED', `the Kubernetes API server rejected ${what}: ${message}`, {
       errors: [{ path: '/spec/manifests', message }],
+      apiStatus: { code: status, reason: body.reason ?? '', message },
     });
   }
   throw error;

@@ -1,7 +1,9 @@
-import { redactText } from '../../../core/secrets/secret-masking.js';
+import { imagePullFailed, type Finding } from '../../../core/diagnostics/diagnostics.js';
+import { isShipgateError, type ShipgateError } from '../../../core/errors.js';
+import { redactDeep, redactText } from '../../../core/secrets/secret-masking.js';
 import type { ApplyOptions, ApplyOutcome } from '../../../ports/runtime-driver.js';
-import type { KubeClient, KubeObject } from './kube-client.js';
-import { ownedHealth, rollUp } from './kubernetes-health.js';
+import type { ApiStatus, KubeClient, KubeObject } from './kube-client.js';
+import { ownedHealth, rollUp, type ObjectHealth } from './kubernetes-health.js';
 import { WORKLOAD_KINDS, objectKey } from './kubernetes-model.js';
 
 /** Without a watch event, look again after this long anyway (pods of other labels are not watched). */
@@ -73,7 +75,13 @@ export async function kubernetesApply(
   const applied: KubeObject[] = [];
   for (const object of desired) {
     if (options.signal.aborted) throw new Error('aborted');
-    applied.push(await ctx.client.apply(object, { dryRun: false }));
+    try {
+      applied.push(await ctx.client.apply(object, { dryRun: false }));
+    } catch (error) {
+      // The API server (or its admission) refusing the object is the release failing, not Shipgate failing to drive it.
+      if (!isShipgateError(error, 'VALIDATION_FAILED')) throw error;
+      return rejected(object, error, applied.length, desired.length, secrets);
+    }
   }
   const wanted = new Set(desired.map(objectKey));
   for (const o of await ctx.owned()) {
@@ -111,19 +119,31 @@ async function waitForRollout(
     );
     failingPolls = phase === 'failed' ? failingPolls + 1 : 0;
     if (deadlineExceeded || failingPolls >= FAILING_POLLS) {
+      const finding = rolloutFinding(failing);
       return {
         ok: false,
         message: redactText(failing.map((e) => `${objectKey(e.object)}: ${e.health.resource.message}`).join('; '), secrets),
         runtimeState: null,
+        ...(finding ? { finding: redactDeep(finding, secrets) } : {}),
       };
     }
     if (phase === 'ready' && current.length >= wanted.size) break;
     if (Date.now() >= options.deadline.getTime()) {
-      const waiting = entries.filter((e) => e.health.phase !== 'ready').map((e) => `${objectKey(e.object)}: ${e.health.resource.status}`);
+      const late = entries.filter((e) => e.health.phase !== 'ready');
+      const waiting = late.map((e) => `${objectKey(e.object)}: ${e.health.resource.status}`);
+      const first = late[0]?.object;
+      const finding: Finding = pullFinding(late) ?? {
+        severity: 'error',
+        code: 'ROLLOUT_TIMEOUT',
+        resource: first ? { kind: first.kind!, name: first.metadata!.name! } : { kind: 'Namespace', name: ctx.namespace },
+        message: 'the rollout did not finish within the time limit',
+        evidence: waiting.join('\n') || `expected ${[...wanted].join(', ')}; some objects are missing`,
+      };
       return {
         ok: false,
         message: `the rollout did not finish within the time limit (${waiting.join('; ') || 'objects missing'})`,
         runtimeState: null,
+        finding: redactDeep(finding, secrets),
       };
     }
     await next();
@@ -145,6 +165,69 @@ async function waitForRollout(
       images: ranImages(final),
     },
   };
+}
+
+/** The outcome of an object the API server refused: `APPLY_REJECTED`, with the server's Status as evidence. */
+function rejected(object: KubeObject, error: ShipgateError, done: number, total: number, secrets: readonly string[]): ApplyOutcome {
+  const status = error.metadata['apiStatus'] as ApiStatus | undefined;
+  const key = objectKey(object);
+  const finding: Finding = {
+    severity: 'error',
+    code: 'APPLY_REJECTED',
+    resource: { kind: object.kind!, name: object.metadata!.name! },
+    message: `the API server refused ${key}${status?.reason ? ` (${status.reason})` : ''}`,
+    evidence: [
+      status ? `${status.code} ${status.reason}: ${status.message}` : error.detail,
+      `${done} of ${total} objects were applied before it; the rest were not`,
+    ].join('\n'),
+  };
+  return { ok: false, message: redactText(error.detail, secrets), runtimeState: null, finding: redactDeep(finding, secrets) };
+}
+
+/** Container states in which the kubelet cannot get the image. */
+const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+
+/** `IMAGE_PULL_FAILED` on the first workload whose pods cannot pull an image, with each such container as evidence. */
+function pullFinding(entries: ReadonlyArray<{ object: KubeObject; pods: KubeObject[] }>): Finding | undefined {
+  const evidence: string[] = [];
+  let first: { object: KubeObject; image: string } | null = null;
+  for (const { object, pods } of entries) {
+    for (const pod of pods) {
+      for (const s of (pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>) {
+        const waiting = s['state']?.['waiting'] as Record<string, string> | undefined;
+        if (!waiting || !IMAGE_PULL_REASONS.has(waiting['reason'] ?? '')) continue;
+        first ??= { object, image: String(s['image'] ?? '') };
+        evidence.push(
+          `Pod/${pod.metadata?.name}/${s['name']}: ${waiting['reason']}${waiting['message'] ? ` — ${waiting['message']}` : ''}`,
+        );
+      }
+    }
+  }
+  if (!first) return undefined;
+  const { kind, metadata } = first.object;
+  return imagePullFailed({ kind: kind!, name: metadata!.name! }, first.image, `${kind} ${metadata!.name}`, evidence.slice(0, 8).join('\n'));
+}
+
+/**
+ * What failed a rollout, as the runtime said it: an image the kubelet cannot pull, or a workload past its progress
+ * deadline (`ROLLOUT_TIMEOUT`). A crash loop or a failed Job gives none: the health findings explain it.
+ */
+function rolloutFinding(failing: ReadonlyArray<{ object: KubeObject; pods: KubeObject[]; health: ObjectHealth }>): Finding | undefined {
+  const pull = pullFinding(failing);
+  if (pull) return pull;
+  for (const { health } of failing) {
+    const stalled = health.findings.find((f) => f.code === 'PROGRESS_DEADLINE_EXCEEDED');
+    if (stalled) {
+      return {
+        severity: 'error',
+        code: 'ROLLOUT_TIMEOUT',
+        resource: stalled.resource,
+        message: `${stalled.resource.kind} ${stalled.resource.name} did not finish rolling out within its progress deadline`,
+        evidence: `ProgressDeadlineExceeded: ${stalled.evidence}\n${health.resource.status}`,
+      };
+    }
+  }
+  return undefined;
 }
 
 const IMAGE_DIGEST = /@(sha256:[0-9a-f]{64})$/;

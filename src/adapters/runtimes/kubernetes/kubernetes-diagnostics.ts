@@ -1,11 +1,52 @@
 import type { Finding, LogExcerpt, ResourceHealth, RuntimeDiagnosis } from '../../../core/diagnostics/diagnostics.js';
-import { sortFindings } from '../../../core/diagnostics/diagnostics.js';
+import { sortFindings, stillRunningPreviousImage } from '../../../core/diagnostics/diagnostics.js';
 import { redactDeep } from '../../../core/secrets/secret-masking.js';
 import type { KubeClient, KubeObject } from './kube-client.js';
 import { FAILING_WAIT_REASONS, ownedHealth, rollUp } from './kubernetes-health.js';
-import { WORKLOAD_KINDS } from './kubernetes-model.js';
+import { WORKLOAD_KINDS, objectKey } from './kubernetes-model.js';
 
 export const LOG_TAIL = 40;
+
+/**
+ * The containers of a workload's pods that run another image than the release's manifest asks for: after a failed
+ * rollout, the previous release's pods are what still serves. One `STILL_RUNNING_PREVIOUS_IMAGE` per container name,
+ * and what to say on each such pod's line.
+ */
+function previousImages(
+  object: KubeObject,
+  pods: readonly KubeObject[],
+  desired: KubeObject | undefined,
+): { findings: Finding[]; byPod: Map<string, string> } {
+  const want = new Map(
+    ((desired?.['spec']?.['template']?.['spec']?.['containers'] ?? []) as Array<Record<string, string>>).map((c) => [
+      c['name'],
+      c['image'],
+    ]),
+  );
+  const resource = { kind: object.kind!, name: object.metadata!.name! };
+  const byContainer = new Map<string, { images: Set<string>; evidence: string[] }>();
+  const byPod = new Map<string, string>();
+  for (const pod of pods) {
+    const ready = new Map(((pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>).map((s) => [s['name'], s['ready']]));
+    const notes: string[] = [];
+    for (const c of (pod['spec']?.['containers'] ?? []) as Array<Record<string, string>>) {
+      const wanted = want.get(c['name']);
+      if (!wanted || !c['image'] || c['image'] === wanted) continue;
+      const entry = byContainer.get(c['name']!) ?? { images: new Set<string>(), evidence: [] };
+      entry.images.add(c['image']);
+      entry.evidence.push(`Pod/${pod.metadata?.name}/${c['name']}: image=${c['image']} ready=${ready.get(c['name']) === true}`);
+      byContainer.set(c['name']!, entry);
+      notes.push(stillRunningPreviousImage(resource, c['image'], wanted, '').note);
+    }
+    if (notes.length > 0) byPod.set(pod.metadata!.name!, notes.join('; '));
+  }
+  const findings = [...byContainer].map(([container, { images, evidence }]) => {
+    const wanted = want.get(container)!;
+    const release = `release: ${resource.kind}/${resource.name} container ${container} image=${wanted}`;
+    return stillRunningPreviousImage(resource, [...images].join(', '), wanted, [...evidence, release].join('\n')).finding;
+  });
+  return { findings, byPod };
+}
 
 /**
  * Runtime-aware diagnostics: workload conditions; pods with container waiting/terminated reasons, exit codes and
@@ -16,7 +57,7 @@ export async function kubernetesDiagnostics(
   client: KubeClient,
   namespace: string,
   owned: readonly KubeObject[],
-  expected: readonly string[],
+  desired: readonly KubeObject[],
   secrets: readonly string[],
 ): Promise<RuntimeDiagnosis> {
   const entries = await ownedHealth(client, namespace, owned);
@@ -24,7 +65,8 @@ export async function kubernetesDiagnostics(
   const resources: ResourceHealth[] = [];
   const logs: LogExcerpt[] = [];
   const present = new Set(owned.map((o) => `${o.kind}/${o.metadata?.name}`));
-  for (const key of expected) {
+  const wanted = new Map(desired.map((o) => [objectKey(o), o]));
+  for (const key of wanted.keys()) {
     if (!present.has(key)) {
       const [kind, name] = key.split('/');
       findings.push({
@@ -56,7 +98,13 @@ export async function kubernetesDiagnostics(
         });
       }
     }
+    const stale = previousImages(object, pods, wanted.get(objectKey(object)));
+    findings.push(...stale.findings);
     for (const pod of pods) {
+      const previous = stale.byPod.get(pod.metadata!.name!);
+      const state = ((pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>)
+        .map((s) => s['state']?.['waiting']?.['reason'] ?? (s['ready'] ? 'ready' : 'not ready'))
+        .join(', ');
       resources.push({
         kind: 'Pod',
         name: pod.metadata!.name!,
@@ -64,9 +112,7 @@ export async function kubernetesDiagnostics(
           (c) => c['type'] === 'Ready' && c['status'] === 'True',
         ),
         status: String(pod['status']?.['phase'] ?? 'Unknown'),
-        message: ((pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>)
-          .map((s) => s['state']?.['waiting']?.['reason'] ?? (s['ready'] ? 'ready' : 'not ready'))
-          .join(', '),
+        message: previous ? `${state} — ${previous}` : state,
       });
       for (const s of (pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, any>>) {
         const waiting = s['state']?.['waiting']?.['reason'] as string | undefined;

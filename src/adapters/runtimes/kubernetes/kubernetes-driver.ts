@@ -151,12 +151,12 @@ export class KubernetesDriver implements RuntimeDriver {
   }
 
   async diagnose(target: DeployTarget, unit: DeployUnit): Promise<RuntimeDiagnosis> {
-    let expected: string[] = [];
+    let desired: KubeObject[] = [];
     try {
-      expected = manifestObjects(unit.rendered, target).map(objectKey);
+      desired = manifestObjects(unit.rendered, target);
     } catch {
-      expected = [];
+      desired = [];
     }
-    return kubernetesDiagnostics(this.client(target), namespaceOf(target), await this.owned(target), expected, unit.secrets);
+    return kubernetesDiagnostics(this.client(target), namespaceOf(target), await this.owned(target), desired, unit.secrets);
   }
 }
