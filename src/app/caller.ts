@@ -8,6 +8,8 @@ export interface Caller {
   channel: Channel;
   /** Set by the AI command center for the releases it makes. */
   conversationId?: string | null;
+  /** Shipgate itself (e.g. the verifier asking for a rollback): events name a system actor, never a user. */
+  system?: boolean;
 }
 
 /**

@@ -13,6 +13,7 @@ export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'system', id: 'shipgate
 /** Who an event names: the calling user (also through the AI channel), or the system. */
 export function actorOf(caller: Caller | null): { actor: Actor; channel: Channel } {
   if (!caller) return { actor: SYSTEM_ACTOR, channel: 'api' };
+  if (caller.system) return { actor: { type: 'system', id: caller.principal.subject }, channel: caller.channel };
   return { actor: { type: 'user', id: caller.principal.subject }, channel: caller.channel };
 }
 

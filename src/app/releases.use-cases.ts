@@ -609,6 +609,7 @@ export class ReleaseUseCases {
         );
     }
     const restore = target;
+    const automatic = caller.system === true;
     const now = this.ctx.nowIso();
     const record: ReleaseRecord = {
       ...restore,
@@ -624,8 +625,8 @@ export class ReleaseUseCases {
       const ev = this.ctx.events.for(record, caller);
       await tx.timeline.append([
         ev.make('release.created', createdEventData(record, restore.id, this.ctx.secrets.of(record))),
-        ev.make('rollback.requested', { rollbackOf: source.id, rollbackTo: restore.id }),
-        this.ctx.events.for(source, caller).make('rollback.requested', { rollbackReleaseId: record.id, rollbackTo: restore.id }),
+        ev.make('rollback.requested', { rollbackOf: source.id, rollbackTo: restore.id, automatic }),
+        this.ctx.events.for(source, caller).make('rollback.requested', { rollbackReleaseId: record.id, rollbackTo: restore.id, automatic }),
       ]);
       return this.view(tx, record);
     });

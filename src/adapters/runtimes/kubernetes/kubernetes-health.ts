@@ -130,13 +130,31 @@ export function objectHealth(o: KubeObject, pods: readonly KubeObject[]): Object
       status = `${s['active'] ?? 0} active`;
     }
   }
-  for (const pod of pods) {
+  // Only the pods of the current template decide: the pods a rollout replaces (a crash loop being rolled back) go away.
+  for (const pod of currentPods(o, pods)) {
     const pf = podFindings(pod);
     findings.push(...pf);
     if (pf.some((f) => f.severity === 'error')) phase = worst(phase, 'failed');
   }
   if (phase === 'failed' && !message) message = findings.find((f) => f.severity === 'error')?.message ?? '';
   return { phase, resource: { kind, name, ready: phase === 'ready', status, message }, findings };
+}
+
+const containerSet = (spec: Record<string, any> | undefined): string =>
+  ((spec?.['containers'] ?? []) as Array<Record<string, unknown>>)
+    .map((c) => `${String(c['name'])}=${String(c['image'])}`)
+    .sort()
+    .join(',');
+
+/**
+ * The pods of a workload that run its current template (same containers, same images). While a rollout replaces
+ * pods, the ones it replaces are not what the workload asks for any more. When none match yet, every pod counts.
+ */
+export function currentPods(workload: KubeObject, pods: readonly KubeObject[]): KubeObject[] {
+  const wanted = containerSet(workload['spec']?.['template']?.['spec']);
+  if (!wanted) return [...pods];
+  const current = pods.filter((p) => containerSet(p['spec']) === wanted);
+  return current.length > 0 ? current : [...pods];
 }
 
 export function rollUp(healths: readonly ObjectHealth[]): Phase {
