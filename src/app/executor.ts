@@ -1,5 +1,5 @@
-import type { RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
-import { sortFindings } from '../core/diagnostics/diagnostics.js';
+import type { Finding, RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
+import { ledBy } from '../core/diagnostics/diagnostics.js';
 import type { Environment } from '../core/environment/environment.js';
 import { isShipgateError } from '../core/errors.js';
 import { EXECUTION_OUTCOMES, type ExecutionOutcome } from '../core/release/execution-outcome.js';
@@ -187,7 +187,7 @@ export class Executor {
     unit: DeployUnit,
     controller: AbortController,
     onStage: (stage: DriverStage, message?: string) => Promise<void>,
-  ): Promise<{ kind: ExecutionOutcome; message: string; runtimeState: Record<string, unknown> | null }> {
+  ): Promise<{ kind: ExecutionOutcome; message: string; runtimeState: Record<string, unknown> | null; finding?: Finding }> {
     const deadline = new Date(this.ctx.clock.now().getTime() + env.applyTimeoutSeconds * 1000);
     const timeout = setTimeout(
       () => controller.abort(new Error(`the apply time limit of ${env.applyTimeoutSeconds}s was reached`)),
@@ -201,8 +201,27 @@ export class Executor {
         deadline,
         signal: controller.signal,
       });
-      return { kind: outcome.ok ? 'succeed' : 'fail', message: outcome.message, runtimeState: outcome.runtimeState };
+      if (outcome.ok) return { kind: 'succeed', message: outcome.message, runtimeState: outcome.runtimeState };
+      return {
+        kind: 'fail',
+        message: outcome.message,
+        runtimeState: outcome.runtimeState,
+        ...(outcome.finding ? { finding: outcome.finding } : {}),
+      };
     } catch (error) {
+      // The runtime refusing the spec is a failed release; only failing to drive the runtime interrupts it.
+      if (!controller.signal.aborted && isShipgateError(error, 'VALIDATION_FAILED')) {
+        const evidence = [error.detail, ...(error.metadata.errors ?? []).map((e) => `${e.path}: ${e.message}`)].join('\n');
+        const resource = { kind: 'Runtime', name: env.runtime };
+        const finding = {
+          severity: 'error' as const,
+          code: 'APPLY_REJECTED',
+          resource,
+          message: `the ${env.runtime} runtime refused the release`,
+          evidence,
+        };
+        return { kind: 'fail', message: error.detail, runtimeState: null, finding };
+      }
       const message = controller.signal.aborted
         ? String((controller.signal.reason as Error | undefined)?.message ?? 'aborted')
         : isShipgateError(error)
@@ -221,11 +240,11 @@ export class Executor {
     release: ReleaseRecord,
     unit: DeployUnit,
     kind: ExecutionOutcome,
-    outcome: { message: string; runtimeState: Record<string, unknown> | null },
+    outcome: { message: string; runtimeState: Record<string, unknown> | null; finding?: Finding },
     execution: Execution = release.execution,
   ): Promise<void> {
     const message = redactDeep(outcome.message, unit.secrets);
-    const diagnosis = kind === 'succeed' ? null : await this.diagnose(release, unit, message);
+    const diagnosis = kind === 'succeed' ? null : await this.diagnose(release, unit, message, outcome.finding);
     const rollbackSource = kind === 'succeed' && release.rollbackOf ? release.rollbackOf : null;
     await this.ctx.write(rollbackSource ? [release.id, rollbackSource] : [release.id], async (tx) => {
       const current = await tx.releases.get(release.id);
@@ -288,30 +307,21 @@ export class Executor {
     return events;
   }
 
-  private async diagnose(release: ReleaseRecord, unit: DeployUnit, message: string): Promise<RuntimeDiagnosis> {
+  /** What runs now, led by the apply's own finding when the runtime explained the failure (`lead`). */
+  private async diagnose(release: ReleaseRecord, unit: DeployUnit, message: string, lead?: Finding): Promise<RuntimeDiagnosis> {
     try {
       const env = await this.ctx.environmentOf(this.ctx.store, release);
       const diagnosis = await this.ctx.driverFor(env.runtime).diagnose(deployTargetOf(env, release), unit);
-      return redactDeep({ ...diagnosis, findings: sortFindings(diagnosis.findings) }, unit.secrets);
+      return redactDeep(ledBy(diagnosis, lead), unit.secrets);
     } catch (error) {
-      const detail = isShipgateError(error) ? error.detail : error instanceof Error ? error.message : String(error);
-      return redactDeep(
-        {
-          summary: message,
-          findings: [
-            {
-              severity: 'error' as const,
-              code: 'RUNTIME_UNREACHABLE',
-              resource: { kind: 'Runtime', name: release.runtime },
-              message: 'diagnostics could not be collected from the runtime',
-              evidence: detail,
-            },
-          ],
-          resources: [],
-          logs: [],
-        },
-        unit.secrets,
-      );
+      const unreachable: Finding = {
+        severity: 'error',
+        code: 'RUNTIME_UNREACHABLE',
+        resource: { kind: 'Runtime', name: release.runtime },
+        message: 'diagnostics could not be collected from the runtime',
+        evidence: isShipgateError(error) ? error.detail : error instanceof Error ? error.message : String(error),
+      };
+      return redactDeep(ledBy({ summary: message, findings: [unreachable], resources: [], logs: [] }, lead), unit.secrets);
     }
   }
 

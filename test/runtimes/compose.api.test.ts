@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComposeDriver } from '../../src/adapters/runtimes/compose/compose-driver.js';
 import { ADMIN_TOKEN, eventually, startTestServer, type ApiResponse, type TestServer } from '../support/test-server.js';
-import { TEST_DOCKER_HOST, docker, ensureTestImages, removeProject } from '../support/docker-fixtures.js';
+import { TEST_DOCKER_HOST, docker, ensureTestImages, removeProject, webCompose } from '../support/docker-fixtures.js';
 
 const CANARY = 'canary-s3cr3t-7f3a9';
 
-const web = (image: string, extra = '') => `services:
-  web:
-    image: ${image}
-    init: true
-    stop_grace_period: 1s
-    environment:
-      DB_PASSWORD: ${CANARY}
-      LOG_LEVEL: info
-    healthcheck:
-      test: ["CMD", "true"]
-      interval: 1s
-      retries: 3
-${extra}`;
+const web = (image: string, extra = '') => webCompose(image, { DB_PASSWORD: CANARY, LOG_LEVEL: 'info' }, extra);
 
 const worker = `  worker:
     image: shipgate-test/app:1
@@ -173,7 +161,10 @@ describe('the Compose runtime against a real Docker engine', () => {
     const { id, done } = await deploy('ghost', web('shipgate-test/absent:404'));
     expect(done.state).toBe('failed');
     const diag = (await api('GET', `/api/v1/releases/${id}/diagnostics`)).body;
-    expect(diag.findings[0]).toMatchObject({ code: 'IMAGE_NOT_FOUND', resource: { name: 'web' } });
+    // What the engine said leads; what the engine holds (no such image, no container) follows.
+    expect(diag.findings[0]).toMatchObject({ code: 'IMAGE_PULL_FAILED', resource: { kind: 'Service', name: 'web' } });
+    expect(diag.findings[0].evidence).toContain('No such image: shipgate-test/absent:404');
+    expect(diag.findings[1]).toMatchObject({ code: 'IMAGE_NOT_FOUND', resource: { name: 'web' } });
   });
 
   it('rolls back to the image the earlier release ran, even after its tag moved', async () => {

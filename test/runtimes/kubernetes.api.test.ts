@@ -45,8 +45,8 @@ describe('the Kubernetes runtime (API-server simulator)', () => {
     await sim.stop();
   });
 
-  async function deploy(application: string, manifests: string) {
-    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application, environment: 'prod', spec: { manifests } });
+  async function deploy(application: string, manifests: string, environment = 'prod') {
+    const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application, environment, spec: { manifests } });
     expect(rel.status, JSON.stringify(rel.body)).toBe(201);
     const p = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
     expect(p.status, JSON.stringify(p.body)).toBe(201);
@@ -93,10 +93,10 @@ describe('the Kubernetes runtime (API-server simulator)', () => {
 
   it.each([
     ['CrashLoopBackOff', 'app:crashloop', ['CRASH_LOOP_BACK_OFF']],
-    // The kubelet alternates between the two while it backs off.
-    ['ImagePullBackOff', 'app:missing', ['IMAGE_PULL_BACK_OFF', 'ERR_IMAGE_PULL']],
+    // The apply's own finding leads; the kubelet's states (it alternates between the two while it backs off) follow.
+    ['ImagePullBackOff', 'app:missing', ['IMAGE_PULL_FAILED']],
     ['CreateContainerConfigError', 'app:configerror', ['CREATE_CONTAINER_CONFIG_ERROR']],
-    ['a progress deadline', 'app:slow', ['PROGRESS_DEADLINE_EXCEEDED']],
+    ['a progress deadline', 'app:slow', ['ROLLOUT_TIMEOUT']],
     ['OOMKilled', 'app:oom', ['CRASH_LOOP_BACK_OFF', 'OOM_KILLED']],
   ])(
     'fails a rollout stuck in %s with the right findings',
@@ -113,11 +113,134 @@ describe('the Kubernetes runtime (API-server simulator)', () => {
         expect(diagnostics.findings.some((f: any) => f.code === 'EVENT_BACK_OFF')).toBe(true);
       }
       if (image.endsWith(':oom')) expect(diagnostics.findings.map((f: any) => f.code)).toContain('OOM_KILLED');
-      if (image.endsWith(':missing'))
+      if (image.endsWith(':missing')) {
         expect(diagnostics.findings.some((f: any) => f.code === 'EVENT_FAILED' && /Failed to pull image/.test(f.message))).toBe(true);
+        expect(diagnostics.findings.some((f: any) => ['IMAGE_PULL_BACK_OFF', 'ERR_IMAGE_PULL'].includes(f.code))).toBe(true);
+      }
+      if (image.endsWith(':slow')) {
+        expect(diagnostics.findings[0]).toMatchObject({
+          resource: { kind: 'Deployment', name },
+          message: expect.stringMatching(/progress deadline/),
+        });
+        expect(diagnostics.findings[0].evidence).toContain('ProgressDeadlineExceeded');
+        expect(diagnostics.findings.map((f: any) => f.code)).toContain('PROGRESS_DEADLINE_EXCEEDED');
+      }
     },
     40_000,
   );
+
+  it('fails an image that cannot be pulled with IMAGE_PULL_FAILED, and says the previous pods still run', async () => {
+    const first = await deploy('puller', deployment('puller', 'app:1'));
+    expect(first.done.state).toBe('succeeded');
+    const { done, diagnostics } = await deploy('puller', deployment('puller', 'app:missing'));
+    expect(done.state).toBe('failed');
+    const [lead] = diagnostics.findings;
+    expect(lead).toMatchObject({
+      severity: 'error',
+      code: 'IMAGE_PULL_FAILED',
+      resource: { kind: 'Deployment', name: 'puller' },
+      message: 'the image app:missing of Deployment puller could not be pulled',
+    });
+    expect(lead.evidence).toMatch(/Pod\/puller-\S+\/main: (ErrImagePull|ImagePullBackOff) — Back-off pulling image "app:missing"/);
+    expect(diagnostics.summary.startsWith(lead.message)).toBe(true);
+    const stale = diagnostics.findings.find((f: any) => f.code === 'STILL_RUNNING_PREVIOUS_IMAGE');
+    expect(stale).toMatchObject({
+      severity: 'error',
+      resource: { kind: 'Deployment', name: 'puller' },
+      message: 'puller still runs app:1 — the release asked for app:missing',
+    });
+    expect(stale.evidence).toMatch(/image=app:1 ready=true/);
+    const oldPods = diagnostics.resources.filter(
+      (r: any) => r.kind === 'Pod' && /runs the previous image app:1, not app:missing/.test(r.message),
+    );
+    expect(oldPods).toHaveLength(2);
+    expect(oldPods.every((r: any) => r.ready)).toBe(true);
+  }, 40_000);
+
+  it('fails, not interrupts, an apply the API server refuses: APPLY_REJECTED with its Status, secrets masked', async () => {
+    const canary = 'k8s-canary-3e1d';
+    const manifests = (image: string, password: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata: {name: guarded-creds}\nstringData:\n  password: ${password}\n---\n` +
+      deployment('guarded', image);
+    const first = await deploy('guarded', manifests('app:1', 'first-password'));
+    expect(first.done.state).toBe('succeeded');
+    // An admission webhook that lets dry runs through (so the preview passes) and refuses the real write, quoting it.
+    sim.admission = (o, { dryRun }) =>
+      !dryRun && o['kind'] === 'Secret'
+        ? {
+            code: 422,
+            reason: 'Invalid',
+            message:
+              `Secret "guarded-creds" is invalid: data[password]: Invalid value: "${o['stringData']['password']}": ` +
+              'rotated too recently',
+          }
+        : null;
+    try {
+      const { done, diagnostics } = await deploy('guarded', manifests('app:2', canary));
+      expect(done.state).toBe('failed');
+      expect(done.execution.stage).toBe('failed');
+      const [lead] = diagnostics.findings;
+      expect(lead).toMatchObject({
+        severity: 'error',
+        code: 'APPLY_REJECTED',
+        resource: { kind: 'Secret', name: 'guarded-creds' },
+        message: 'the API server refused Secret/guarded-creds (Invalid)',
+      });
+      expect(lead.evidence).toContain(
+        '422 Invalid: Secret "guarded-creds" is invalid: data[password]: Invalid value: "********": rotated too recently',
+      );
+      expect(diagnostics.summary.startsWith(lead.message)).toBe(true);
+      // The Deployment after it was never written: the previous image still runs.
+      expect(diagnostics.findings.map((f: any) => f.code)).toContain('STILL_RUNNING_PREVIOUS_IMAGE');
+      expect(JSON.stringify([done, diagnostics])).not.toContain(canary);
+      expect(srv.logs.join('\n')).not.toContain(canary);
+    } finally {
+      sim.admission = null;
+    }
+  }, 40_000);
+
+  it("interrupts an apply refused for Shipgate's own credentials (RBAC), which is not the release's fault", async () => {
+    sim.admission = (o, { dryRun }) =>
+      !dryRun
+        ? {
+            code: 403,
+            reason: 'Forbidden',
+            message:
+              `deployments.apps "${o['metadata']['name']}" is forbidden: User "system:serviceaccount:shipgate:shipgate" cannot patch ` +
+              'resource "deployments" in API group "apps" in the namespace "shop"',
+          }
+        : null;
+    try {
+      const { done } = await deploy('rbac', deployment('rbac', 'app:1'));
+      expect(done.state).toBe('interrupted');
+      expect(done.execution.message).toMatch(/refused Shipgate's credentials/);
+    } finally {
+      sim.admission = null;
+    }
+  }, 40_000);
+
+  it('fails a rollout still going at the time limit with ROLLOUT_TIMEOUT naming what it waited for', async () => {
+    sim.addNamespace('short');
+    const env = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+      name: 'short',
+      runtime: 'kubernetes',
+      target: { namespace: 'short' },
+      applyTimeoutSeconds: 3,
+    });
+    expect(env.status, JSON.stringify(env.body)).toBe(201);
+    const { done, diagnostics } = await deploy(
+      'patient',
+      deployment('patient', 'app:slow').replace('progressDeadlineSeconds: 2', 'progressDeadlineSeconds: 600'),
+      'short',
+    );
+    expect(done.state).toBe('failed');
+    expect(diagnostics.findings[0]).toMatchObject({
+      code: 'ROLLOUT_TIMEOUT',
+      resource: { kind: 'Deployment', name: 'patient' },
+      message: 'the rollout did not finish within the time limit',
+    });
+    expect(diagnostics.findings[0].evidence).toMatch(/^Deployment\/patient: 0\/2 ready/);
+  }, 40_000);
 
   it('fails a Job that exhausts its retries', async () => {
     const job =

@@ -80,6 +80,27 @@ export async function ensureTestImages(): Promise<void> {
   }
 }
 
+/**
+ * A Compose file of one `web` service on a test image: quick to stop, healthy at once, with `environment` (where a
+ * test puts a secret to look for) and `extra` lines of the service.
+ */
+export function webCompose(image: string, environment: Record<string, string>, extra = ''): string {
+  const variables = Object.entries(environment)
+    .map(([name, value]) => `      ${name}: ${value}\n`)
+    .join('');
+  return `services:
+  web:
+    image: ${image}
+    init: true
+    stop_grace_period: 1s
+    environment:
+${variables}    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+      retries: 3
+${extra}`;
+}
+
 /** Removes every container of a Compose project (test cleanup). */
 export async function removeProject(project: string): Promise<void> {
   const ids = await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]);

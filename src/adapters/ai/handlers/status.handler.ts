@@ -1,4 +1,5 @@
 import { approvalsGiven } from '../../../core/approval/approval.js';
+import type { Finding } from '../../../core/diagnostics/diagnostics.js';
 import { diagnosticsCard, releaseCard, timelineCard } from '../cards.js';
 import { short, words } from '../reply-words.js';
 import { ask, type IntentHandler } from './intent-handler.js';
@@ -36,7 +37,10 @@ export const showTimeline: IntentHandler<'show_timeline'> = async (scope, args) 
   };
 };
 
-/** Why a release failed, from its diagnostics (preferring a failed or interrupted release of those named). */
+/**
+ * Why a release failed, from its diagnostics (preferring a failed or interrupted release of those named): the reply
+ * opens with the first error finding (the runtime's own explanation, when it gave one), then the others.
+ */
 export const explainFailure: IntentHandler<'explain_failure'> = async (scope, args) => {
   const resolved = await resolveRelease(scope, args, ['failed', 'interrupted']);
   if ('ask' in resolved) return ask(resolved.ask);
@@ -45,10 +49,13 @@ export const explainFailure: IntentHandler<'explain_failure'> = async (scope, ar
   const named = `${release.application} in ${release.environment}`;
   let reply: string;
   if (release.state === 'failed' || release.state === 'interrupted') {
-    const top = diagnostics.findings.filter((f) => f.severity === 'error').slice(0, 3);
-    const findings = top.map((f) => `${f.code} on ${f.resource.kind}/${f.resource.name} (${f.message})`).join('; ');
-    const main = top.length ? ` Main findings: ${findings}.` : '';
-    reply = `${named} ${release.state}: ${diagnostics.summary}.${main} Say “roll back ${named}” to restore the last good release.`;
+    const [lead, ...others] = diagnostics.findings.filter((f) => f.severity === 'error').slice(0, 3);
+    const where = (f: Finding) => `${f.code} on ${f.resource.kind}/${f.resource.name}`;
+    const opening = lead
+      ? `${lead.message.charAt(0).toUpperCase()}${lead.message.slice(1)} (${where(lead)}). ${named} ${release.state}.`
+      : `${named} ${release.state}: ${diagnostics.summary}.`;
+    const also = others.length ? ` Also: ${others.map((f) => `${where(f)} (${f.message})`).join('; ')}.` : '';
+    reply = `${opening}${also} Say “roll back ${named}” to restore the last good release.`;
   } else {
     reply = `${named} has not failed (it is ${words(release.state)}). ${diagnostics.summary}.`;
   }
