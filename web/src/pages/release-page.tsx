@@ -9,6 +9,7 @@ import { useActions } from '../api/use-actions';
 import { useLiveRelease } from '../api/use-live-release';
 import { StateBadge } from '../components/badges';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { DiagnosisLead } from '../components/diagnosis-lead';
 import { lifecycleSteps } from '../components/lifecycle-steps';
 import { Loading } from '../components/loading';
 import { NotAllowed } from '../components/not-allowed';
@@ -131,6 +132,7 @@ function ReleaseView({ release: r }: { release: Release }) {
         </h1>
         <StateBadge state={r.state} />
       </div>
+      <DiagnosisLead release={r} />
       <ReleaseFactsList release={r} />
       {r.description && <p>{r.description}</p>}
 
