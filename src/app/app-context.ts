@@ -87,3 +87,9 @@ export function deployUnitOf(release: ReleaseRecord, restore: Record<string, unk
     restore,
   };
 }
+
+/** The unit the executor drives a release with: a rollback restores the runtime facts of the release it returns to. */
+export async function executionUnitOf(session: StoreSession, release: ReleaseRecord): Promise<DeployUnit> {
+  const restore = release.rollbackTo ? ((await session.releases.get(release.rollbackTo))?.runtimeState ?? null) : null;
+  return deployUnitOf(release, restore);
+}

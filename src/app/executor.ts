@@ -1,14 +1,14 @@
 import type { Finding, RuntimeDiagnosis } from '../core/diagnostics/diagnostics.js';
 import { ledBy } from '../core/diagnostics/diagnostics.js';
 import type { Environment } from '../core/environment/environment.js';
-import { isShipgateError } from '../core/errors.js';
+import { detailOf, isShipgateError } from '../core/errors.js';
 import { EXECUTION_OUTCOMES, type ExecutionOutcome } from '../core/release/execution-outcome.js';
 import type { DriverStage, Execution, ReleaseRecord } from '../core/release/release.js';
 import { redactDeep } from '../core/secrets/secret-masking.js';
 import type { NewTimelineEvent } from '../core/audit/timeline-event.js';
 import type { ApplyOutcome, DeployUnit } from '../ports/runtime-driver.js';
 import type { StoreSession } from '../ports/store.js';
-import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js';
+import { deployTargetOf, deployUnitOf, executionUnitOf, type AppContext } from './app-context.js';
 import type { ApprovalUseCases } from './approvals.use-cases.js';
 
 export interface ExecutorOptions {
@@ -165,8 +165,7 @@ export class Executor {
       ]);
       giveBackLease = false;
       // The unit the runtime is driven with is the one its outcome and diagnostics are masked with: built once.
-      const restore = release.rollbackTo ? ((await this.ctx.store.releases.get(release.rollbackTo))?.runtimeState ?? null) : null;
-      const unit = deployUnitOf(release, restore);
+      const unit = await executionUnitOf(this.ctx.store, release);
       const outcome = await this.runDriver(env, release, unit, controller, async (stage, message) => {
         if (stage === execution.stage) return;
         const from = execution.stage;
@@ -224,11 +223,7 @@ export class Executor {
       }
       const message = controller.signal.aborted
         ? String((controller.signal.reason as Error | undefined)?.message ?? 'aborted')
-        : isShipgateError(error)
-          ? error.detail
-          : error instanceof Error
-            ? error.message
-            : String(error);
+        : detailOf(error);
       return { kind: 'interrupt', message, runtimeState: null };
     } finally {
       clearTimeout(timeout);
@@ -319,7 +314,7 @@ export class Executor {
         code: 'RUNTIME_UNREACHABLE',
         resource: { kind: 'Runtime', name: release.runtime },
         message: 'diagnostics could not be collected from the runtime',
-        evidence: isShipgateError(error) ? error.detail : error instanceof Error ? error.message : String(error),
+        evidence: detailOf(error),
       };
       return redactDeep(ledBy({ summary: message, findings: [unreachable], resources: [], logs: [] }, lead), unit.secrets);
     }

@@ -80,3 +80,9 @@ export function previewRequired(reason: PreviewReason, detail: string): Shipgate
 export function isShipgateError(error: unknown, code?: ErrorCode): error is ShipgateError {
   return error instanceof ShipgateError && (code === undefined || error.code === code);
 }
+
+/** What went wrong, in words: a ShipgateError's detail, another error's message. */
+export function detailOf(error: unknown): string {
+  if (isShipgateError(error)) return error.detail;
+  return error instanceof Error ? error.message : String(error);
+}
