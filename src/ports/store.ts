@@ -1,6 +1,7 @@
 import type { ApprovalTicket, TicketStatus } from '../core/approval/approval.js';
 import type { Principal } from '../core/access/access.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
+import type { DriftRecord } from '../core/drift/drift.js';
 import type { Environment } from '../core/environment/environment.js';
 import type { PreviewRecord } from '../core/preview/preview.js';
 import type { ApprovalDecision, ReleaseRecord, ReleaseState } from '../core/release/release.js';
@@ -45,6 +46,8 @@ export interface ReleaseRepository {
   list(query: ReleaseQuery): Promise<ReleaseRecord[]>;
   /** The newest `succeeded` release of an application in an environment created before `beforeId`. */
   lastSucceeded(application: string, environment: string, beforeId: string | null): Promise<ReleaseRecord | null>;
+  /** The newest `succeeded` release of each application of an environment, by application name. */
+  lastSucceededPerApplication(environment: string): Promise<ReleaseRecord[]>;
   /** Applying releases still queued that nobody holds a lease on, oldest first. */
   unclaimed(limit: number): Promise<ReleaseRecord[]>;
   /** Takes the execution lease of an applying release still queued and unclaimed. False when another took it first. */
@@ -126,6 +129,17 @@ export interface DiagnosticsRepository {
   get(releaseId: string): Promise<Diagnostics | null>;
 }
 
+export interface DriftRepository {
+  /** The stored drift of each application of an environment, by application name. */
+  list(environment: string): Promise<DriftRecord[]>;
+  get(environment: string, application: string): Promise<DriftRecord | null>;
+  /**
+   * Compare-and-set: stores `record` only while the stored fingerprint of its application is `expected` (`null`: while
+   * none is stored). False when another writer stored a result first.
+   */
+  put(record: DriftRecord, expected: string | null): Promise<boolean>;
+}
+
 /** A command-center conversation; it belongs to one user. `state` is the command center's own. */
 export interface ConversationRecord {
   id: string;
@@ -172,6 +186,7 @@ export interface StoreSession {
   tokens: TokenRepository;
   diagnostics: DiagnosticsRepository;
   conversations: ConversationRepository;
+  drift: DriftRepository;
 }
 
 /** The persistent store: repositories for single reads, and transactions for everything that changes state. */

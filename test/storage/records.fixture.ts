@@ -1,4 +1,6 @@
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
+import { DEFAULT_APPROVAL_POLICY, type Environment } from '../../src/core/environment/environment.js';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy.js';
 import { NOT_STARTED, type ReleaseRecord } from '../../src/core/release/release.js';
 
 /** One id source for the storage suites, so ids made in one test file stay time-ordered. */
@@ -36,5 +38,24 @@ export function releaseRecord(over: Partial<ReleaseRecord> = {}): ReleaseRecord 
     authors: ['dana'],
     provenance: null,
     ...over,
+  };
+}
+
+/** A Compose environment `name` with the default policies. */
+export function environmentRecord(name: string): Environment {
+  return {
+    name,
+    runtime: 'compose',
+    target: { project: name },
+    production: false,
+    approval: { ...DEFAULT_APPROVAL_POLICY },
+    previewTtlSeconds: 60,
+    applyTimeoutSeconds: 60,
+    freezeWindows: [],
+    policy: { ...DEFAULT_POLICY },
+    promotion: null,
+    verification: null,
+    createdAt: at(),
+    updatedAt: at(),
   };
 }

@@ -156,6 +156,20 @@ export interface ConversationMessagesTable {
   at: string;
 }
 
+/** The last drift check of one application in one environment. */
+export interface DriftResultsTable {
+  environment: string;
+  application: string;
+  release_id: string;
+  status: string;
+  /** Compared-and-set by each new result: a drift is told once per fingerprint. */
+  fingerprint: string;
+  /** JSON changes, secrets masked. */
+  changes: string;
+  message: string | null;
+  checked_at: string;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   conversation_messages: ConversationMessagesTable;
@@ -168,4 +182,5 @@ export interface Database {
   audit_head: AuditHeadTable;
   tokens: TokensTable;
   diagnostics: DiagnosticsTable;
+  drift_results: DriftResultsTable;
 }

@@ -9,6 +9,7 @@ import * as conversations from './migrations/2026-11-25T1900-conversations.migra
 import * as governance from './migrations/2026-11-26T0700-governance.migration.js';
 import * as conversationGuard from './migrations/2026-11-26T1200-conversation-guard.migration.js';
 import * as promotionVerification from './migrations/2026-11-26T1400-promotion-verification.migration.js';
+import * as drift from './migrations/2026-11-26T1500-drift.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26T0700-governance': governance,
   '2026-11-26T1200-conversation-guard': conversationGuard,
   '2026-11-26T1400-promotion-verification': promotionVerification,
+  '2026-11-26T1500-drift': drift,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -8,6 +8,7 @@ import { KyselyApprovalRepository } from './repositories/approval.repository.js'
 import type { Connection } from './repositories/connection.js';
 import { KyselyConversationRepository } from './repositories/conversation.repository.js';
 import { KyselyDiagnosticsRepository } from './repositories/diagnostics.repository.js';
+import { KyselyDriftRepository } from './repositories/drift.repository.js';
 import { KyselyEnvironmentRepository } from './repositories/environment.repository.js';
 import { KyselyPreviewRepository } from './repositories/preview.repository.js';
 import { KyselyReleaseRepository } from './repositories/release.repository.js';
@@ -25,6 +26,7 @@ function session(db: Connection, capabilities: DialectCapabilities, chain: Chain
     tokens: new KyselyTokenRepository(db),
     diagnostics: new KyselyDiagnosticsRepository(db),
     conversations: new KyselyConversationRepository(db),
+    drift: new KyselyDriftRepository(db),
   };
 }
 
@@ -46,6 +48,7 @@ export class KyselyStore implements Store {
   readonly tokens;
   readonly diagnostics;
   readonly conversations;
+  readonly drift;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -62,6 +65,7 @@ export class KyselyStore implements Store {
     this.tokens = s.tokens;
     this.diagnostics = s.diagnostics;
     this.conversations = s.conversations;
+    this.drift = s.drift;
   }
 
   /** Opens and migrates the database. */

@@ -139,6 +139,24 @@ export class KyselyReleaseRepository implements ReleaseRepository {
     return row ? releaseFromRow(row) : null;
   }
 
+  async lastSucceededPerApplication(environment: string): Promise<ReleaseRecord[]> {
+    // Ids are time-ordered: the greatest succeeded id of each application is its newest success.
+    const rows = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('releases')
+          .select((s) => s.fn.max('id').as('id'))
+          .where('environment', '=', environment)
+          .where('state', '=', 'succeeded')
+          .groupBy('application'),
+      )
+      .orderBy('application')
+      .execute();
+    return rows.map(releaseFromRow);
+  }
+
   async unclaimed(limit: number): Promise<ReleaseRecord[]> {
     const rows = await this.db
       .selectFrom('releases')
