@@ -147,6 +147,11 @@ export function checkProjectOwnership(containers: readonly { labels: Record<stri
 /** Engine states in which a container is up, or being brought back up by its restart policy. */
 const UP_STATES = new Set(['running', 'restarting']);
 
+/** True when a container is up, or being brought back up by its restart policy (not stopped, paused or dead). */
+export function isUp(container: Pick<ContainerState, 'status'>): boolean {
+  return UP_STATES.has(container.status);
+}
+
 /**
  * A digest of what runs for a project: each container's id, image, Compose config hash and whether it is up.
  * Recreating, replacing, removing, stopping or pausing a container behind Shipgate's back changes it; a restart
@@ -154,7 +159,7 @@ const UP_STATES = new Set(['running', 'restarting']);
  */
 export function liveDigestOf(containers: readonly ContainerState[]): string {
   const facts = containers
-    .map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? '', UP_STATES.has(c.status) ? 'up' : c.status])
+    .map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? '', isUp(c) ? 'up' : c.status])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   return sha256Digest(canonicalJson(facts));
 }

@@ -6,6 +6,7 @@ import {
   decodeServiceLabel,
   displayService,
   fingerprintedService,
+  isUp,
   serviceDigest,
   type ComposeModel,
   type ComposeService,
@@ -36,13 +37,16 @@ export function composeChanges(
     const before = decodeServiceLabel(current.labels[LABELS.serviceConfig]);
     const resolved = imageIds.get(name);
     const imageMoved = current.image === service.image && resolved !== undefined && resolved !== current.imageId;
-    if (current.labels[LABELS.serviceDigest] === serviceDigest(service) && !imageMoved) {
+    // A container stopped, paused or dead behind Shipgate's back is started again by an apply: that is a change.
+    const down = live.find((c) => !isUp(c));
+    if (current.labels[LABELS.serviceDigest] === serviceDigest(service) && !imageMoved && !down) {
       changes.push({ action: 'unchanged', kind: 'Service', name, diff: '' });
       continue;
     }
     const beforeText = before ? show(displayService(before, null)) : `# running, not managed by Shipgate\nimage: ${current.image}\n`;
     let diff = resourceDiff(name, beforeText, show(displayService(after, before)));
     if (!diff && imageMoved) diff = `# image ${service.image} now resolves to another image id; the container will be recreated`;
+    if (down) diff = [diff, `state: running → ${down.status} (container ${down.name})`].filter(Boolean).join('\n');
     changes.push({ action: 'update', kind: 'Service', name, diff });
   }
   for (const [name, live] of [...byService.entries()].sort(([a], [b]) => a.localeCompare(b))) {
