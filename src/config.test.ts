@@ -45,4 +45,14 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`${name} must be an integer from`));
     }
   });
+
+  it('checks for drift every 300 seconds unless told otherwise; 0 turns it off; anything else refuses to start', () => {
+    expect(loadConfig({}).driftIntervalSeconds).toBe(300);
+    expect(loadConfig({ SHIPGATE_DRIFT_INTERVAL_SECONDS: '0' }).driftIntervalSeconds).toBe(0);
+    expect(loadConfig({ SHIPGATE_DRIFT_INTERVAL_SECONDS: '60' }).driftIntervalSeconds).toBe(60);
+    for (const value of ['-1', '1.5', 'often', '86401'])
+      expect(() => loadConfig({ SHIPGATE_DRIFT_INTERVAL_SECONDS: value }), value).toThrow(
+        /SHIPGATE_DRIFT_INTERVAL_SECONDS must be an integer from 0/,
+      );
+  });
 });

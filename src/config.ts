@@ -27,6 +27,8 @@ export interface Config {
   /** Name of this process in execution leases. */
   instanceId: string;
   leaseMs: number;
+  /** How often every environment is checked for drift, in seconds; 0 turns the background check off. */
+  driftIntervalSeconds: number;
   /** The runtimes this server drives. */
   runtimes: ReadonlyArray<'compose' | 'kubernetes'>;
   compose: { dockerHost: string; pull: 'missing' | 'always' | 'never' };
@@ -37,6 +39,9 @@ export interface Config {
   /** The built web UI, when present. */
   webRoot: string | null;
 }
+
+/** The background drift check: every 5 minutes by default, at most daily; 0 turns it off. */
+const DRIFT_INTERVAL_SECONDS = { default: 300, min: 0, max: 86_400 };
 
 /** An integer setting within [min, max], or its default when unset; anything else refuses to start. */
 function boundedInt(env: NodeJS.ProcessEnv, name: string, bounds: { default: number; min: number; max: number }): number {
@@ -96,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
+    driftIntervalSeconds: boundedInt(env, 'SHIPGATE_DRIFT_INTERVAL_SECONDS', DRIFT_INTERVAL_SECONDS),
     runtimes: runtimes as Config['runtimes'],
     ai: env['SHIPGATE_AI_BASE_URL']
       ? { baseUrl: env['SHIPGATE_AI_BASE_URL'], model: env['SHIPGATE_AI_MODEL'] ?? 'gpt-4o-mini', apiKey: env['SHIPGATE_AI_API_KEY'] ?? '' }

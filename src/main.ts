@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     adminToken: config.adminToken,
     auditKeys,
     executor: { instanceId: config.instanceId, leaseMs: config.leaseMs },
+    driftIntervalMs: config.driftIntervalSeconds * 1000,
   });
   const generated = await shipgate.access.bootstrapAdmin();
   if (generated) {
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     webRoot: config.webRoot,
   });
   shipgate.executor.start();
+  shipgate.driftMonitor.start();
   await app.listen({ host: config.host, port: config.port });
   if (!config.webRoot) logger.warn('the web UI is not built (npm run build:web); serving the API only');
   logger.info({ url: `http://${config.host}:${config.port}`, store: store.capabilities.name }, 'Shipgate is listening');
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await app.close();
+    await shipgate.driftMonitor.stop();
     await shipgate.executor.stop();
     await store.close();
     process.exit(0);

@@ -4,6 +4,8 @@ import type { AuditKeys } from '../ports/audit-keys.js';
 import { ApprovalUseCases } from './approvals.use-cases.js';
 import { AuditUseCases } from './audit.use-cases.js';
 import { ConversationUseCases } from './conversations.use-cases.js';
+import { DriftMonitor } from './drift-monitor.js';
+import { DriftUseCases } from './drift.use-cases.js';
 import { EnvironmentUseCases } from './environments.use-cases.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import { ReleaseUseCases } from './releases.use-cases.js';
@@ -13,6 +15,8 @@ export interface ShipgateOptions extends AppContextOptions {
   /** The audit key: verifies the timeline's keyed chain and signs its checkpoints (the store chains with the same). */
   auditKeys: AuditKeys;
   executor: Omit<ExecutorOptions, 'approvals'>;
+  /** How often every environment is checked for drift in the background, once started; 0 or unset: never. */
+  driftIntervalMs?: number;
 }
 
 /** Every use case of Shipgate, built over one context; the HTTP routes and the AI command center both call these. */
@@ -25,7 +29,10 @@ export class Shipgate {
   readonly access: AccessUseCases;
   readonly audit: AuditUseCases;
   readonly conversations: ConversationUseCases;
+  readonly drift: DriftUseCases;
   readonly executor: Executor;
+  /** The background drift check; started and stopped with the executor. */
+  readonly driftMonitor: DriftMonitor;
 
   constructor(options: ShipgateOptions) {
     this.ctx = new AppContext(options);
@@ -35,7 +42,9 @@ export class Shipgate {
     this.access = new AccessUseCases(this.ctx, { adminToken: options.adminToken ?? null });
     this.audit = new AuditUseCases(this.ctx, options.auditKeys);
     this.conversations = new ConversationUseCases(this.ctx);
+    this.drift = new DriftUseCases(this.ctx);
     this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals });
+    this.driftMonitor = new DriftMonitor(this.drift, options.logger, options.driftIntervalMs ?? 0);
   }
 
   /** Resolves when the store and every configured runtime answer. */

@@ -214,6 +214,17 @@ export class ScriptedDriver implements RuntimeDriver {
     this.live.set(key, live);
   }
 
+  /** Removes one live resource behind Shipgate's back, as `docker rm -f` or `kubectl delete` would. */
+  remove(environment: string, application: string, resource: string): void {
+    this.live.get(`${environment}/${application}`)?.delete(resource);
+  }
+
+  /** Takes away what {@link tamper} added: what runs is the last applied release again. */
+  untamper(environment: string, application: string): void {
+    const live = this.live.get(`${environment}/${application}`);
+    for (const name of live?.keys() ?? []) if (name.startsWith('intruder-')) live!.delete(name);
+  }
+
   private async pause(options: ApplyOptions): Promise<void> {
     if (this.stageDelayMs > 0) await new Promise((r) => setTimeout(r, this.stageDelayMs));
     if (options.signal.aborted) throw new Error('aborted');

@@ -62,6 +62,8 @@ export interface TestServerOptions {
   startExecutor?: boolean;
   /** The audit key (default {@link TEST_AUDIT_KEY}). */
   auditKey?: string;
+  /** Check every environment for drift this often in the background (default: never). */
+  driftIntervalMs?: number;
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
@@ -83,6 +85,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     adminToken: ADMIN_TOKEN,
     auditKeys,
     executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
+    driftIntervalMs: options.driftIntervalMs ?? 0,
   });
   const commandCenter = new CommandCenter(shipgate, options.interpreter ?? new RuleInterpreter());
   const app = await buildServer({
@@ -96,6 +99,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   if (options.startExecutor !== false) shipgate.executor.start();
+  shipgate.driftMonitor.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   const api: TestServer['api'] = async (token, method, path, body, headers = {}) => {
@@ -134,6 +138,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
     async close() {
       await app.close();
+      await shipgate.driftMonitor.stop();
       await shipgate.executor.stop();
       await store.close();
       if (!options.keepDatabase) await database.drop();

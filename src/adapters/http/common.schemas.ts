@@ -6,6 +6,9 @@ import { DNS_LABEL } from '../../core/names.js';
 
 export const closed = { additionalProperties: false } as const;
 
+/** True when two types are the same (not merely assignable one way): an API schema checked against its core type. */
+export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
 export const literals = <const T extends readonly string[]>(values: T) => Type.Enum<[...T]>(values as unknown as [...T]);
 
 export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';

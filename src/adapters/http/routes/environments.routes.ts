@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
 import { NameParams, problems } from '../common.schemas.js';
-import { CreateEnvironmentBody, Environment, EnvironmentList, PatchEnvironmentBody } from './environments.schemas.js';
+import { CreateEnvironmentBody, DriftList, Environment, EnvironmentList, PatchEnvironmentBody } from './environments.schemas.js';
 
 const tags = ['environments'];
 
-/** `/environments`: targets and their governance policy (admin to change). */
+/** `/environments`: targets and their governance policy (admin to change), and the drift of what runs there. */
 export async function environmentsRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -51,5 +51,35 @@ export async function environmentsRoutes(app: FastifyInstance, { shipgate }: { s
       },
     },
     async (req) => shipgate.environments.update(req.caller, req.params.name, { ...req.body, target: req.body.target }),
+  );
+
+  api.get(
+    '/environments/:name/drift',
+    {
+      schema: {
+        tags,
+        summary: 'Drift: what runs, compared with the last succeeded release of each application',
+        description:
+          'The last stored check of each application; an application not checked against its last succeeded release yet ' +
+          'is checked now. Checked in the background every SHIPGATE_DRIFT_INTERVAL_SECONDS, and by POST …/drift/check.',
+        params: NameParams,
+        response: { 200: DriftList, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (req) => shipgate.drift.list(req.caller, req.params.name),
+  );
+
+  api.post(
+    '/environments/:name/drift/check',
+    {
+      schema: {
+        tags,
+        summary: 'Check for drift now (deployment:write)',
+        description: 'Compares what runs with the last succeeded release of each application now, and answers as GET …/drift.',
+        params: NameParams,
+        response: { 200: DriftList, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (req) => shipgate.drift.check(req.caller, req.params.name),
   );
 }

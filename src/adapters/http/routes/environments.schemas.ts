@@ -1,8 +1,10 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import { DRIFT_STATUSES, type Drift as CoreDrift } from '../../../core/drift/drift.js';
 import { COMPOSE_PROJECT, DNS_LABEL } from '../../../core/names.js';
 import { POLICY_PROFILES } from '../../../core/policy/policy.js';
 import { RUNTIMES } from '../../../core/release/release.js';
-import { DateTime, FreeObject, Name, closed, literals } from '../common.schemas.js';
+import { DateTime, FreeObject, Name, Uuid, closed, literals, type Same } from '../common.schemas.js';
+import { Change } from './releases.schemas.js';
 
 // Schemas of the environment routes (`/environments…`).
 
@@ -131,3 +133,20 @@ export const CreateEnvironmentBody = Type.Object({ name: Name, runtime: literals
 export const PatchEnvironmentBody = Type.Object({ target: Type.Optional(Target), ...Settings }, { ...closed, minProperties: 1 });
 
 export const EnvironmentList = Type.Object({ items: Type.Array(Environment) });
+
+export const Drift = Type.Object({
+  application: Type.String(),
+  releaseId: Uuid,
+  status: literals(DRIFT_STATUSES),
+  checkedAt: DateTime,
+  changes: Type.Array(Change, {
+    description: 'What differs from the release, as a preview shows it (secrets masked): `-` what runs, `+` what the release applied',
+  }),
+  message: Type.Union([Type.String(), Type.Null()], { description: 'With `unknown`: why the runtime could not be checked' }),
+});
+
+export const DriftList = Type.Object({ items: Type.Array(Drift) });
+
+// The API's Drift is the core's Drift: a field added, dropped or typed differently on one side fails the build.
+const driftSchemaMatchesCore: Same<Static<typeof Drift>, CoreDrift> = true;
+void driftSchemaMatchesCore;

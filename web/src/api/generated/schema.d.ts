@@ -3644,6 +3644,488 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/environments/{name}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Drift: what runs, compared with the last succeeded release of each application
+         * @description The last stored check of each application; an application not checked against its last succeeded release yet is checked now. Checked in the background every SHIPGATE_DRIFT_INTERVAL_SECONDS, and by POST …/drift/check.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                application: string;
+                                /** @description What differs from the release, as a preview shows it (secrets masked): `-` what runs, `+` what the release applied */
+                                changes: {
+                                    /** @enum {unknown} */
+                                    action: "create" | "update" | "delete" | "unchanged";
+                                    diff: string;
+                                    kind: string;
+                                    name: string;
+                                }[];
+                                /** Format: date-time */
+                                checkedAt: string;
+                                /** @description With `unknown`: why the runtime could not be checked */
+                                message: string | null;
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** @enum {unknown} */
+                                status: "in_sync" | "drifted" | "missing" | "unknown";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments/{name}/drift/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check for drift now (deployment:write)
+         * @description Compares what runs with the last succeeded release of each application now, and answers as GET …/drift.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                application: string;
+                                /** @description What differs from the release, as a preview shows it (secrets masked): `-` what runs, `+` what the release applied */
+                                changes: {
+                                    /** @enum {unknown} */
+                                    action: "create" | "update" | "delete" | "unchanged";
+                                    diff: string;
+                                    kind: string;
+                                    name: string;
+                                }[];
+                                /** Format: date-time */
+                                checkedAt: string;
+                                /** @description With `unknown`: why the runtime could not be checked */
+                                message: string | null;
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** @enum {unknown} */
+                                status: "in_sync" | "drifted" | "missing" | "unknown";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -6323,6 +6805,346 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft, in another environment, the promotion of a succeeded release (images pinned to what ran) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        channel?: "ui" | "api" | "cli";
+                        description?: string;
+                        /** @description The environment to promote into */
+                        environment: string;
+                        /** @description Values substituted for ${NAME} in the spec */
+                        parameters?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            application: string;
+                            approval: {
+                                decisions: {
+                                    approver: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    comment: string;
+                                    /** @enum {unknown} */
+                                    decision: "approve" | "reject";
+                                }[];
+                                minApprovers: number;
+                                /** @enum {unknown} */
+                                status: "not_required" | "pending" | "approved" | "rejected" | "expired";
+                                ticketId: string | null;
+                            };
+                            /** @enum {unknown} */
+                            channel: "ui" | "api" | "cli" | "ai";
+                            conversationId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            description: string | null;
+                            draftDigest: string;
+                            draftRevision: number;
+                            environment: string;
+                            execution: {
+                                attempt: number;
+                                finishedAt: string | null;
+                                message: string | null;
+                                /** @enum {unknown} */
+                                stage: "not_started" | "queued" | "applying" | "waiting_for_rollout" | "verifying" | "completed" | "failed" | "interrupted";
+                                startedAt: string | null;
+                                verifyUntil: string | null;
+                            };
+                            /** @description A UUID */
+                            id: string;
+                            /** @enum {unknown} */
+                            kind: "deploy" | "rollback";
+                            parameters: {
+                                [key: string]: string;
+                            };
+                            preview: {
+                                consumed: boolean;
+                                draftRevision: number;
+                                /** Format: date-time */
+                                expiresAt: string;
+                                /** @description A UUID */
+                                id: string;
+                            } | null;
+                            promotedFrom: string | null;
+                            provenance: {
+                                environment: string;
+                                images: {
+                                    pinned: string;
+                                    ref: string;
+                                    resource: string;
+                                }[];
+                                /** @description A UUID */
+                                releaseId: string;
+                                /** Format: date-time */
+                                succeededAt: string;
+                            } | null;
+                            rollbackOf: string | null;
+                            rollbackTo: string | null;
+                            /** @enum {unknown} */
+                            runtime: "kubernetes" | "compose";
+                            /** @enum {unknown} */
+                            state: "draft" | "previewed" | "pending_approval" | "approved" | "rejected" | "applying" | "succeeded" | "failed" | "interrupted" | "cancelled" | "rolled_back";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
