@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComposeDriver } from '../../src/adapters/runtimes/compose/compose-driver.js';
-import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../support/test-server.js';
-import { TEST_DOCKER_HOST, docker, ensureTestImages, removeProject } from '../support/docker-fixtures.js';
+import { ADMIN_TOKEN, eventually, type TestServer } from '../support/test-server.js';
+import { composeTestServer } from '../support/runtime-servers.js';
+import { docker, removeProject } from '../support/docker-fixtures.js';
 
 // Live state means live: a container stopped or paused behind Shipgate's back changes what the preview was made
 // against, so applying that preview is PREVIEW_STALE (real Docker engine).
@@ -21,17 +21,7 @@ describe('the Compose live digest', () => {
   }
 
   beforeAll(async () => {
-    await ensureTestImages();
-    srv = await startTestServer({
-      dialect: 'sqlite',
-      drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) },
-    });
-    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
-      name: 'live',
-      runtime: 'compose',
-      target: { project: 'livedigest' },
-      applyTimeoutSeconds: 20,
-    });
+    srv = await composeTestServer('live', 'livedigest');
     const first = await previewOf('1');
     await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${first.id}/apply`, { previewToken: first.token });
     await eventually(
