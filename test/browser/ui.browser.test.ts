@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { ComposeDriver } from '../../src/adapters/runtimes/compose/compose-driver.js';
 import { TEST_DOCKER_HOST, docker, ensureTestImages, removeProject } from '../support/docker-fixtures.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
+import { deployed } from '../support/deploy.js';
 import { accessibilityViolations, launchChromium, screenshot, signedInContext } from '../support/browser.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -361,4 +362,28 @@ describe('the web UI in Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(1);
     if (DOCS) await screenshot(page, 'release-narrow', 'docs');
   });
+
+  it('shows on the Deployments page an application that drifted behind its back, with what differs', async () => {
+    const container = 'uidrift-web-web-1';
+    try {
+      const env = { name: 'drift-ui', runtime: 'compose', target: { project: 'uidrift' }, applyTimeoutSeconds: 30 };
+      expect((await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', env)).status).toBe(201);
+      await deployed(srv, { application: 'web', environment: 'drift-ui', spec: { compose: spec('1') } });
+      const page = await pageOf(dana, 'drift');
+      await page.goto('/');
+      const card = page.getByRole('article', { name: 'Environment drift-ui' });
+      const drift = card.getByRole('group', { name: 'Drift of web' });
+      await expect.poll(() => drift.locator('[data-drift]').getAttribute('data-drift'), { timeout: 30_000 }).toBe('in_sync');
+      // Someone stops the container behind Shipgate's back; a deployer checks at once instead of waiting for the interval.
+      await docker(['stop', container]);
+      await card.getByRole('button', { name: 'Check now for drift in drift-ui' }).click();
+      await expect.poll(() => drift.locator('[data-drift]').getAttribute('data-drift'), { timeout: 30_000 }).toBe('drifted');
+      expect(await drift.textContent()).toContain('drifted');
+      expect(await drift.locator('.diff').textContent()).toContain(`state: running → exited (container ${container})`);
+      expect(await page.content()).not.toContain(CANARY);
+      await expectAccessible(page, 'deployments with drift');
+    } finally {
+      await removeProject('uidrift-web').catch(() => undefined);
+    }
+  }, 120_000);
 });

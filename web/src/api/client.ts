@@ -18,6 +18,7 @@ export type Me = Json<'/api/v1/me', 'get', 200>;
 export type Change = Preview['changes'][number];
 export type PolicyResult = Preview['policy'];
 export type PolicyViolation = PolicyResult['violations'][number];
+export type Drift = Json<'/api/v1/environments/{name}/drift', 'get', 200>['items'][number];
 
 // The API's enums, named once: lists and tables over them are checked against these at compile time.
 export type ReleaseState = Release['state'];
@@ -27,6 +28,7 @@ export type Decision = Approval['decisions'][number]['decision'];
 export type Channel = Release['channel'];
 export type FindingSeverity = Diagnostics['findings'][number]['severity'];
 export type ChangeAction = Change['action'];
+export type DriftStatus = Drift['status'];
 
 /** An RFC 9457 problem as the API sends it. */
 export interface Problem {

@@ -15,6 +15,7 @@ export const queryKeys = {
   me: (token: string | null) => ['me', token] as const,
   environments: ['environments'] as const,
   environment: (name: string | undefined) => ['environment', name] as const,
+  drift: (environment: string) => ['drift', environment] as const,
   releases: {
     all: ['releases'] as const,
     list: (filter: ReleaseFilter) => ['releases', filter] as const,
@@ -42,6 +43,16 @@ export function useMe() {
 /** Every environment the user may read. */
 export function useEnvironments() {
   return useQuery({ queryKey: queryKeys.environments, queryFn: () => unwrap(api.GET('/api/v1/environments')) });
+}
+
+/** The drift of each application of an environment, as last checked, polled. */
+export function useDrift(environment: string) {
+  return useQuery({
+    queryKey: queryKeys.drift(environment),
+    queryFn: () => unwrap(api.GET('/api/v1/environments/{name}/drift', { params: { path: { name: environment } } })),
+    refetchInterval: 30_000,
+    retry: false,
+  });
 }
 
 /** Up to 100 releases matching `filter`, newest first, polled. */

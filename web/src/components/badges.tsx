@@ -1,4 +1,4 @@
-import type { ChangeAction, Channel, FindingSeverity, ReleaseState } from '../api/client';
+import type { ChangeAction, Channel, DriftStatus, FindingSeverity, ReleaseState } from '../api/client';
 import { inWords } from '../api/release-states';
 
 type Tone = 'neutral' | 'info' | 'warning' | 'danger' | 'progress' | 'success';
@@ -43,4 +43,20 @@ export function SeverityBadge({ severity }: { severity: FindingSeverity }) {
 /** What a change does to a resource: create, update, delete or unchanged. */
 export function ChangeActionBadge({ action }: { action: ChangeAction }) {
   return <span className={`badge badge-action-${action}`}>{action}</span>;
+}
+
+const DRIFT: Record<DriftStatus, { tone: Tone; words: string }> = {
+  in_sync: { tone: 'success', words: 'in sync' },
+  drifted: { tone: 'warning', words: 'drifted' },
+  missing: { tone: 'danger', words: 'missing' },
+  unknown: { tone: 'neutral', words: 'unknown' },
+};
+
+/** How what runs compares with the application's last succeeded release. */
+export function DriftBadge({ status }: { status: DriftStatus }) {
+  return (
+    <span className={`badge badge-${DRIFT[status].tone}`} data-drift={status}>
+      {DRIFT[status].words}
+    </span>
+  );
 }

@@ -16,7 +16,8 @@ export function DiffView({ change }: { change: Change }) {
       {lines.length === 0 ? (
         <p className="muted">No differences.</p>
       ) : (
-        <pre className="diff" aria-label={`Diff of ${change.kind} ${change.name}`}>
+        // Focusable: a diff wider than its box scrolls, and the keyboard must reach it.
+        <pre className="diff" aria-label={`Diff of ${change.kind} ${change.name}`} tabIndex={0}>
           {lines.map((line, i) => (
             <span key={i} className={`diff-line diff-${line.kind}`}>
               <span className="diff-sign" aria-hidden="true">

@@ -1,13 +1,15 @@
 import { Link } from 'react-router';
 import type { Environment, Release } from '../../api/client';
-import { useEnvironments } from '../../api/queries';
+import { useDrift, useEnvironments, useMe } from '../../api/queries';
 import { parameterText } from '../../api/release-facts';
 import { EmptyState } from '../../components/empty-state';
 import { Loading } from '../../components/loading';
 import { ProblemNotice } from '../../components/problem-notice';
 import { timeAgo } from '../../components/time-format';
+import { can } from '../../session/permissions';
+import { CheckDriftButton, DriftOf } from './environment-drift';
 
-/** Every environment the user can see, each with its approval rule, freeze and what runs there now. */
+/** Every environment the user can see, each with its approval rule, freeze, what runs there now and how it drifted. */
 export function EnvironmentList({ current }: { current: Map<string, Release> }) {
   const envs = useEnvironments();
   return (
@@ -30,6 +32,11 @@ export function EnvironmentList({ current }: { current: Map<string, Release> }) 
 }
 
 function EnvironmentCard({ env, current }: { env: Environment; current: Release[] }) {
+  const me = useMe().data;
+  const drift = useDrift(env.name);
+  const driftOf = new Map((drift.data?.items ?? []).map((d) => [d.application, d]));
+  // Applications whose last success is older than the releases listed here still run, and may have drifted.
+  const others = (drift.data?.items ?? []).filter((d) => !current.some((r) => r.application === d.application));
   const target = Object.entries(env.target)
     .map(([k, v]) => `${k}: ${String(v)}`)
     .join(', ');
@@ -50,17 +57,31 @@ function EnvironmentCard({ env, current }: { env: Environment; current: Release[
       {env.freezeWindows.some((w) => Date.parse(w.start) <= Date.now() && Date.now() < Date.parse(w.end)) && (
         <p className="badge badge-danger">Frozen now</p>
       )}
-      <h4>Running now</h4>
-      {current.length === 0 ? (
+      <div className="card-head">
+        <h4>Running now</h4>
+        {current.length + others.length > 0 && can(me, 'deployment:write', env.name) && <CheckDriftButton environment={env.name} />}
+      </div>
+      {drift.error && <ProblemNotice error={drift.error} />}
+      {current.length === 0 && others.length === 0 ? (
         <p className="muted">Nothing deployed yet.</p>
       ) : (
         <ul className="running">
-          {current.map((r) => (
-            <li key={r.id}>
-              <Link to={`/releases/${r.id}`}>{r.application}</Link>{' '}
-              <span className="muted">
-                {parameterText(r) || r.draftDigest.slice(7, 19)} · {timeAgo(r.updatedAt)} by {r.createdBy}
-              </span>
+          {current.map((r) => {
+            const checked = driftOf.get(r.application);
+            return (
+              <li key={r.id}>
+                <Link to={`/releases/${r.id}`}>{r.application}</Link>{' '}
+                <span className="muted">
+                  {parameterText(r) || r.draftDigest.slice(7, 19)} · {timeAgo(r.updatedAt)} by {r.createdBy}
+                </span>
+                {checked && <DriftOf drift={checked} />}
+              </li>
+            );
+          })}
+          {others.map((d) => (
+            <li key={d.releaseId}>
+              <Link to={`/releases/${d.releaseId}`}>{d.application}</Link>
+              <DriftOf drift={d} />
             </li>
           ))}
         </ul>
