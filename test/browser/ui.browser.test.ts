@@ -269,6 +269,49 @@ describe('the web UI in Chromium', () => {
     expect((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${bad.body.id}`)).body.state).toBe('rolled_back');
   }, 120_000);
 
+  it('leads the page of a release whose image cannot be pulled with that finding, above everything else', async () => {
+    const apply = async (compose: string) => {
+      const rel = await srv.api(tokens['dana']!, 'POST', '/api/v1/releases', {
+        application: 'pull',
+        environment: 'staging',
+        spec: { compose },
+      });
+      const p = await srv.api(tokens['dana']!, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
+      await srv.api(tokens['dana']!, 'POST', `/api/v1/releases/${rel.body.id}/apply`, { previewToken: p.body.preview.token });
+      return rel.body.id as string;
+    };
+    // Its own page, closed after: an open release page keeps a live stream, and the chat test after this one shares the context.
+    const page = await pageOf(dana, 'diagnosis-lead');
+    try {
+      await page.goto(`/releases/${await apply(spec('1'))}`);
+      await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe('succeeded');
+      await page.goto(`/releases/${await apply(spec('does-not-exist'))}`);
+      await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe('failed');
+      const lead = page.locator('.diagnosis-lead');
+      await lead.waitFor();
+      expect(await lead.getAttribute('data-code')).toBe('IMAGE_PULL_FAILED');
+      expect(await lead.getByRole('heading').textContent()).toBe(
+        'The image shipgate-test/app:does-not-exist of service web could not be pulled',
+      );
+      expect(await lead.locator('.evidence').textContent()).toContain('No such image');
+      // The headline comes right under the title: before the release's facts, its actions and its diagnostics tab.
+      const before = await page.evaluate(() =>
+        ['.facts', '.actions', '.tabs'].every(
+          (s) =>
+            document.querySelector('.diagnosis-lead')!.compareDocumentPosition(document.querySelector(s)!) &
+            Node.DOCUMENT_POSITION_FOLLOWING,
+        ),
+      );
+      expect(before).toBe(true);
+      await expect.poll(() => page.locator('.finding[data-code="STILL_RUNNING_PREVIOUS_IMAGE"]').count()).toBe(1);
+      await expectAccessible(page, 'diagnosis lead');
+      expect(await page.content()).not.toContain(CANARY);
+    } finally {
+      await page.close();
+      await removeProject('uistg-pull').catch(() => undefined);
+    }
+  }, 120_000);
+
   it('runs the same governed flow from the command center chat', async () => {
     const page = await pageOf(dana, 'assistant');
     await page.goto('/assistant');
