@@ -10,6 +10,17 @@ import type { ApplyOutcome, DeployUnit } from '../ports/runtime-driver.js';
 import type { StoreSession } from '../ports/store.js';
 import { deployTargetOf, deployUnitOf, executionUnitOf, type AppContext } from './app-context.js';
 import type { ApprovalUseCases } from './approvals.use-cases.js';
+import type { ReleaseUseCases } from './releases.use-cases.js';
+import { automaticRollback } from './automatic-rollback.js';
+import { verifyRollout } from './verification.js';
+
+/** How a driver's apply (and the verification after it) ended; a failure the runtime explained carries its finding. */
+interface DriverResult {
+  kind: ExecutionOutcome;
+  message: string;
+  runtimeState: Record<string, unknown> | null;
+  finding?: Finding;
+}
 
 export interface ExecutorOptions {
   /** This process's name in leases. */
@@ -21,6 +32,10 @@ export interface ExecutorOptions {
   /** How many releases this process drives at once. */
   concurrency?: number;
   approvals?: ApprovalUseCases;
+  /** For the rollback a failed verification asks for (the system acts through the same use cases as people). */
+  releases?: ReleaseUseCases;
+  /** How long verification waits between two checks of the workload (default 2 s). */
+  verifyIntervalMs?: number;
 }
 
 /**
@@ -166,17 +181,81 @@ export class Executor {
       giveBackLease = false;
       // The unit the runtime is driven with is the one its outcome and diagnostics are masked with: built once.
       const unit = await executionUnitOf(this.ctx.store, release);
-      const outcome = await this.runDriver(env, release, unit, controller, async (stage, message) => {
-        if (stage === execution.stage) return;
+      const onStage = async (stage: DriverStage, message?: string, verifyUntil: string | null = null) => {
+        if (stage === execution.stage && verifyUntil === null) return;
         const from = execution.stage;
-        execution = { ...execution, stage, message: message ?? null };
+        execution = { ...execution, stage, message: message ?? null, verifyUntil };
         await this.record(release, execution, (ev) => [ev('execution.stage_changed', { from, to: stage, message: message ?? null })]);
-      });
+      };
+      let outcome = await this.runDriver(env, release, unit, controller, onStage);
+      if (outcome.kind === 'succeed' && env.verification) outcome = await this.verify(env, release, controller, outcome, onStage);
       await this.finish(release, unit, outcome.kind, outcome, execution);
       giveBackLease = true;
+      if (outcome.kind === 'fail' && outcome.finding?.code === 'VERIFICATION_FAILED' && env.verification?.autoRollback) {
+        await this.rollBack(release);
+      }
     } finally {
       clearInterval(heartbeat);
       if (giveBackLease) await this.ctx.store.releases.releaseLease(releaseId, this.options.instanceId).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The `verifying` stage: watches the rolled-out application for the environment's window (`verification.started`,
+   * then `verification.passed` or `verification.failed`). A breach fails the release with a `VERIFICATION_FAILED`
+   * finding; an abort interrupts it.
+   */
+  private async verify(
+    env: Environment,
+    release: ReleaseRecord,
+    controller: AbortController,
+    applied: DriverResult,
+    onStage: (stage: DriverStage, message?: string, verifyUntil?: string | null) => Promise<void>,
+  ): Promise<DriverResult> {
+    const policy = env.verification!;
+    const until = new Date(this.ctx.clock.now().getTime() + policy.windowSeconds * 1000);
+    await onStage('verifying', `watching the rollout for ${policy.windowSeconds}s`, until.toISOString());
+    await this.record(release, null, (ev) => [
+      ev('verification.started', {
+        windowSeconds: policy.windowSeconds,
+        maxRestarts: policy.maxRestarts,
+        httpProbe: policy.httpProbe?.url ?? null,
+        until: until.toISOString(),
+      }),
+    ]);
+    try {
+      const result = await verifyRollout({
+        driver: this.ctx.driverFor(env.runtime),
+        target: deployTargetOf(env, release),
+        policy,
+        clock: this.ctx.clock,
+        until,
+        intervalMs: this.options.verifyIntervalMs ?? 2_000,
+        signal: controller.signal,
+      });
+      if (result.ok) {
+        await this.record(release, null, (ev) => [ev('verification.passed', { checks: result.checks, message: result.message })]);
+        return { ...applied, message: `${applied.message}; ${result.message}` };
+      }
+      await this.record(release, null, (ev) => [
+        ev('verification.failed', { code: result.finding.code, message: result.message, resource: result.finding.resource }),
+      ]);
+      return { kind: 'fail', message: result.message, runtimeState: applied.runtimeState, finding: result.finding };
+    } catch (error) {
+      const message = controller.signal.aborted
+        ? String((controller.signal.reason as Error | undefined)?.message ?? 'aborted')
+        : detailOf(error);
+      return { kind: 'interrupt', message: `verification could not finish: ${message}`, runtimeState: applied.runtimeState };
+    }
+  }
+
+  /** After a failed verification: the system asks for a rollback to the last succeeded release (never fatal here). */
+  private async rollBack(release: ReleaseRecord): Promise<void> {
+    if (!this.options.releases) return;
+    try {
+      await automaticRollback(this.ctx, this.options.releases, release);
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, releaseId: release.id }, 'the automatic rollback could not be made');
     }
   }
 
@@ -186,7 +265,7 @@ export class Executor {
     unit: DeployUnit,
     controller: AbortController,
     onStage: (stage: DriverStage, message?: string) => Promise<void>,
-  ): Promise<{ kind: ExecutionOutcome; message: string; runtimeState: Record<string, unknown> | null; finding?: Finding }> {
+  ): Promise<DriverResult> {
     const deadline = new Date(this.ctx.clock.now().getTime() + env.applyTimeoutSeconds * 1000);
     const timeout = setTimeout(
       () => controller.abort(new Error(`the apply time limit of ${env.applyTimeoutSeconds}s was reached`)),
@@ -322,11 +401,18 @@ export class Executor {
 
   private async record(
     release: ReleaseRecord,
-    execution: Execution,
+    execution: Execution | null,
     make: (ev: (type: NewTimelineEvent['type'], data: Record<string, unknown>) => NewTimelineEvent) => NewTimelineEvent[],
   ): Promise<void> {
     await this.ctx.write([release.id], async (tx) => {
-      if (!(await this.ctx.transitions.update(tx, { ...release, state: 'applying' }, { execution, updatedAt: this.ctx.nowIso() }, 'skip')))
+      if (
+        !(await this.ctx.transitions.update(
+          tx,
+          { ...release, state: 'applying' },
+          { ...(execution ? { execution } : {}), updatedAt: this.ctx.nowIso() },
+          'skip',
+        ))
+      )
         return;
       const ev = this.ctx.events.for(release, null);
       await tx.timeline.append(make((type, data) => ev.make(type, data)));

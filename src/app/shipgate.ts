@@ -14,7 +14,7 @@ export interface ShipgateOptions extends AppContextOptions {
   adminToken?: string | null;
   /** The audit key: verifies the timeline's keyed chain and signs its checkpoints (the store chains with the same). */
   auditKeys: AuditKeys;
-  executor: Omit<ExecutorOptions, 'approvals'>;
+  executor: Omit<ExecutorOptions, 'approvals' | 'releases'>;
   /** How often every environment is checked for drift in the background, once started; 0 or unset: never. */
   driftIntervalMs?: number;
 }
@@ -43,7 +43,7 @@ export class Shipgate {
     this.audit = new AuditUseCases(this.ctx, options.auditKeys);
     this.conversations = new ConversationUseCases(this.ctx);
     this.drift = new DriftUseCases(this.ctx);
-    this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals });
+    this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals, releases: this.releases });
     this.driftMonitor = new DriftMonitor(this.drift, options.logger, options.driftIntervalMs ?? 0);
   }
 

@@ -8,7 +8,8 @@ import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../su
 
 const SOAK = 600;
 const SPEC =
-  'services:\n  web:\n    image: shop/web:${TAG}\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n  worker:\n    image: shop/worker:2\n';
+  'services:\n  web:\n    image: shop/web:${TAG}\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n' +
+  '  worker:\n    image: shop/worker:2\n';
 
 describe.each(DIALECTS)('promotion (%s)', (dialect) => {
   let srv: TestServer;

@@ -92,7 +92,7 @@ describe('the web UI in Chromium', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await srv?.close();
-    for (const p of ['uistg-web', 'uiprod-shop', 'uistg-api']) await removeProject(p).catch(() => undefined);
+    for (const p of ['uistg-web', 'uiprod-shop', 'uistg-api', 'uigsrc-web', 'uigdst-web']) await removeProject(p).catch(() => undefined);
   });
 
   it('signs in with a token and shows who you are', async () => {
@@ -391,6 +391,48 @@ describe('the web UI in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Override the policy (admin)' }).count()).toBe(0);
     expect(await docker(['ps', '-aq', '--filter', 'label=com.docker.compose.project=uistg-api'])).toBe('');
   });
+
+  it('promotes a succeeded release, shows where it came from, and counts down its verification', async () => {
+    for (const env of [
+      { name: 'gate-src', runtime: 'compose', target: { project: 'uigsrc' }, applyTimeoutSeconds: 30 },
+      {
+        name: 'gate-dst',
+        runtime: 'compose',
+        target: { project: 'uigdst' },
+        applyTimeoutSeconds: 30,
+        promotion: { from: 'gate-src', soakSeconds: 0 },
+        verification: { windowSeconds: 6, maxRestarts: 0 },
+      },
+    ]) {
+      const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', env);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const source = await deployed(srv, { application: 'web', environment: 'gate-src', spec: { compose: spec('3') } });
+    const imageId = await docker(['image', 'inspect', '--format', '{{.Id}}', 'shipgate-test/app:3']);
+
+    const page = await pageOf(dana, 'promotion');
+    await page.goto(`/releases/${source}`);
+    await page.getByRole('button', { name: 'Promote…' }).click();
+    await expect.poll(() => page.getByLabel('Target environment').inputValue()).toBe('gate-dst');
+    await page.getByRole('button', { name: 'Draft the promotion' }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(source));
+    const provenance = page.getByRole('region', { name: 'Promotion provenance' });
+    await expect.poll(() => provenance.textContent()).toContain('Promoted from gate-src');
+    expect(await provenance.getByTestId('pinned-image').first().textContent()).toBe(imageId);
+    await expectAccessible(page, 'promoted release');
+
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('button', { name: 'Apply…' }).click();
+    await page.getByRole('button', { name: 'Confirm apply' }).click();
+    const verifying = page.getByTestId('verifying');
+    await verifying.waitFor({ timeout: 30_000 });
+    const left = Number(await verifying.locator('.countdown').getAttribute('data-seconds-left'));
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(6);
+    expect(await page.getByTestId('stage').textContent()).toBe('verifying');
+    await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe('succeeded');
+    expect(await verifying.count()).toBe(0);
+  }, 120_000);
 
   it('works on a narrow screen', async () => {
     const context = await signedInContext(browser, srv.url, tokens['dana']!, { width: 390, height: 844 });

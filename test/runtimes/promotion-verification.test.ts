@@ -126,7 +126,8 @@ describe('promotion and verification on Kubernetes (API-server simulator)', () =
   const spec = (image: string) => ({
     manifests:
       `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n` +
-      `  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: main\n          image: ${image}\n`,
+      `  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n` +
+      `        - name: main\n          image: ${image}\n`,
   });
 
   beforeAll(async () => {

@@ -60,6 +60,8 @@ export interface TestServerOptions {
   webRoot?: string;
   /** Start the executor (default true). */
   startExecutor?: boolean;
+  /** How long verification waits between two checks (default 100 ms). */
+  verifyIntervalMs?: number;
   /** The audit key (default {@link TEST_AUDIT_KEY}). */
   auditKey?: string;
   /** Check every environment for drift this often in the background (default: never). */
@@ -84,7 +86,12 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     rules: new CelRuleEvaluator(),
     adminToken: ADMIN_TOKEN,
     auditKeys,
-    executor: { instanceId: options.instanceId ?? 'test', leaseMs: options.leaseMs ?? 5_000, pollMs: options.pollMs ?? 100 },
+    executor: {
+      instanceId: options.instanceId ?? 'test',
+      leaseMs: options.leaseMs ?? 5_000,
+      pollMs: options.pollMs ?? 100,
+      verifyIntervalMs: options.verifyIntervalMs ?? 100,
+    },
     driftIntervalMs: options.driftIntervalMs ?? 0,
   });
   const commandCenter = new CommandCenter(shipgate, options.interpreter ?? new RuleInterpreter());

@@ -50,9 +50,18 @@ class HttpError extends Error {
   }
 }
 
+/** The tagged image each simulated digest was resolved from. */
+const RESOLVED = new Map<string, string>();
+
+/** How many controller ticks a `flaky` container runs healthy before it starts crashing. */
+const FLAKY_HEALTHY_TICKS = 15;
+
 /** The simulated behaviour of a container image, by tag suffix. */
-function imageBehaviour(image: string): 'ok' | 'crashloop' | 'pullbackoff' | 'configerror' | 'slow' | 'fail' | 'oom' {
+function imageBehaviour(reference: string): 'ok' | 'crashloop' | 'pullbackoff' | 'configerror' | 'slow' | 'fail' | 'oom' | 'flaky' {
+  // An image pinned by digest behaves as the tagged image the digest was resolved from.
+  const image = reference.includes('@sha256:') ? (RESOLVED.get(reference.split('@')[1]!) ?? reference) : reference;
   if (/:crashloop$/.test(image)) return 'crashloop';
+  if (/:flaky$/.test(image)) return 'flaky';
   if (/:(missing|pullbackoff)$/.test(image)) return 'pullbackoff';
   if (/:configerror$/.test(image)) return 'configerror';
   if (/:slow$/.test(image)) return 'slow';
@@ -105,6 +114,11 @@ export class KubeApiSimulator {
   get(kind: string, namespace: string, name: string): Obj | undefined {
     const type = TYPES.find((t) => t.kind === kind)!;
     return this.objects.get(this.key(type, namespace, name));
+  }
+
+  /** Every stored object of a kind in a namespace, as a test inspects them. */
+  objectsOf(kind: string, namespace: string): Obj[] {
+    return [...this.objects.values()].filter((o) => o['kind'] === kind && o['metadata']?.['namespace'] === namespace);
   }
 
   /** Changes an object behind Shipgate's back, as `kubectl edit` would (bumping its resourceVersion). */
@@ -757,7 +771,9 @@ export class KubeApiSimulator {
     let allReady = true;
     let phase = 'Running';
     for (const c of containers) {
-      const behaviour = imageBehaviour(c['image']);
+      // `flaky` rolls out healthy, then starts crashing a while later (what verification after a rollout catches).
+      const declared = imageBehaviour(c['image']);
+      const behaviour = declared === 'flaky' ? (ticks < FLAKY_HEALTHY_TICKS ? 'ok' : 'crashloop') : declared;
       const key = `${pod['metadata']['namespace']}/${pod['metadata']['name']}/${c['name']}`;
       const previous = (pod['status']['containerStatuses'] as Obj[]).find((s) => s['name'] === c['name']);
       const restarts = previous?.['restartCount'] ?? 0;
@@ -901,5 +917,6 @@ function fieldValue(o: Obj, path: string): unknown {
 function simulatedImageId(image: string): string {
   const repository = image.split('@')[0]!.replace(/:[^/:]*$/, '');
   const digest = image.includes('@sha256:') ? image.split('@')[1]! : `sha256:${createHash('sha256').update(image).digest('hex')}`;
+  if (!image.includes('@sha256:')) RESOLVED.set(digest, image);
   return `docker.io/library/${repository}@${digest}`;
 }

@@ -20,6 +20,9 @@ import { can } from '../session/permissions';
 import { ApplyDialog } from './release/apply-dialog';
 import { OverrideReason } from './release/override-reason';
 import { PreviewPanel } from './release/preview-panel';
+import { PromoteDialog } from './release/promote-dialog';
+import { ProvenancePanel } from './release/provenance-panel';
+import { VerifyingNotice } from './release/verifying-notice';
 import { ReleaseFactsList } from './release/release-facts-list';
 import { ReleaseTabs } from './release/release-tabs';
 import { storePreview, storedPreview } from './release/stored-preview';
@@ -45,6 +48,7 @@ function ReleaseView({ release: r }: { release: Release }) {
   const [preview, setPreview] = useState<Preview | null>(() => storedPreview(id));
   const [confirmApply, setConfirmApply] = useState(false);
   const [confirmRollback, setConfirmRollback] = useState(false);
+  const [confirmPromote, setConfirmPromote] = useState(false);
   const [freezeReason, setFreezeReason] = useState<string | null>(null);
   const [policyReason, setPolicyReason] = useState<string | null>(null);
 
@@ -80,6 +84,12 @@ function ReleaseView({ release: r }: { release: Release }) {
       rollback: async () => {
         const created = await unwrap(api.POST('/api/v1/releases/{id}/rollback', { ...path, body: {} }));
         setConfirmRollback(false);
+        void navigate(`/releases/${created.id}`);
+      },
+      promote: async (environment: string) => {
+        const body = { environment, channel: 'ui' as const };
+        const created = await unwrap(api.POST('/api/v1/releases/{id}/promote', { ...path, body }));
+        setConfirmPromote(false);
         void navigate(`/releases/${created.id}`);
       },
     },
@@ -120,6 +130,7 @@ function ReleaseView({ release: r }: { release: Release }) {
   const canApply = mayWrite && (r.state === 'approved' || (!approvalRequired && r.state === 'previewed'));
   const canCancel = mayWrite && OPEN_STATES.includes(r.state);
   const canRollback = mayWrite && ROLLBACK_SOURCE_STATES.includes(r.state);
+  const canPromote = r.state === 'succeeded';
 
   return (
     <div className="page">
@@ -134,6 +145,7 @@ function ReleaseView({ release: r }: { release: Release }) {
       </div>
       <DiagnosisLead release={r} />
       <ReleaseFactsList release={r} />
+      <ProvenancePanel release={r} />
       {r.description && <p>{r.description}</p>}
 
       <Stepper steps={lifecycleSteps(r, approvalRequired)} />
@@ -144,6 +156,7 @@ function ReleaseView({ release: r }: { release: Release }) {
           <strong>Execution {r.state}:</strong> {r.execution.message}
         </div>
       )}
+      <VerifyingNotice release={r} />
       {r.state === 'pending_approval' && (
         <div className="notice" role="status">
           Waiting for approval: {approvalsGiven(r.approval)} of {r.approval.minApprovers}. Approvers decide in{' '}
@@ -187,6 +200,11 @@ function ReleaseView({ release: r }: { release: Release }) {
         {canRollback && (
           <button type="button" className="button" onClick={() => setConfirmRollback(true)} disabled={busy}>
             Roll back…
+          </button>
+        )}
+        {canPromote && (
+          <button type="button" className="button" onClick={() => setConfirmPromote(true)} disabled={busy}>
+            Promote…
           </button>
         )}
         {!mayWrite && <span className="muted">You can read this release; changing it needs the deployer role on {r.environment}.</span>}
@@ -234,6 +252,14 @@ function ReleaseView({ release: r }: { release: Release }) {
           goes through preview{approvalRequired ? ', approval' : ''} and apply like any release.
         </p>
       </ConfirmDialog>
+
+      <PromoteDialog
+        open={confirmPromote}
+        release={r}
+        busy={actions.pending === 'promote'}
+        onConfirm={(environment) => actions.run('promote', environment)}
+        onCancel={() => setConfirmPromote(false)}
+      />
 
       <ReleaseTabs release={r} events={events} />
     </div>

@@ -57,7 +57,8 @@ export const draftRelease: IntentHandler<'draft_release'> = async (scope, args) 
 function pinnedWords(release: Release): string {
   const images = release.provenance?.images ?? [];
   if (images.length === 0) return 'with no images to pin';
-  return `with its images pinned to what ran there (${images.map((i) => `${i.resource}: ${i.pinned.length > 40 ? `${i.pinned.slice(0, 40)}…` : i.pinned}`).join(', ')})`;
+  const shown = images.map((i) => `${i.resource}: ${i.pinned.length > 40 ? `${i.pinned.slice(0, 40)}…` : i.pinned}`);
+  return `with its images pinned to what ran there (${shown.join(', ')})`;
 }
 
 /** When the target takes promotions only after a soak: until when the upstream release must keep running. */

@@ -12,7 +12,7 @@ import type {
 import { createKubeClient, type KubeClient, type KubeObject } from './kube-client.js';
 import { kubernetesApply } from './kubernetes-apply.js';
 import { kubernetesDiagnostics } from './kubernetes-diagnostics.js';
-import { ownedHealth } from './kubernetes-health.js';
+import { currentPods, ownedHealth } from './kubernetes-health.js';
 import { ShipgateError, type FieldError } from '../../../core/errors.js';
 import type { PolicyResource } from '../../../core/policy/policy.js';
 import { specDocuments } from '../../../core/release/spec-render.js';
@@ -135,7 +135,7 @@ export class KubernetesDriver implements RuntimeDriver {
     for (const { object, pods, health } of await ownedHealth(this.client(target), namespaceOf(target), await this.owned(target))) {
       if (!WORKLOAD_KINDS.has(object.kind ?? '')) continue;
       units.push({ name: objectKey(object), ready: health.phase === 'ready', restarts: 0, status: health.resource.status });
-      for (const pod of pods) {
+      for (const pod of currentPods(object, pods)) {
         for (const s of (pod['status']?.['containerStatuses'] ?? []) as Array<Record<string, unknown>>) {
           const state = Object.keys(s['state'] ?? {})[0] ?? 'unknown';
           units.push({
