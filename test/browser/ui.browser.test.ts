@@ -432,6 +432,12 @@ describe('the web UI in Chromium', () => {
     expect(await page.getByTestId('stage').textContent()).toBe('verifying');
     await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe('succeeded');
     expect(await verifying.count()).toBe(0);
+
+    // The Deployments page says what the environment holds its releases to.
+    await page.goto('/');
+    const card = page.getByRole('article', { name: 'Environment gate-dst' });
+    await expect.poll(() => card.textContent()).toContain('Takes promotions from gate-src');
+    expect(await card.textContent()).toContain('Verifies each rollout for 6s');
   }, 120_000);
 
   it('works on a narrow screen', async () => {

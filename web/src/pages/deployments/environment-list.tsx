@@ -54,6 +54,22 @@ function EnvironmentCard({ env, current }: { env: Environment; current: Release[
             `approver${env.approval.minApprovers > 1 ? 's' : ''}${env.approval.allowSelfApproval ? ', self-approval allowed' : ''}`
           : 'No approval required'}
       </p>
+      {env.promotion && (
+        <p data-testid="promotion-rule">
+          Takes promotions from {env.promotion.from}
+          {env.promotion.soakSeconds > 0 ? ` that ran there for ${env.promotion.soakSeconds}s` : ''}
+        </p>
+      )}
+      {env.verification && (
+        <p>
+          Verifies each rollout for {env.verification.windowSeconds}s
+          {env.verification.autoRollback
+            ? env.approval.rollbackWithoutApproval || !env.approval.required
+              ? ', then rolls back by itself'
+              : ', then asks for a rollback'
+            : ''}
+        </p>
+      )}
       {env.freezeWindows.some((w) => Date.parse(w.start) <= Date.now() && Date.now() < Date.parse(w.end)) && (
         <p className="badge badge-danger">Frozen now</p>
       )}
