@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/dialects.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
+import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../support/test-server.js';
 
 // Custom policy rules (CEL) through the API on both stores: checked when the environment is saved, evaluated at
 // preview on top of the built-in profile, enforced at submit and apply (deny) or shown (warn), overridable by an admin.
@@ -66,6 +66,8 @@ describe.each(DIALECTS)('custom policy rules (%s)', (dialect) => {
       policyOverride: { reason: 'hotfix INC-7' },
     });
     expect(overridden.status).toBe(202);
+    // Settled before the next test previews: a rollout still under way would change what runs under its preview.
+    await eventually(async () => ((await srv.api(dana, 'GET', `/api/v1/releases/${id}`)).body.state === 'succeeded' ? true : null));
     const events = (await srv.api(dana, 'GET', `/api/v1/releases/${id}/timeline`)).body.items;
     expect(events.find((e: { type: string }) => e.type === 'policy.overridden').data).toMatchObject({
       reason: 'hotfix INC-7',

@@ -69,6 +69,14 @@ export function adviceFor(problem: Problem): Advice {
         actions: ['override-policy'],
       };
     }
+    case 'PROMOTION_REQUIRED':
+      return {
+        title: 'This environment takes promotions only',
+        message:
+          `${problem.detail}. Promote a release that succeeded upstream from its own page (Promote…); it goes ahead once it has run ` +
+          'there long enough and is still what runs there.',
+        actions: ['reload'],
+      };
     case 'TARGET_IN_USE':
       return {
         title: 'The target belongs to another environment',
