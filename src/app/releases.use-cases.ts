@@ -442,7 +442,7 @@ export class ReleaseUseCases {
     const preview = await this.previewOf(session, caller, proof);
     checkPreviewFor(preview, release, this.ctx.clock.now());
     const driver = this.ctx.driverFor(env.runtime);
-    checkPreviewLive(preview, await driver.liveDigest(deployTargetOf(env, release)));
+    checkPreviewLive(preview, await driver.liveDigest(deployTargetOf(env, release)), driver.sameLive?.bind(driver));
     return preview;
   }
 

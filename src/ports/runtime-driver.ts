@@ -66,6 +66,8 @@ export interface RuntimeDriver {
   preview(target: DeployTarget, unit: DeployUnit): Promise<DriverPreview>;
   /** A digest of what runs now for the target; changes whenever the running application changes. */
   liveDigest(target: DeployTarget): Promise<string>;
+  /** True when two live digests describe the same running application (without it, digests must be equal). */
+  sameLive?(before: string, now: string): boolean;
   /** Applies and watches until healthy, failed or past the deadline. */
   apply(target: DeployTarget, unit: DeployUnit, options: ApplyOptions): Promise<ApplyOutcome>;
   /** Structured, runtime-aware diagnostics of what runs now for the target. */

@@ -3,8 +3,8 @@ import { ADMIN_TOKEN, eventually, type TestServer } from '../support/test-server
 import { composeTestServer } from '../support/runtime-servers.js';
 import { docker, removeProject } from '../support/docker-fixtures.js';
 
-// Live state means live: a container stopped or paused behind Shipgate's back changes what the preview was made
-// against, so applying that preview is PREVIEW_STALE (real Docker engine).
+// Live state means live: a container stopped, paused or restarted by hand behind Shipgate's back changes what the
+// preview was made against, so applying that preview is PREVIEW_STALE (real Docker engine).
 describe('the Compose live digest', () => {
   let srv: TestServer;
   const compose = (tag: string) => `services:\n  web:\n    image: shipgate-test/app:${tag}\n    init: true\n    stop_grace_period: 1s\n`;
@@ -38,6 +38,7 @@ describe('the Compose live digest', () => {
   it.each([
     ['stopped', ['stop', 'livedigest-web-web-1'], ['start', 'livedigest-web-web-1']],
     ['paused', ['pause', 'livedigest-web-web-1'], ['unpause', 'livedigest-web-web-1']],
+    ['restarted by hand', ['restart', '-t', '0', 'livedigest-web-web-1'], null],
   ])(
     'makes a preview stale once a container is %s behind its back',
     async (_what, change, undo) => {
@@ -47,7 +48,7 @@ describe('the Compose live digest', () => {
         const res = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${next.id}/apply`, { previewToken: next.token });
         expect([res.status, res.body.reason]).toEqual([428, 'PREVIEW_STALE']);
       } finally {
-        await docker(undo);
+        if (undo) await docker(undo);
       }
     },
     60_000,

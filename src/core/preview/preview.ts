@@ -89,8 +89,8 @@ export function checkPreviewFor(preview: PreviewRecord, release: ReleaseRecord, 
 }
 
 /** Throws `PREVIEW_STALE` when what runs now differs from what the preview was made against. */
-export function checkPreviewLive(preview: PreviewRecord, liveDigest: string): void {
-  if (preview.liveDigest !== liveDigest) {
+export function checkPreviewLive(preview: PreviewRecord, liveDigest: string, same = (a: string, b: string) => a === b): void {
+  if (!same(preview.liveDigest, liveDigest)) {
     throw previewRequired('PREVIEW_STALE', 'what runs in the environment changed since the preview was made');
   }
 }

@@ -17,6 +17,7 @@ import {
   composeProjectName,
   labelledModel,
   liveDigestOf,
+  sameLive,
   policyResourcesOf,
   type ComposeModel,
 } from './compose-model.js';
@@ -66,6 +67,10 @@ export class ComposeDriver implements RuntimeDriver {
 
   ping(): Promise<void> {
     return this.engine.ping();
+  }
+
+  sameLive(before: string, now: string): boolean {
+    return sameLive(before, now);
   }
 
   async liveDigest(target: DeployTarget): Promise<string> {

@@ -152,14 +152,48 @@ export function isUp(container: Pick<ContainerState, 'status'>): boolean {
   return UP_STATES.has(container.status);
 }
 
+/** Between the digest of what runs and the start facts of each container, in a live digest. */
+const STARTS = ';starts=';
+
 /**
- * A digest of what runs for a project: each container's id, image, Compose config hash and whether it is up.
- * Recreating, replacing, removing, stopping or pausing a container behind Shipgate's back changes it; a restart
- * policy bringing a crashed container back does not (a rollback of a crash-looping release must stay appliable).
+ * A digest of what runs for a project: each container's id, image, Compose config hash and whether it is up, then
+ * each container's last start and restart count (see {@link sameLive}). Recreating, replacing, removing, stopping,
+ * pausing or restarting a container by hand behind Shipgate's back changes it; a restart policy bringing a crashed
+ * container back does not (a rollback of a crash-looping release must stay appliable).
  */
 export function liveDigestOf(containers: readonly ContainerState[]): string {
-  const facts = containers
-    .map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? '', isUp(c) ? 'up' : c.status])
-    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  return sha256Digest(canonicalJson(facts));
+  const sorted = [...containers].sort((a, b) => a.name.localeCompare(b.name));
+  const facts = sorted.map((c) => [c.name, c.id, c.imageId, c.labels['com.docker.compose.config-hash'] ?? '', isUp(c) ? 'up' : c.status]);
+  const starts = sorted.map((c) => [c.name, c.startedAt ?? '', c.restartCount]);
+  return `${sha256Digest(canonicalJson(facts))}${STARTS}${Buffer.from(canonicalJson(starts)).toString('base64url')}`;
+}
+
+function startsOf(digest: string): Map<string, { startedAt: string; restarts: number }> | null {
+  const at = digest.indexOf(STARTS);
+  if (at < 0) return null;
+  try {
+    const rows = JSON.parse(Buffer.from(digest.slice(at + STARTS.length), 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(rows)) return null;
+    return new Map(
+      rows.map((r) => [String((r as unknown[])[0]), { startedAt: String((r as unknown[])[1]), restarts: Number((r as unknown[])[2]) }]),
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when what runs now is what ran when `before` was taken. Docker resets a container's restart count when a
+ * person restarts it and counts up when its restart policy does: a container started again with its count not
+ * higher than before was restarted by hand (a changed digest of everything else speaks for itself).
+ */
+export function sameLive(before: string, now: string): boolean {
+  if (before.split(STARTS)[0] !== now.split(STARTS)[0]) return false;
+  const [then, current] = [startsOf(before), startsOf(now)];
+  if (!then || !current) return true;
+  for (const [name, c] of current) {
+    const t = then.get(name);
+    if (t && c.startedAt !== t.startedAt && c.restarts <= t.restarts) return false;
+  }
+  return true;
 }
