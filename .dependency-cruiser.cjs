@@ -47,6 +47,13 @@ module.exports = {
       to: { path: '^src/main' },
     },
     {
+      name: 'the-cli-speaks-only-http',
+      comment: 'The CLI is a client of the API: it knows the OpenAPI types and nothing of the server inside.',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/(core|ports|app|adapters|config|main)' },
+    },
+    {
       name: 'product-never-imports-tests',
       severity: 'error',
       from: { path: '^src/' },
