@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// The `shipgate` CLI: the bundled build when there is one (`npm run build:cli`), else the TypeScript sources.
+// The `shipgate` CLI: from its TypeScript sources in a checkout (with tsx), else the bundle `npm run build:cli` makes.
 import { existsSync } from 'node:fs';
 
-const bundle = new URL('../dist/cli/shipgate.mjs', import.meta.url);
-if (existsSync(bundle)) {
-  await import(bundle.href);
+const sources = new URL('../src/cli/shipgate.ts', import.meta.url);
+const tsx = await import('tsx/esm/api').catch(() => null);
+if (tsx && existsSync(sources)) {
+  tsx.register();
+  await import(sources.href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('../src/cli/shipgate.ts', import.meta.url).href);
+  await import(new URL('../web/dist/cli/shipgate.mjs', import.meta.url).href);
 }

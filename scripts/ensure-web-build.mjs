@@ -1,4 +1,4 @@
-// Builds the web UI when web/dist is missing or older than its sources (run by `npm start`).
+// Builds the web UI and the CLI bundle it serves when they are missing or older than their sources (run by `npm start`).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,4 +21,11 @@ if (!existsSync(built) || statSync(built).mtimeMs < sources) {
     [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(root, 'web', 'vite.config.ts'), '--logLevel', 'warn'],
     { stdio: 'inherit', cwd: root },
   );
+}
+
+// The CLI bundle, served at /cli/shipgate.mjs (vite empties web/dist, so it is checked after the web UI).
+const cli = join(root, 'web', 'dist', 'cli', 'shipgate.mjs');
+if (!existsSync(cli) || statSync(cli).mtimeMs < newest(join(root, 'src', 'cli'))) {
+  console.log('Building the CLI…');
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { stdio: 'inherit', cwd: root });
 }

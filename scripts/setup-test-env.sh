@@ -44,6 +44,7 @@ fi
 # The web UI the server serves (and the browser tests drive), built from the current sources.
 log "building the web UI"
 npm run --silent build:web >&2
+npm run --silent build:cli >&2
 
 echo "export SHIPGATE_TEST_POSTGRES_URL='$PG_URL'"
 echo "export DOCKER_HOST='$DOCKER_HOST_URL'"

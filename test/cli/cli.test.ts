@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../su
 // on both stores: exit codes as the contract gives them, --json parsed, and no token ever printed.
 
 const BIN = fileURLToPath(new URL('../../bin/shipgate.mjs', import.meta.url));
+const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 interface Run {
   code: number | null;
@@ -32,12 +33,8 @@ describe.each(DIALECTS)('the shipgate CLI (%s)', (dialect) => {
   const prod = `${project}-prod`;
 
   /** Runs the CLI with the given token (SHIPGATE_URL/SHIPGATE_TOKEN) and a private config folder. */
-  function cli(
-    args: string[],
-    token: string | null = dana,
-    env: Record<string, string> = {},
-  ): Promise<Run> & { child: ReturnType<typeof spawn> } {
-    const child = spawn(process.execPath, [BIN, ...args], {
+  function cli(args: string[], token: string | null = dana, env: Record<string, string> = {}, bin = BIN): Promise<Run> {
+    const child = spawn(process.execPath, [bin, ...args], {
       env: {
         PATH: process.env['PATH'] ?? '',
         HOME: dir,
@@ -51,8 +48,7 @@ describe.each(DIALECTS)('the shipgate CLI (%s)', (dialect) => {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-    return Object.assign(done, { child });
+    return new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   }
 
   function file(name: string, text: string): string {
@@ -72,7 +68,13 @@ describe.each(DIALECTS)('the shipgate CLI (%s)', (dialect) => {
   beforeAll(async () => {
     await ensureTestImages();
     dir = mkdtempSync(join(tmpdir(), 'shipgate-cli-'));
-    srv = await startTestServer({ dialect, drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) } });
+    if (!existsSync(join(WEB_ROOT, 'index.html'))) execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' });
+    execFileSync('npm', ['run', '--silent', 'build:cli'], { stdio: 'inherit' });
+    srv = await startTestServer({
+      dialect,
+      drivers: { compose: ComposeDriver.create({ dockerHost: TEST_DOCKER_HOST, pull: 'never' }) },
+      webRoot: WEB_ROOT,
+    });
     for (const env of [
       { name: dev, runtime: 'compose', target: { project: `${project}d` }, applyTimeoutSeconds: 30 },
       { name: prod, runtime: 'compose', target: { project: `${project}p` }, applyTimeoutSeconds: 30, approval: { required: true } },
@@ -205,6 +207,16 @@ describe.each(DIALECTS)('the shipgate CLI (%s)', (dialect) => {
     const bad = await cli(['login', '--url', srv.url, '--token', 'sgt_not_a_real_token_000000'], null);
     expect(bad.code).toBe(3);
     expect(bad.stderr).not.toContain('sgt_not_a_real_token_000000');
+  }, 60_000);
+
+  it('is served by the server as one file a pipeline downloads and runs with plain Node', async () => {
+    const res = await fetch(`${srv.url}/cli/shipgate.mjs`);
+    expect(res.status).toBe(200);
+    const bundle = join(dir, 'downloaded-shipgate.mjs');
+    writeFileSync(bundle, Buffer.from(await res.arrayBuffer()));
+    const run = await cli(['whoami', '--json'], dana, {}, bundle);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).subject).toBe('dana');
   }, 60_000);
 
   it('reads releases, timelines, approvals and the audit chain', async () => {
