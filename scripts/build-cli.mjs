@@ -2,6 +2,12 @@
 // (`node shipgate.mjs …`). The server serves it with the web UI, at /cli/shipgate.mjs, for pipelines to download.
 import { build } from 'esbuild';
 
+const BANNER = [
+  '#!/usr/bin/env node',
+  "import { createRequire as __createRequire } from 'node:module';",
+  'const require = __createRequire(import.meta.url);',
+].join('\n');
+
 await build({
   entryPoints: ['src/cli/shipgate.ts'],
   outfile: 'web/dist/cli/shipgate.mjs',
@@ -9,9 +15,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
-  },
+  banner: { js: BANNER },
   legalComments: 'none',
   logLevel: 'warning',
 });
