@@ -55,4 +55,17 @@ describe('loadConfig', () => {
         /SHIPGATE_DRIFT_INTERVAL_SECONDS must be an integer from 0/,
       );
   });
+
+  it('links webhook messages to SHIPGATE_PUBLIC_URL, by default where the server listens; private webhook targets are opt-in', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl).toBe('http://0.0.0.0:9000');
+    expect(loadConfig({ SHIPGATE_PUBLIC_URL: 'https://shipgate.example.com/' }).publicUrl).toBe('https://shipgate.example.com');
+    expect(loadConfig({ SHIPGATE_PUBLIC_URL: 'https://example.com/shipgate/' }).publicUrl).toBe('https://example.com/shipgate');
+    for (const value of ['shipgate.example.com', 'ftp://example.com', 'https://user:pw@example.com', 'https://example.com/?a=1'])
+      expect(() => loadConfig({ SHIPGATE_PUBLIC_URL: value }), value).toThrow(/SHIPGATE_PUBLIC_URL must be/);
+    expect(loadConfig({}).webhookAllowPrivate).toBe(false);
+    expect(loadConfig({ SHIPGATE_WEBHOOK_ALLOW_PRIVATE: '1' }).webhookAllowPrivate).toBe(true);
+    expect(loadConfig({ SHIPGATE_WEBHOOK_ALLOW_PRIVATE: '0' }).webhookAllowPrivate).toBe(false);
+    expect(() => loadConfig({ SHIPGATE_WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/SHIPGATE_WEBHOOK_ALLOW_PRIVATE must be 1 or 0/);
+  });
 });

@@ -38,6 +38,10 @@ export interface Config {
   ai: { baseUrl: string; model: string; apiKey: string } | null;
   /** The built web UI, when present. */
   webRoot: string | null;
+  /** SHIPGATE_PUBLIC_URL: where people reach the web UI, for the links in webhook messages (no trailing slash). */
+  publicUrl: string;
+  /** SHIPGATE_WEBHOOK_ALLOW_PRIVATE=1: webhooks may be sent to loopback and private addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 /** The background drift check: every 5 minutes by default, at most daily; 0 turns it off. */
@@ -65,6 +69,30 @@ function adminTokenOf(env: NodeJS.ProcessEnv): string | null {
   return token;
 }
 
+/** SHIPGATE_PUBLIC_URL, an http(s) URL without a trailing slash; unset: where the server listens. */
+function publicUrlOf(env: NodeJS.ProcessEnv, host: string, port: number): string {
+  const raw = env['SHIPGATE_PUBLIC_URL'];
+  if (raw === undefined || raw.trim() === '') return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`SHIPGATE_PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
+    throw new Error(`SHIPGATE_PUBLIC_URL must be an http(s) URL without credentials, query or fragment, got "${url.origin}"`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** A yes/no setting: `1`/`true` or `0`/`false` (unset: no). */
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new Error(`${name} must be 1 or 0, got "${env[name]}"`);
+}
+
 /** Reads the configuration from environment variables, with the embedded defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = Number.parseInt(env['PORT'] ?? '8080', 10);
@@ -83,8 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const auditKey = env['SHIPGATE_AUDIT_KEY'] || null;
   if (auditKey !== null && auditKey.length < AUDIT_KEY_MIN_LENGTH)
     throw new Error(`SHIPGATE_AUDIT_KEY must have at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
+  const host = env['HOST'] ?? '127.0.0.1';
   return Object.freeze<Config>({
-    host: env['HOST'] ?? '127.0.0.1',
+    host,
     port,
     databaseUrl,
     dataDir: resolve(sqliteFile !== null ? dirname(sqliteFile) : (env['SHIPGATE_DATA_DIR'] ?? 'data')),
@@ -109,5 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webRoot: existsSync(join(webDist, 'index.html')) ? webDist : null,
     kubeconfigPath: env['SHIPGATE_KUBECONFIG'] || undefined,
     compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull },
+    publicUrl: publicUrlOf(env, host, port),
+    webhookAllowPrivate: flag(env, 'SHIPGATE_WEBHOOK_ALLOW_PRIVATE'),
   });
 }

@@ -15,6 +15,7 @@ import { UuidV7Ids } from './adapters/system/uuid-ids.js';
 import { loadConfig } from './config.js';
 import type { RuntimeDrivers } from './ports/runtime-driver.js';
 import { CelRuleEvaluator } from './adapters/policy/cel-rule-evaluator.js';
+import { HttpWebhookSender } from './adapters/webhooks/http-webhook-sender.js';
 
 /** Composition root: the only place that wires adapters to ports. */
 async function main(): Promise<void> {
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     auditKeys,
     executor: { instanceId: config.instanceId, leaseMs: config.leaseMs },
     driftIntervalMs: config.driftIntervalSeconds * 1000,
+    publicUrl: config.publicUrl,
+    webhooks: { sender: new HttpWebhookSender({ allowPrivate: config.webhookAllowPrivate }) },
   });
   const generated = await shipgate.access.bootstrapAdmin();
   if (generated) {
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
   });
   shipgate.executor.start();
   shipgate.driftMonitor.start();
+  shipgate.webhookDispatcher?.start();
   await app.listen({ host: config.host, port: config.port });
   if (!config.webRoot) logger.warn('the web UI is not built (npm run build:web); serving the API only');
   logger.info({ url: `http://${config.host}:${config.port}`, store: store.capabilities.name }, 'Shipgate is listening');
@@ -69,6 +73,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await app.close();
     await shipgate.driftMonitor.stop();
+    await shipgate.webhookDispatcher?.stop();
     await shipgate.executor.stop();
     await store.close();
     process.exit(0);

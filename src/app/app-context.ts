@@ -11,6 +11,7 @@ import type { Store, StoreSession } from '../ports/store.js';
 import { ReleaseEventBus, TimelineEvents } from './release-events.js';
 import { ReleaseTransitions } from './release-transitions.js';
 import { SecretCache } from './secret-cache.js';
+import { OutboxStore, WebhookOutbox } from './webhook-outbox.js';
 
 /** What every use case is built from; wired once in `main.ts`. */
 export interface AppContextOptions {
@@ -21,16 +22,20 @@ export interface AppContextOptions {
   logger: Logger;
   /** Evaluates environments' custom policy rules (CEL); without it, an environment cannot be given custom rules. */
   rules?: RuleEvaluator;
+  /** Where people reach the web UI (`SHIPGATE_PUBLIC_URL`): the links webhook messages carry. */
+  publicUrl?: string;
 }
 
 /** The shared parts of the use cases: store, drivers, clock, ids, event builders and the in-process event bus. */
 export class AppContext {
+  /** Every timeline append through it queues its webhook deliveries in the same transaction. */
   readonly store: Store;
   readonly drivers: RuntimeDrivers;
   readonly clock: Clock;
   readonly ids: Ids;
   readonly logger: Logger;
   readonly rules: RuleEvaluator | null;
+  readonly publicUrl: string;
   readonly events: TimelineEvents;
   /** The one door through which a release changes state. */
   readonly transitions: ReleaseTransitions;
@@ -38,7 +43,9 @@ export class AppContext {
   readonly secrets = new SecretCache();
 
   constructor(options: AppContextOptions) {
-    this.store = options.store;
+    this.publicUrl = options.publicUrl ?? 'http://127.0.0.1:8080';
+    const outbox = new WebhookOutbox({ ids: options.ids, clock: options.clock, secrets: this.secrets, publicUrl: this.publicUrl });
+    this.store = new OutboxStore(options.store, outbox, () => this.bus.notifyDeliveries());
     this.drivers = options.drivers;
     this.clock = options.clock;
     this.ids = options.ids;

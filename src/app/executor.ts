@@ -12,6 +12,7 @@ import { deployTargetOf, deployUnitOf, executionUnitOf, type AppContext } from '
 import type { ApprovalUseCases } from './approvals.use-cases.js';
 import type { ReleaseUseCases } from './releases.use-cases.js';
 import { automaticRollback } from './automatic-rollback.js';
+import { PollingLoop } from './polling-loop.js';
 import { verifyRollout } from './verification.js';
 
 /** How a driver's apply (and the verification after it) ended; a failure the runtime explained carries its finding. */
@@ -48,10 +49,7 @@ export class Executor {
   private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PollingLoop;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -61,56 +59,36 @@ export class Executor {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.concurrency = options.concurrency ?? 4;
+    this.loop = new PollingLoop(
+      () => this.tick(),
+      this.pollMs,
+      (error) => this.ctx.logger.error({ err: error }, 'executor tick failed'),
+    );
   }
 
   /** Starts polling; the first tick reports releases a dead process left `applying`. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.unsubscribe = this.ctx.bus.onWork(() => this.wake());
-    this.wake();
+    if (this.loop.start()) this.unsubscribe = this.ctx.bus.onWork(() => this.wake());
   }
 
   /** Looks for work now (called after an apply is recorded). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.ticking = this.tick()
-      .catch((error: unknown) => this.ctx.logger.error({ err: error }, 'executor tick failed'))
-      .finally(() => {
-        this.ticking = null;
-        if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        } else {
-          this.timer = setTimeout(() => this.wake(), this.pollMs);
-          this.timer.unref();
-        }
-      });
+    this.loop.wake();
   }
 
   /** Stops claiming work and interrupts what is running (it is reported `interrupted`). */
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.ticking;
+    await this.loop.stop();
     for (const run of this.running.values()) run.controller.abort(new Error('the server is shutting down'));
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
   /** Resolves when nothing is running (for tests and graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.running.size > 0 || this.ticking) {
+    while (this.running.size > 0 || this.loop.ticking) {
       await Promise.all([...this.running.values()].map((r) => r.done));
-      await this.ticking;
+      await this.loop.ticking;
     }
   }
 

@@ -47,6 +47,7 @@ export class TimelineEvents {
 }
 
 const WORK = Symbol('work');
+const DELIVERIES = Symbol('deliveries');
 
 /** In-process notification that a release has new events (the stream also polls, for other processes' writes). */
 export class ReleaseEventBus {
@@ -68,6 +69,16 @@ export class ReleaseEventBus {
   onWork(listener: () => void): () => void {
     this.emitter.on(WORK, listener);
     return () => this.emitter.off(WORK, listener);
+  }
+
+  /** Tells the webhook dispatcher that deliveries were queued. */
+  notifyDeliveries(): void {
+    this.emitter.emit(DELIVERIES);
+  }
+
+  onDeliveries(listener: () => void): () => void {
+    this.emitter.on(DELIVERIES, listener);
+    return () => this.emitter.off(DELIVERIES, listener);
   }
 
   subscribe(releaseId: string, listener: () => void): () => void {

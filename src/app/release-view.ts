@@ -3,6 +3,7 @@ import type { Environment } from '../core/environment/environment.js';
 import type { PreviewRecord } from '../core/preview/preview.js';
 import { maskParameters, redactText } from '../core/secrets/secret-masking.js';
 import type { Release, ReleaseRecord } from '../core/release/release.js';
+import type { StoreSession } from '../ports/store.js';
 
 /** The normalized release the API shows: lifecycle state, runtime, approval status and execution stage. */
 export function releaseView(
@@ -47,4 +48,19 @@ export function releaseView(
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+/** The normalized view of a stored release, read through `session` (with its environment, ticket and preview). */
+export async function storedReleaseView(
+  session: StoreSession,
+  release: ReleaseRecord,
+  now: Date,
+  secrets: readonly string[],
+): Promise<Release> {
+  const [env, ticket, preview] = await Promise.all([
+    session.environments.get(release.environment),
+    release.ticketId ? session.approvals.get(release.ticketId) : Promise.resolve(null),
+    release.previewId ? session.previews.get(release.previewId) : Promise.resolve(null),
+  ]);
+  return releaseView(release, env, ticket, preview, now, secrets);
 }

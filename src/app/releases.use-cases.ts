@@ -43,7 +43,7 @@ import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 import { checkPromotion, promotionDraft, type PromoteInput } from './promotions.js';
 import { carriedFrom, conversationOf, createdEventData, newDraft, renderFor } from './release-drafts.js';
-import { releaseView } from './release-view.js';
+import { storedReleaseView } from './release-view.js';
 
 export type { PromoteInput } from './promotions.js';
 
@@ -141,12 +141,7 @@ export class ReleaseUseCases {
 
   /** The normalized view of a stored release. */
   async view(session: StoreSession, release: ReleaseRecord): Promise<Release> {
-    const [env, ticket, preview] = await Promise.all([
-      session.environments.get(release.environment),
-      release.ticketId ? session.approvals.get(release.ticketId) : Promise.resolve(null),
-      release.previewId ? session.previews.get(release.previewId) : Promise.resolve(null),
-    ]);
-    return releaseView(release, env, ticket, preview, this.ctx.clock.now(), this.ctx.secrets.of(release));
+    return storedReleaseView(session, release, this.ctx.clock.now(), this.ctx.secrets.of(release));
   }
 
   async get(caller: Caller, id: string): Promise<Release> {

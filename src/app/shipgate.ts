@@ -9,6 +9,9 @@ import { DriftUseCases } from './drift.use-cases.js';
 import { EnvironmentUseCases } from './environments.use-cases.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import { ReleaseUseCases } from './releases.use-cases.js';
+import type { WebhookSender } from '../ports/webhook-sender.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+import { WebhookUseCases } from './webhooks.use-cases.js';
 
 export interface ShipgateOptions extends AppContextOptions {
   adminToken?: string | null;
@@ -17,6 +20,8 @@ export interface ShipgateOptions extends AppContextOptions {
   executor: Omit<ExecutorOptions, 'approvals' | 'releases'>;
   /** How often every environment is checked for drift in the background, once started; 0 or unset: never. */
   driftIntervalMs?: number;
+  /** Sends webhook messages; without it no subscription can be made and nothing is delivered. */
+  webhooks?: { sender: WebhookSender; dispatcher?: Omit<WebhookDispatcherOptions, 'instanceId'> };
 }
 
 /** Every use case of Shipgate, built over one context; the HTTP routes and the AI command center both call these. */
@@ -30,9 +35,12 @@ export class Shipgate {
   readonly audit: AuditUseCases;
   readonly conversations: ConversationUseCases;
   readonly drift: DriftUseCases;
+  readonly webhooks: WebhookUseCases;
   readonly executor: Executor;
   /** The background drift check; started and stopped with the executor. */
   readonly driftMonitor: DriftMonitor;
+  /** Delivers queued webhook messages (null without a sender); started and stopped with the executor. */
+  readonly webhookDispatcher: WebhookDispatcher | null;
 
   constructor(options: ShipgateOptions) {
     this.ctx = new AppContext(options);
@@ -43,8 +51,15 @@ export class Shipgate {
     this.audit = new AuditUseCases(this.ctx, options.auditKeys);
     this.conversations = new ConversationUseCases(this.ctx);
     this.drift = new DriftUseCases(this.ctx);
+    this.webhooks = new WebhookUseCases(this.ctx, options.webhooks?.sender ?? null);
     this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals, releases: this.releases });
     this.driftMonitor = new DriftMonitor(this.drift, options.logger, options.driftIntervalMs ?? 0);
+    this.webhookDispatcher = options.webhooks
+      ? new WebhookDispatcher(this.ctx, options.webhooks.sender, {
+          ...options.webhooks.dispatcher,
+          instanceId: options.executor.instanceId,
+        })
+      : null;
   }
 
   /** Resolves when the store and every configured runtime answer. */

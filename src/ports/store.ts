@@ -6,6 +6,7 @@ import type { Environment } from '../core/environment/environment.js';
 import type { PreviewRecord } from '../core/preview/preview.js';
 import type { ApprovalDecision, ReleaseRecord, ReleaseState } from '../core/release/release.js';
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
+import type { WebhookDelivery, WebhookSubscription } from '../core/webhooks/webhook.js';
 
 /** The fields of a release a state change may set besides the state. */
 export type ReleasePatch = Partial<
@@ -176,6 +177,31 @@ export interface ConversationRepository {
   messages(conversationId: string, limit: number): Promise<MessageRecord[]>;
 }
 
+/** What one delivery attempt left: the delivery's new status and counters. */
+export type DeliveryAttempt = Pick<WebhookDelivery, 'status' | 'attempts' | 'lastStatusCode' | 'lastError' | 'nextAttemptAt'>;
+
+export interface WebhookRepository {
+  insert(subscription: WebhookSubscription): Promise<void>;
+  get(id: string): Promise<WebhookSubscription | null>;
+  /** Every subscription, oldest first. */
+  list(): Promise<WebhookSubscription[]>;
+  /** Deletes a subscription and its deliveries; false when there was none. */
+  delete(id: string): Promise<boolean>;
+  /** Queues deliveries (in the transaction of the events they tell of). */
+  enqueue(deliveries: WebhookDelivery[]): Promise<void>;
+  /** The newest `limit` deliveries of a subscription, newest first. */
+  deliveries(webhookId: string, limit: number): Promise<WebhookDelivery[]>;
+  /**
+   * Leases to `owner` until `leaseUntil` up to `limit` pending deliveries due at `now` that nobody holds (or whose
+   * holder's lease ran out), oldest due first. Of several processes claiming at once, each gets different ones.
+   */
+  claimDue(now: string, owner: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]>;
+  /** Records an attempt and gives the lease back; false (nothing written) when `owner` no longer held it. */
+  recordAttempt(id: string, owner: string, attempt: DeliveryAttempt): Promise<boolean>;
+  /** Gives a lease back without an attempt (the process is stopping). */
+  releaseClaim(id: string, owner: string): Promise<void>;
+}
+
 /** Every repository, bound to one connection or transaction. */
 export interface StoreSession {
   environments: EnvironmentRepository;
@@ -187,6 +213,7 @@ export interface StoreSession {
   diagnostics: DiagnosticsRepository;
   conversations: ConversationRepository;
   drift: DriftRepository;
+  webhooks: WebhookRepository;
 }
 
 /** The persistent store: repositories for single reads, and transactions for everything that changes state. */

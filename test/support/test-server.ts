@@ -15,6 +15,8 @@ import { testDatabase, type Dialect, type TestDatabase } from './dialects.js';
 import { TestClock } from './test-clock.js';
 import { ScriptedDriver } from './scripted-driver.js';
 import { CelRuleEvaluator } from '../../src/adapters/policy/cel-rule-evaluator.js';
+import { HttpWebhookSender } from '../../src/adapters/webhooks/http-webhook-sender.js';
+import type { WebhookDispatcherOptions } from '../../src/app/webhook-dispatcher.js';
 
 export const ADMIN_TOKEN = 'sgt_test_admin_token_0123456789';
 
@@ -66,6 +68,14 @@ export interface TestServerOptions {
   auditKey?: string;
   /** Check every environment for drift this often in the background (default: never). */
   driftIntervalMs?: number;
+  /** SHIPGATE_WEBHOOK_ALLOW_PRIVATE (default false: a receiver on this machine is refused). */
+  webhookAllowPrivate?: boolean;
+  /** The webhook dispatcher's poll, time limit and retries (default: polled every 100 ms). */
+  webhookDispatcher?: Omit<WebhookDispatcherOptions, 'instanceId'>;
+  /** Start delivering webhooks (default true). */
+  startWebhooks?: boolean;
+  /** SHIPGATE_PUBLIC_URL (default: the server's own URL is unknown before it listens, so http://shipgate.test). */
+  publicUrl?: string;
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
@@ -93,6 +103,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       verifyIntervalMs: options.verifyIntervalMs ?? 100,
     },
     driftIntervalMs: options.driftIntervalMs ?? 0,
+    publicUrl: options.publicUrl ?? 'http://shipgate.test',
+    webhooks: {
+      sender: new HttpWebhookSender({ allowPrivate: options.webhookAllowPrivate ?? false }),
+      dispatcher: { pollMs: 100, ...options.webhookDispatcher },
+    },
   });
   const commandCenter = new CommandCenter(shipgate, options.interpreter ?? new RuleInterpreter());
   const app = await buildServer({
@@ -107,6 +122,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   await app.listen({ host: '127.0.0.1', port: 0 });
   if (options.startExecutor !== false) shipgate.executor.start();
   shipgate.driftMonitor.start();
+  if (options.startWebhooks !== false) shipgate.webhookDispatcher?.start();
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   const api: TestServer['api'] = async (token, method, path, body, headers = {}) => {
@@ -146,6 +162,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     async close() {
       await app.close();
       await shipgate.driftMonitor.stop();
+      await shipgate.webhookDispatcher?.stop();
       await shipgate.executor.stop();
       await store.close();
       if (!options.keepDatabase) await database.drop();

@@ -16,6 +16,7 @@ import { approvalsRoutes } from './routes/approvals.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { environmentsRoutes } from './routes/environments.routes.js';
 import { releasesRoutes } from './routes/releases.routes.js';
+import { webhooksRoutes } from './routes/webhooks.routes.js';
 
 export interface ServerOptions {
   shipgate: Shipgate;
@@ -130,6 +131,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(environmentsRoutes, { shipgate });
       await api.register(accessRoutes, { shipgate });
       await api.register(auditRoutes, { shipgate });
+      await api.register(webhooksRoutes, { shipgate });
       if (options.commandCenter) await api.register(aiRoutes, { commandCenter: options.commandCenter });
     },
     { prefix: '/api/v1' },

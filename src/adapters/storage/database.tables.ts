@@ -170,6 +170,38 @@ export interface DriftResultsTable {
   checked_at: string;
 }
 
+/** A webhook subscription; `secret` signs its messages and is never returned after creation. */
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  /** JSON list of timeline event types. */
+  events: string;
+  /** JSON list of environment names, or ["*"]. */
+  environments: string;
+  format: string;
+  secret: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** The outbox: one message to one subscription, leased by the process attempting it. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_type: string;
+  event_seq: number | null;
+  /** The JSON body, fixed when queued. */
+  payload: string;
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   conversation_messages: ConversationMessagesTable;
@@ -183,4 +215,6 @@ export interface Database {
   tokens: TokensTable;
   diagnostics: DiagnosticsTable;
   drift_results: DriftResultsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -10,6 +10,7 @@ import * as governance from './migrations/2026-11-26T0700-governance.migration.j
 import * as conversationGuard from './migrations/2026-11-26T1200-conversation-guard.migration.js';
 import * as promotionVerification from './migrations/2026-11-26T1400-promotion-verification.migration.js';
 import * as drift from './migrations/2026-11-26T1500-drift.migration.js';
+import * as webhooks from './migrations/2026-11-27T0900-webhooks.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26T1200-conversation-guard': conversationGuard,
   '2026-11-26T1400-promotion-verification': promotionVerification,
   '2026-11-26T1500-drift': drift,
+  '2026-11-27T0900-webhooks': webhooks,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -14,6 +14,7 @@ import { KyselyPreviewRepository } from './repositories/preview.repository.js';
 import { KyselyReleaseRepository } from './repositories/release.repository.js';
 import { KyselyTimelineRepository } from './repositories/timeline.repository.js';
 import { KyselyTokenRepository } from './repositories/token.repository.js';
+import { KyselyWebhookRepository } from './repositories/webhook.repository.js';
 
 /** Every repository bound to one connection: the database itself, or a transaction on it. */
 function session(db: Connection, capabilities: DialectCapabilities, chain: ChainHasher): StoreSession {
@@ -27,6 +28,7 @@ function session(db: Connection, capabilities: DialectCapabilities, chain: Chain
     diagnostics: new KyselyDiagnosticsRepository(db),
     conversations: new KyselyConversationRepository(db),
     drift: new KyselyDriftRepository(db),
+    webhooks: new KyselyWebhookRepository(db, capabilities),
   };
 }
 
@@ -49,6 +51,7 @@ export class KyselyStore implements Store {
   readonly diagnostics;
   readonly conversations;
   readonly drift;
+  readonly webhooks;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -66,6 +69,7 @@ export class KyselyStore implements Store {
     this.diagnostics = s.diagnostics;
     this.conversations = s.conversations;
     this.drift = s.drift;
+    this.webhooks = s.webhooks;
   }
 
   /** Opens and migrates the database. */

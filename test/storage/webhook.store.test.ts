@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
+import type { WebhookDelivery, WebhookSubscription } from '../../src/core/webhooks/webhook.js';
+import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
+import { at, ids } from './records.fixture.js';
+
+function subscription(over: Partial<WebhookSubscription> = {}): WebhookSubscription {
+  return {
+    id: ids.newId(),
+    url: 'https://hooks.example.com/shipgate',
+    events: ['approval.requested', 'execution.failed'],
+    environments: ['*'],
+    format: 'standard',
+    secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=',
+    createdAt: at(),
+    createdBy: 'admin',
+    ...over,
+  };
+}
+
+function delivery(webhookId: string, over: Partial<WebhookDelivery> = {}): WebhookDelivery {
+  return {
+    id: ids.newId(),
+    webhookId,
+    eventType: 'approval.requested',
+    eventSeq: 12,
+    payload: '{"type":"approval.requested"}',
+    status: 'pending',
+    attempts: 0,
+    lastStatusCode: null,
+    lastError: null,
+    nextAttemptAt: at(-1_000),
+    createdAt: at(-1_000),
+    ...over,
+  };
+}
+
+describe.each(DIALECTS)('webhook storage (%s)', (dialect) => {
+  let db: TestDatabase;
+  let store: KyselyStore;
+
+  beforeAll(async () => {
+    db = testDatabase(dialect);
+    store = await db.open();
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('round-trips subscriptions and deliveries; deleting a subscription deletes its deliveries', async () => {
+    const sub = subscription({ environments: ['staging', 'production'], format: 'slack' });
+    await store.webhooks.insert(sub);
+    expect(await store.webhooks.get(sub.id)).toEqual(sub);
+    const first = delivery(sub.id);
+    const test = delivery(sub.id, { eventType: 'webhook.test', eventSeq: null });
+    await store.webhooks.enqueue([first, test]);
+    expect(await store.webhooks.deliveries(sub.id, 10)).toEqual([test, first]);
+    expect(await store.webhooks.deliveries(sub.id, 1)).toEqual([test]);
+    expect(await store.webhooks.delete(sub.id)).toBe(true);
+    expect(await store.webhooks.delete(sub.id)).toBe(false);
+    expect(await store.webhooks.deliveries(sub.id, 10)).toEqual([]);
+    expect(await store.webhooks.get(sub.id)).toBeNull();
+  });
+
+  it('claims each due delivery for one owner at a time, again once its lease ran out, and records only for the holder', async () => {
+    const sub = subscription();
+    await store.webhooks.insert(sub);
+    const due = Array.from({ length: 6 }, () => delivery(sub.id));
+    const later = delivery(sub.id, { nextAttemptAt: at(60_000) });
+    const done = delivery(sub.id, { status: 'delivered', nextAttemptAt: null, attempts: 1, lastStatusCode: 200 });
+    await store.webhooks.enqueue([...due, later, done]);
+    const now = at();
+    const claims = await Promise.all(['a', 'b', 'c'].map((owner) => store.webhooks.claimDue(now, owner, at(30_000), 4)));
+    const claimed = claims.flat().map((d) => d.id);
+    expect(claimed.sort()).toEqual(due.map((d) => d.id).sort());
+    expect(await store.webhooks.claimDue(now, 'd', at(30_000), 10)).toEqual([]);
+
+    const [mine] = claims.find((c) => c.length > 0)!;
+    const owner = claims.findIndex((c) => c.some((d) => d.id === mine!.id));
+    const holder = ['a', 'b', 'c'][owner]!;
+    const attempt = {
+      status: 'pending' as const,
+      attempts: 1,
+      lastStatusCode: 500,
+      lastError: 'the receiver answered HTTP 500',
+      nextAttemptAt: at(-10),
+    };
+    expect(await store.webhooks.recordAttempt(mine!.id, 'intruder', attempt)).toBe(false);
+    expect(await store.webhooks.recordAttempt(mine!.id, holder, attempt)).toBe(true);
+    const [again] = await store.webhooks.claimDue(at(), 'e', at(30_000), 1);
+    expect(again).toMatchObject({ id: mine!.id, attempts: 1, lastStatusCode: 500, lastError: 'the receiver answered HTTP 500' });
+    expect(await store.webhooks.recordAttempt(mine!.id, holder, { ...attempt, status: 'delivered' })).toBe(false);
+
+    // A holder that died: its lease runs out and another takes the delivery over.
+    const expired = await store.webhooks.claimDue(at(31_000), 'f', at(90_000), 10);
+    expect(expired.map((d) => d.id).sort()).toEqual(due.map((d) => d.id).sort());
+    await store.webhooks.releaseClaim(expired[0]!.id, 'f');
+    expect((await store.webhooks.claimDue(at(31_000), 'g', at(90_000), 10)).map((d) => d.id)).toEqual([expired[0]!.id]);
+    expect((await store.webhooks.deliveries(sub.id, 10)).find((d) => d.id === done.id)).toEqual(done);
+  });
+});
