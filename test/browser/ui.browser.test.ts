@@ -8,6 +8,7 @@ import { TEST_DOCKER_HOST, docker, ensureTestImages, removeProject } from '../su
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
 import { deployed } from '../support/deploy.js';
 import { accessibilityViolations, launchChromium, screenshot, signedInContext } from '../support/browser.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const DOCS = process.env['SHIPGATE_DOCS_SCREENSHOTS'] === '1';
@@ -475,6 +476,71 @@ describe('the web UI in Chromium', () => {
       await expectAccessible(page, 'deployments with drift');
     } finally {
       await removeProject('uidrift-web').catch(() => undefined);
+    }
+  }, 120_000);
+
+  it('subscribes a receiver on the Notifications page (admins only), shows the secret once, sends a test event it gets', async () => {
+    // A server of its own: it may send to this machine, where the receiver listens.
+    const receiver = await WebhookReceiver.start();
+    const own = await startTestServer({ dialect: 'sqlite', webRoot: WEB_ROOT, webhookAllowPrivate: true });
+    try {
+      await own.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+        name: 'staging',
+        runtime: 'compose',
+        target: { project: 'uiwebhooks' },
+      });
+      const deployer = await signedInContext(browser, own.url, await own.tokenFor('dana', 'deployer'));
+      const admin = await signedInContext(browser, own.url, ADMIN_TOKEN);
+      contexts.push(deployer, admin);
+      await admin.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: own.url });
+
+      const other = await pageOf(deployer, 'notifications-deployer');
+      await other.goto('/');
+      await other.getByRole('heading', { name: 'Environments' }).waitFor();
+      expect(await other.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notifications' }).count()).toBe(0);
+      await other.goto('/notifications');
+      await other.getByRole('heading', { name: 'Not allowed' }).waitFor();
+
+      const page = await pageOf(admin, 'notifications');
+      await page.goto('/');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notifications' }).click();
+      await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor();
+      await page.getByText('No subscriptions yet').waitFor();
+      await expectAccessible(page, 'notifications');
+      const url = `${receiver.url}/from-the-ui`;
+      await page.getByLabel('Receiver URL').fill(url);
+      await page.getByLabel('Format').selectOption('standard');
+      await page.getByRole('checkbox', { name: 'release created', exact: true }).check();
+      await page.getByRole('button', { name: 'Create subscription' }).click();
+      const secret = (await page.getByTestId('webhook-secret').textContent())!;
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+      await page.getByRole('button', { name: 'Copy secret' }).click();
+      await expect.poll(() => page.getByText('Copied to the clipboard.').count()).toBe(1);
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+      await expectAccessible(page, 'notifications with the secret');
+      await page.getByRole('button', { name: 'Done' }).click();
+      await expect.poll(() => page.getByTestId('webhook-secret').count()).toBe(0);
+      await page.reload();
+      const card = page.getByRole('listitem', { name: url });
+      await card.waitFor();
+      expect(await card.textContent()).toContain('approval.requested, execution.failed, release.created');
+      expect(await page.content()).not.toContain(secret.slice('whsec_'.length));
+
+      await card.getByRole('button', { name: 'Send test event' }).click();
+      await expect.poll(() => card.getByRole('status').textContent()).toContain('Test event queued');
+      await expect.poll(() => card.locator('[data-delivery-status]').first().textContent(), { timeout: 15_000 }).toBe('delivered');
+      expect(await card.getByRole('table').textContent()).toContain('HTTP 204');
+      const [received] = receiver.at('/from-the-ui');
+      expect(WebhookReceiver.verify(received!, secret)).toMatchObject({ type: 'webhook.test' });
+      await expectAccessible(page, 'notifications with a delivery');
+      if (DOCS) await screenshot(page, 'notifications', 'docs');
+
+      await card.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('dialog', { name: 'Delete this subscription?' }).getByRole('button', { name: 'Delete subscription' }).click();
+      await page.getByText('No subscriptions yet').waitFor();
+    } finally {
+      await own.close();
+      await receiver.close();
     }
   }, 120_000);
 });

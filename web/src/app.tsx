@@ -6,8 +6,10 @@ import { Loading } from './components/loading';
 import { ApprovalsPage } from './pages/approvals-page';
 import { AssistantPage } from './pages/assistant-page';
 import { DeploymentsPage } from './pages/deployments-page';
+import { NotificationsPage } from './pages/notifications-page';
 import { ReleasePage } from './pages/release-page';
 import { SignInPage } from './pages/sign-in-page';
+import { canEverywhere } from './session/permissions';
 import { clearToken, readToken } from './session/session';
 
 /** The shell: navigation, who is signed in, and the pages. */
@@ -41,6 +43,7 @@ export function App() {
             </NavLink>
             <NavLink to="/approvals">Approvals</NavLink>
             <NavLink to="/assistant">Command center</NavLink>
+            {canEverywhere(me.data, 'admin') && <NavLink to="/notifications">Notifications</NavLink>}
           </nav>
         )}
         {me.data && (
@@ -65,6 +68,7 @@ export function App() {
             <Route path="/approvals" element={<ApprovalsPage />} />
             <Route path="/assistant" element={<AssistantPage />} />
             <Route path="/assistant/:id" element={<AssistantPage />} />
+            <Route path="/notifications" element={<NotificationsPage />} />
             <Route
               path="*"
               element={

@@ -1,40 +1,9 @@
 import { canonicalJson } from '../canonical-json.js';
 import { sha256Digest } from '../digest.js';
 import type { Channel, ReleaseKind, Runtime } from '../release/release.js';
+import type { TimelineEventType } from './timeline-event-types.js';
 
-/** Event types of the release timeline. */
-export const TIMELINE_EVENT_TYPES = [
-  'release.created',
-  'release.updated',
-  'preview.created',
-  'release.submitted',
-  'approval.requested',
-  'approval.approved',
-  'approval.rejected',
-  'approval.decision_recorded',
-  'approval.denied',
-  'approval.expired',
-  'approval.voided',
-  'apply.requested',
-  'apply.rejected',
-  'release.state_changed',
-  'execution.started',
-  'execution.stage_changed',
-  'execution.succeeded',
-  'execution.failed',
-  'execution.interrupted',
-  'diagnostics.recorded',
-  'rollback.requested',
-  'rollback.completed',
-  'release.cancelled',
-  'policy.overridden',
-  'release.promoted',
-  'verification.started',
-  'verification.passed',
-  'verification.failed',
-  'drift.detected',
-] as const;
-export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
+export { TIMELINE_EVENT_TYPES, type TimelineEventType } from './timeline-event-types.js';
 
 export interface Actor {
   type: 'user' | 'system' | 'ai';

@@ -114,7 +114,10 @@ export function eventMessage(
     text: `${headline} (by ${who}) ${links.release}`,
     headline,
     link: links.release,
-    lines: [`*State:* ${release.state} · *by* ${escapeSlack(who)}`, ...(detail ? [escapeSlack(detail)] : [])],
+    lines: [
+      `*State:* ${release.state.replaceAll('_', ' ')} · *by* ${escapeSlack(who)}`,
+      ...[release.description, detail].filter((line): line is string => Boolean(line)).map(escapeSlack),
+    ],
     context: `${event.type} · ${event.at}`,
     ...(links.approval ? { approvalLink: links.approval } : {}),
   });

@@ -19,6 +19,9 @@ export type Change = Preview['changes'][number];
 export type PolicyResult = Preview['policy'];
 export type PolicyViolation = PolicyResult['violations'][number];
 export type Drift = Json<'/api/v1/environments/{name}/drift', 'get', 200>['items'][number];
+export type Webhook = Json<'/api/v1/webhooks', 'get', 200>['items'][number];
+export type CreatedWebhook = Json<'/api/v1/webhooks', 'post', 201>;
+export type Delivery = Json<'/api/v1/webhooks/{id}/deliveries', 'get', 200>['items'][number];
 
 // The API's enums, named once: lists and tables over them are checked against these at compile time.
 export type ReleaseState = Release['state'];
@@ -29,6 +32,9 @@ export type Channel = Release['channel'];
 export type FindingSeverity = Diagnostics['findings'][number]['severity'];
 export type ChangeAction = Change['action'];
 export type DriftStatus = Drift['status'];
+export type WebhookFormat = Webhook['format'];
+export type WebhookEventType = Webhook['events'][number];
+export type DeliveryStatus = Delivery['status'];
 
 /** An RFC 9457 problem as the API sends it. */
 export interface Problem {

@@ -27,6 +27,8 @@ export const queryKeys = {
     pending: ['approvals', 'pending'] as const,
   },
   conversations: ['conversations'] as const,
+  webhooks: ['webhooks'] as const,
+  deliveries: (webhookId: string) => ['webhooks', webhookId, 'deliveries'] as const,
   conversation: (id: string | undefined) => ['conversation', id] as const,
 };
 
@@ -110,5 +112,20 @@ export function useConversation(id: string | undefined) {
     queryKey: queryKeys.conversation(id),
     queryFn: () => unwrap(api.GET('/api/v1/ai/conversations/{id}', { params: { path: { id: id! } } })),
     enabled: Boolean(id),
+  });
+}
+
+/** Every webhook subscription (admin). */
+export function useWebhooks(enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.webhooks, queryFn: () => unwrap(api.GET('/api/v1/webhooks')), enabled, retry: false });
+}
+
+/** The newest deliveries of a subscription, polled while the page is open. */
+export function useDeliveries(webhookId: string) {
+  return useQuery({
+    queryKey: queryKeys.deliveries(webhookId),
+    queryFn: () => unwrap(api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id: webhookId } } })),
+    refetchInterval: 2_000,
+    retry: false,
   });
 }

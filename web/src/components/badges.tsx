@@ -1,4 +1,4 @@
-import type { ChangeAction, Channel, DriftStatus, FindingSeverity, ReleaseState } from '../api/client';
+import type { ChangeAction, Channel, DeliveryStatus, DriftStatus, FindingSeverity, ReleaseState } from '../api/client';
 import { inWords } from '../api/release-states';
 
 type Tone = 'neutral' | 'info' | 'warning' | 'danger' | 'progress' | 'success';
@@ -57,6 +57,17 @@ export function DriftBadge({ status }: { status: DriftStatus }) {
   return (
     <span className={`badge badge-${DRIFT[status].tone}`} data-drift={status}>
       {DRIFT[status].words}
+    </span>
+  );
+}
+
+const DELIVERY_TONE: Record<DeliveryStatus, Tone> = { pending: 'progress', delivered: 'success', failed: 'danger' };
+
+/** Where a webhook delivery stands: pending (to be tried again), delivered, or failed for good. */
+export function DeliveryBadge({ status }: { status: DeliveryStatus }) {
+  return (
+    <span className={`badge badge-${DELIVERY_TONE[status]}`} data-delivery-status={status}>
+      {status}
     </span>
   );
 }

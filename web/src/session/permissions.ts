@@ -10,6 +10,11 @@ export function can(me: Me | null | undefined, permission: Permission, environme
   return granted.includes(permission);
 }
 
+/** True when the signed-in user holds `permission` on every environment (a `*` binding), as admin pages need. */
+export function canEverywhere(me: Me | null | undefined, permission: Permission): boolean {
+  return me?.permissions['*']?.includes(permission) ?? false;
+}
+
 /** Why the signed-in user may not decide on a ticket, or null when they may. */
 export function decisionBlocker(ticket: Pick<Approval, 'environment' | 'requestedBy'>, me: Me | null | undefined): string | null {
   if (!can(me, 'deployment:approve', ticket.environment)) return `You need the approver role on ${ticket.environment} to decide.`;

@@ -1,0 +1,35 @@
+// The list alone, free of the chain's hashing, so that the web UI can import it too.
+
+/** Event types of the release timeline. */
+export const TIMELINE_EVENT_TYPES = [
+  'release.created',
+  'release.updated',
+  'preview.created',
+  'release.submitted',
+  'approval.requested',
+  'approval.approved',
+  'approval.rejected',
+  'approval.decision_recorded',
+  'approval.denied',
+  'approval.expired',
+  'approval.voided',
+  'apply.requested',
+  'apply.rejected',
+  'release.state_changed',
+  'execution.started',
+  'execution.stage_changed',
+  'execution.succeeded',
+  'execution.failed',
+  'execution.interrupted',
+  'diagnostics.recorded',
+  'rollback.requested',
+  'rollback.completed',
+  'release.cancelled',
+  'policy.overridden',
+  'release.promoted',
+  'verification.started',
+  'verification.passed',
+  'verification.failed',
+  'drift.detected',
+] as const;
+export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
