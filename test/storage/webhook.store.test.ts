@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
+import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { SecretCache } from '../../src/app/secret-cache.js';
+import { OutboxStore, WebhookOutbox } from '../../src/app/webhook-outbox.js';
+import type { NewTimelineEvent } from '../../src/core/audit/timeline-event.js';
 import type { WebhookDelivery, WebhookSubscription } from '../../src/core/webhooks/webhook.js';
 import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
-import { at, ids } from './records.fixture.js';
+import { at, environmentRecord, ids, releaseRecord } from './records.fixture.js';
 
 function subscription(over: Partial<WebhookSubscription> = {}): WebhookSubscription {
   return {
@@ -99,5 +103,57 @@ describe.each(DIALECTS)('webhook storage (%s)', (dialect) => {
     await store.webhooks.releaseClaim(expired[0]!.id, 'f');
     expect((await store.webhooks.claimDue(at(31_000), 'g', at(90_000), 10)).map((d) => d.id)).toEqual([expired[0]!.id]);
     expect((await store.webhooks.deliveries(sub.id, 10)).find((d) => d.id === done.id)).toEqual(done);
+  });
+
+  it('queues the deliveries of an event in its transaction: they commit with it and roll back with it', async () => {
+    await store.environments.insert(environmentRecord('outbox'));
+    const release = releaseRecord({ environment: 'outbox', parameters: { TAG: '1', DB_PASSWORD: 'outbox-canary-secret' } });
+    await store.releases.insert(release);
+    const listening = subscription({ events: ['release.updated'], environments: ['outbox'] });
+    const elsewhere = subscription({ events: ['release.updated'], environments: ['staging'] });
+    await store.webhooks.insert(listening);
+    await store.webhooks.insert(elsewhere);
+    let woken = 0;
+    const outbox = new WebhookOutbox({ ids, clock: systemClock, secrets: new SecretCache(), publicUrl: 'https://sg.example.com/' });
+    const outboxStore = new OutboxStore(store, outbox, () => (woken += 1));
+    const event = (): NewTimelineEvent => ({
+      id: ids.newId(),
+      releaseId: release.id,
+      type: 'release.updated',
+      at: at(),
+      actor: { type: 'user', id: 'dana' },
+      channel: 'api',
+      release: { application: 'web', environment: 'outbox', runtime: 'compose', kind: 'deploy' },
+      data: { note: 'outbox-canary-secret' },
+    });
+
+    const headBefore = await store.timeline.headSeq();
+    await expect(
+      outboxStore.transaction(async (tx) => {
+        await tx.timeline.append([event()]);
+        throw new Error('rolled back after the append');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await store.timeline.headSeq()).toBe(headBefore);
+    expect(await store.webhooks.deliveries(listening.id, 10)).toEqual([]);
+    expect(woken).toBe(0);
+
+    const [inTransaction] = await outboxStore.transaction((tx) => tx.timeline.append([event()]));
+    const [onItsOwn] = await outboxStore.timeline.append([event()]);
+    const queued = await store.webhooks.deliveries(listening.id, 10);
+    expect(queued.map((d) => d.eventSeq)).toEqual([onItsOwn!.seq, inTransaction!.seq]);
+    expect(queued.every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+    expect(await store.webhooks.deliveries(elsewhere.id, 10)).toEqual([]);
+    expect(woken).toBe(2);
+    const message = JSON.parse(queued[0]!.payload);
+    expect(message).toMatchObject({
+      type: 'release.updated',
+      data: {
+        event: { seq: onItsOwn!.seq },
+        release: { id: release.id },
+        links: { release: `https://sg.example.com/releases/${release.id}` },
+      },
+    });
+    expect(queued[0]!.payload).not.toContain('outbox-canary-secret');
   });
 });
