@@ -17,6 +17,5 @@ export type TimelinePage = Json<'/api/v1/releases/{id}/timeline', 'get', 200>;
 export type Diagnostics = Json<'/api/v1/releases/{id}/diagnostics', 'get', 200>;
 export type Environment = Json<'/api/v1/environments/{name}', 'get', 200>;
 export type EnvironmentList = Json<'/api/v1/environments', 'get', 200>;
-export type Approval = Json<'/api/v1/approvals/{id}', 'get', 200>;
 export type ApprovalList = Json<'/api/v1/approvals', 'get', 200>;
 export type Me = Json<'/api/v1/me', 'get', 200>;

@@ -33,9 +33,8 @@ export function printDiagnostics(out: Output, diagnostics: Diagnostics): void {
   out.line(`diagnosis: ${diagnostics.summary}`);
   for (const f of diagnostics.findings) {
     const severity = f.severity === 'error' ? c.red(f.severity) : f.severity === 'warning' ? c.yellow(f.severity) : f.severity;
-    out.block(
-      `  ${severity} ${c.bold(f.code)} ${f.resource.kind}/${f.resource.name}: ${f.message}${f.evidence ? `\n      ${f.evidence.split('\n').join('\n      ')}` : ''}`,
-    );
+    const evidence = f.evidence ? `\n      ${f.evidence.split('\n').join('\n      ')}` : '';
+    out.block(`  ${severity} ${c.bold(f.code)} ${f.resource.kind}/${f.resource.name}: ${f.message}${evidence}`);
   }
   for (const log of diagnostics.logs) {
     if (log.lines.length === 0) continue;

@@ -1,16 +1,19 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { Suspense, lazy } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ApiError } from './api/client';
 import { useMe } from './api/queries';
 import { Loading } from './components/loading';
-import { ApprovalsPage } from './pages/approvals-page';
-import { AssistantPage } from './pages/assistant-page';
-import { DeploymentsPage } from './pages/deployments-page';
-import { NotificationsPage } from './pages/notifications-page';
-import { ReleasePage } from './pages/release-page';
 import { SignInPage } from './pages/sign-in-page';
 import { canEverywhere } from './session/permissions';
 import { clearToken, readToken } from './session/session';
+
+// Each page is its own chunk, loaded when first visited: the first screen loads only the shell and the sign-in page.
+const ApprovalsPage = lazy(() => import('./pages/approvals-page').then((m) => ({ default: m.ApprovalsPage })));
+const AssistantPage = lazy(() => import('./pages/assistant-page').then((m) => ({ default: m.AssistantPage })));
+const DeploymentsPage = lazy(() => import('./pages/deployments-page').then((m) => ({ default: m.DeploymentsPage })));
+const NotificationsPage = lazy(() => import('./pages/notifications-page').then((m) => ({ default: m.NotificationsPage })));
+const ReleasePage = lazy(() => import('./pages/release-page').then((m) => ({ default: m.ReleasePage })));
 
 /** The shell: navigation, who is signed in, and the pages. */
 export function App() {
@@ -61,23 +64,25 @@ export function App() {
         {me.isLoading && location.pathname !== '/sign-in' ? (
           <Loading what="your session" />
         ) : (
-          <Routes>
-            <Route path="/sign-in" element={<SignInPage />} />
-            <Route path="/" element={<DeploymentsPage />} />
-            <Route path="/releases/:id" element={<ReleasePage />} />
-            <Route path="/approvals" element={<ApprovalsPage />} />
-            <Route path="/assistant" element={<AssistantPage />} />
-            <Route path="/assistant/:id" element={<AssistantPage />} />
-            <Route path="/notifications" element={<NotificationsPage />} />
-            <Route
-              path="*"
-              element={
-                <p>
-                  Page not found. <NavLink to="/">Back to deployments</NavLink>
-                </p>
-              }
-            />
-          </Routes>
+          <Suspense fallback={<Loading what="the page" />}>
+            <Routes>
+              <Route path="/sign-in" element={<SignInPage />} />
+              <Route path="/" element={<DeploymentsPage />} />
+              <Route path="/releases/:id" element={<ReleasePage />} />
+              <Route path="/approvals" element={<ApprovalsPage />} />
+              <Route path="/assistant" element={<AssistantPage />} />
+              <Route path="/assistant/:id" element={<AssistantPage />} />
+              <Route path="/notifications" element={<NotificationsPage />} />
+              <Route
+                path="*"
+                element={
+                  <p>
+                    Page not found. <NavLink to="/">Back to deployments</NavLink>
+                  </p>
+                }
+              />
+            </Routes>
+          </Suspense>
         )}
       </main>
     </>

@@ -2,28 +2,20 @@ import { yaml } from '@codemirror/lang-yaml';
 import { EditorView } from '@codemirror/view';
 import CodeMirror from '@uiw/react-codemirror';
 import { useMemo } from 'react';
-import { parseAllDocuments } from 'yaml';
-
-export interface YamlProblem {
-  line: number;
-  col: number;
-  message: string;
-}
-
-/** Parse errors of a YAML text (all documents), with line and column. `${NAME}` references are fine as they are. */
-export function yamlProblems(text: string): YamlProblem[] {
-  const problems: YamlProblem[] = [];
-  for (const doc of parseAllDocuments(text, { prettyErrors: true })) {
-    for (const error of doc.errors) {
-      const pos = error.linePos?.[0];
-      problems.push({ line: pos?.line ?? 0, col: pos?.col ?? 0, message: error.message.split('\n')[0] ?? error.message });
-    }
-  }
-  return problems;
-}
+import { yamlProblems } from './yaml-problems';
 
 /** A YAML editor (CodeMirror) that shows parse errors inline as they are typed. */
-export function YamlEditor({ value, onChange, label, id }: { value: string; onChange: (v: string) => void; label: string; id: string }) {
+export default function YamlEditor({
+  value,
+  onChange,
+  label,
+  id,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  label: string;
+  id: string;
+}) {
   const problems = useMemo(() => yamlProblems(value), [value]);
   const extensions = useMemo(
     () => [

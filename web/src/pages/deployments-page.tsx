@@ -1,10 +1,13 @@
-import { useMemo, useState } from 'react';
+import { Suspense, lazy, useMemo, useState } from 'react';
 import { useEnvironments, useMe, useReleases } from '../api/queries';
 import { can } from '../session/permissions';
 import { currentReleases } from './deployments/current-releases';
 import { EnvironmentList } from './deployments/environment-list';
-import { NewReleaseForm } from './deployments/new-release-form';
+import { Loading } from '../components/loading';
 import { RecentReleases } from './deployments/recent-releases';
+
+/** The form (with its YAML parser and editor) loads when it is opened. */
+const NewReleaseForm = lazy(() => import('./deployments/new-release-form').then((m) => ({ default: m.NewReleaseForm })));
 
 /** Per environment, what runs now and the recent releases; filters; and the New release form. */
 export function DeploymentsPage() {
@@ -25,7 +28,11 @@ export function DeploymentsPage() {
           </button>
         )}
       </div>
-      {showForm && <NewReleaseForm environments={writable} current={current} onClose={() => setShowForm(false)} />}
+      {showForm && (
+        <Suspense fallback={<Loading what="the form" />}>
+          <NewReleaseForm environments={writable} current={current} onClose={() => setShowForm(false)} />
+        </Suspense>
+      )}
       <EnvironmentList current={current} />
       <RecentReleases />
     </div>

@@ -1,13 +1,17 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { Suspense, lazy, useState, type FormEvent } from 'react';
+import { Loading } from '../../components/loading';
 import { useNavigate } from 'react-router';
 import { api, unwrap, type Environment, type Release } from '../../api/client';
 import { queryKeys } from '../../api/queries';
 import { useActions } from '../../api/use-actions';
 import { ProblemNotice } from '../../components/problem-notice';
-import { YamlEditor, yamlProblems } from '../../components/yaml-editor';
+import { yamlProblems } from '../../components/yaml-problems';
 import { ParameterFields, parametersOf, rowsOf, type ParameterRow } from './parameter-fields';
 import { DNS_LABEL, htmlPattern } from '../../../../src/core/names';
+
+/** CodeMirror is loaded only when the editor shows. */
+const YamlEditor = lazy(() => import('../../components/yaml-editor'));
 
 /** Draft a release: a new spec in the YAML editor, or the last release of an application with new parameters. */
 export function NewReleaseForm({
@@ -110,7 +114,9 @@ export function NewReleaseForm({
               {env?.runtime === 'kubernetes' ? 'Kubernetes manifests (YAML)' : 'Compose file (YAML)'} — use <code>{'${NAME}'}</code> for
               parameters
             </span>
-            <YamlEditor id="spec" label="Spec (YAML)" value={spec} onChange={setSpec} />
+            <Suspense fallback={<Loading what="the editor" />}>
+              <YamlEditor id="spec" label="Spec (YAML)" value={spec} onChange={setSpec} />
+            </Suspense>
           </>
         ) : (
           <label>
