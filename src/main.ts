@@ -17,6 +17,20 @@ import type { RuntimeDrivers } from './ports/runtime-driver.js';
 import { CelRuleEvaluator } from './adapters/policy/cel-rule-evaluator.js';
 import { HttpWebhookSender } from './adapters/webhooks/http-webhook-sender.js';
 
+/**
+ * What a person starting Shipgate reads first: where it runs, the admin token (printed once, to the terminal only: it
+ * is stored as a hash and cannot be shown again), and what the first run set up.
+ */
+function startBanner(url: string, adminToken: string | null, createdLocal: boolean, dockerHost: string | undefined): string {
+  const lines = ['', `Shipgate is running at ${url}`];
+  if (adminToken) lines.push('', 'Sign in with this admin token (shown only now):', '', `  ${adminToken}`);
+  if (createdLocal) {
+    lines.push('', `Environment "local" deploys to the Docker engine at ${dockerHost || 'unix:///var/run/docker.sock'}.`);
+    lines.push('Open the web UI and choose "Deploy an example".');
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
 /** Composition root: the only place that wires adapters to ports. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -44,10 +58,7 @@ async function main(): Promise<void> {
     webhooks: { sender: new HttpWebhookSender({ allowPrivate: config.webhookAllowPrivate }) },
   });
   const generated = await shipgate.access.bootstrapAdmin();
-  if (generated) {
-    // Printed once, to the terminal only: it is stored as a hash and cannot be shown again.
-    process.stdout.write(`\nShipgate generated an admin token (shown only now):\n\n  ${generated}\n\n`);
-  }
+  const local = await shipgate.environments.firstRun();
   const interpreter = config.ai
     ? new LlmInterpreter({ baseURL: config.ai.baseUrl, model: config.ai.model, apiKey: config.ai.apiKey, logger })
     : new RuleInterpreter();
@@ -67,6 +78,7 @@ async function main(): Promise<void> {
   shipgate.webhookDispatcher?.start();
   await app.listen({ host: config.host, port: config.port });
   if (!config.webRoot) logger.warn('the web UI is not built (npm run build:web); serving the API only');
+  process.stdout.write(startBanner(config.publicUrl, generated, local !== null, config.compose.dockerHost));
   logger.info({ url: `http://${config.host}:${config.port}`, store: store.capabilities.name }, 'Shipgate is listening');
 
   const shutdown = async (signal: string) => {

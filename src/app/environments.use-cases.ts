@@ -116,6 +116,65 @@ export class EnvironmentUseCases {
     });
   }
 
+  /**
+   * First run: on an empty store, when the Docker engine answers, creates environment `local` (Compose, project
+   * `local`, no approval, the baseline policy) so that a new user can deploy at once. Null when there was nothing to do.
+   */
+  async firstRun(): Promise<Environment | null> {
+    const compose = this.ctx.drivers.compose;
+    if (!compose || (await this.ctx.store.environments.list()).length > 0) return null;
+    if (
+      !(await compose.ping().then(
+        () => true,
+        () => false,
+      ))
+    )
+      return null;
+    const now = this.ctx.nowIso();
+    const env: Environment = {
+      name: 'local',
+      runtime: 'compose',
+      target: { project: 'local' },
+      production: false,
+      approval: defaultApprovalPolicy(false),
+      previewTtlSeconds: DEFAULT_PREVIEW_TTL_SECONDS,
+      applyTimeoutSeconds: DEFAULT_APPLY_TIMEOUT_SECONDS,
+      freezeWindows: [],
+      policy: { ...DEFAULT_POLICY },
+      promotion: null,
+      verification: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      return await this.ctx.store.transaction(async (tx) => {
+        if ((await tx.environments.list()).length > 0) return null;
+        await tx.environments.insert(env);
+        this.ctx.logger.info({ environment: env.name }, 'first run: created environment local on the Docker engine');
+        return env;
+      });
+    } catch (error) {
+      // Another process sharing the store made it at the same moment: nothing left to do.
+      if (await this.ctx.store.environments.get(env.name)) return null;
+      throw error;
+    }
+  }
+
+  /** Which runtimes this server drives and whether each answers now (what the first screen tells a new user). */
+  async runtimes(): Promise<{ items: Array<{ runtime: Runtime; reachable: boolean }> }> {
+    const entries = Object.entries(this.ctx.drivers) as Array<[Runtime, { ping(): Promise<void> }]>;
+    const items = await Promise.all(
+      entries.map(async ([runtime, driver]) => ({
+        runtime,
+        reachable: await driver.ping().then(
+          () => true,
+          () => false,
+        ),
+      })),
+    );
+    return { items };
+  }
+
   async get(caller: Caller, name: string): Promise<Environment> {
     // Permission first: whether an environment exists is itself something only its readers learn.
     requirePermission(caller, 'deployment:read', name);

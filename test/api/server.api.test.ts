@@ -70,10 +70,19 @@ describe('the server process', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(await me.json()).toMatchObject({ subject: 'admin', bindings: [{ role: 'admin', environments: ['*'] }] });
+    // First run: the engine answers, so environment "local" is there to deploy to, and the banner says so.
+    expect(first.output()).toContain(`Shipgate is running at http://127.0.0.1:${port}`);
+    expect(first.output()).toContain('Environment "local" deploys to the Docker engine');
+    const envs = async () =>
+      ((await (await fetch(`${base}/api/v1/environments`, { headers: { authorization: `Bearer ${token}` } })).json())).items;
+    expect(await envs()).toEqual([expect.objectContaining({ name: 'local', runtime: 'compose', target: { project: 'local' } })]);
+    expect((await envs())[0].approval.required).toBe(false);
     expect(await stop(first.child)).toBe(0);
 
     const second = await startMain(env);
     expect(second.output()).not.toContain('sgt_');
+    expect(second.output()).not.toContain('Environment "local"');
+    expect(await envs()).toHaveLength(1);
     const again = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
     expect(await stop(second.child)).toBe(0);

@@ -2,7 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
 import { NameParams, problems } from '../common.schemas.js';
-import { CreateEnvironmentBody, DriftList, Environment, EnvironmentList, PatchEnvironmentBody } from './environments.schemas.js';
+import {
+  CreateEnvironmentBody,
+  DriftList,
+  Environment,
+  EnvironmentList,
+  PatchEnvironmentBody,
+  RuntimeList,
+} from './environments.schemas.js';
 
 const tags = ['environments'];
 
@@ -21,6 +28,18 @@ export async function environmentsRoutes(app: FastifyInstance, { shipgate }: { s
       },
     },
     async (req, reply) => reply.code(201).send(await shipgate.environments.create(req.caller, { ...req.body, target: req.body.target })),
+  );
+
+  api.get(
+    '/runtimes',
+    {
+      schema: {
+        tags,
+        summary: 'The runtimes this server drives, and whether each answers now',
+        response: { 200: RuntimeList, ...problems(401) },
+      },
+    },
+    async () => shipgate.environments.runtimes(),
   );
 
   api.get(

@@ -150,3 +150,7 @@ export const DriftList = Type.Object({ items: Type.Array(Drift) });
 // The API's Drift is the core's Drift: a field added, dropped or typed differently on one side fails the build.
 const driftSchemaMatchesCore: Same<Static<typeof Drift>, CoreDrift> = true;
 void driftSchemaMatchesCore;
+
+export const RuntimeList = Type.Object({
+  items: Type.Array(Type.Object({ runtime: literals(RUNTIMES), reachable: Type.Boolean() })),
+});

@@ -8441,6 +8441,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runtimes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The runtimes this server drives, and whether each answers now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                reachable: boolean;
+                                /** @enum {unknown} */
+                                runtime: "kubernetes" | "compose";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
