@@ -75,7 +75,7 @@ export function carriedFrom(
   const parameters = Object.fromEntries(
     Object.entries(from.parameters).filter(([name, value]) => !looksSecret(name) && !secrets.some((s) => value.includes(s))),
   );
-  if (takesSpec && holdsLiteralSecrets(from.spec)) {
+  if (takesSpec && holdsLiteralSecrets(from.spec, secrets)) {
     throw new ShipgateError(
       'FORBIDDEN',
       'starting from a release of another environment whose spec holds secret values needs deployment:write on that environment',
@@ -92,15 +92,17 @@ const REFERENCES_ONLY = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
 
 /**
  * True when a spec's own text (before parameters are substituted) holds a secret value, so that copying the spec
- * would copy the secret. A spec that cannot be read counts as holding one.
+ * would copy the secret: one written under a secret-looking name, or the value of one of the release's secrets
+ * (`secrets`) written again under any other name. A spec that cannot be read counts as holding one.
  */
-function holdsLiteralSecrets(spec: ReleaseSpec): boolean {
+function holdsLiteralSecrets(spec: ReleaseSpec, secrets: readonly string[]): boolean {
   const text = specText(spec);
   try {
     specDocuments(text);
   } catch {
     return true;
   }
+  if (secrets.some((secret) => text.includes(secret))) return true;
   return secretValuesOf(text, {}).some((secret) => !REFERENCES_ONLY.test(secret));
 }
 

@@ -45,9 +45,12 @@ export interface ReleaseRepository {
   /** Compare-and-set: applies `patch` only while the release is in `expected`. False when it was not. */
   compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch): Promise<boolean>;
   list(query: ReleaseQuery): Promise<ReleaseRecord[]>;
-  /** The newest `succeeded` release of an application in an environment created before `beforeId`. */
+  /**
+   * Of the `succeeded` releases of an application in an environment (created before `beforeId`), the one that
+   * finished last: what runs there.
+   */
   lastSucceeded(application: string, environment: string, beforeId: string | null): Promise<ReleaseRecord | null>;
-  /** The newest `succeeded` release of each application of an environment, by application name. */
+  /** The `succeeded` release of each application of an environment that finished last, by application name. */
   lastSucceededPerApplication(environment: string): Promise<ReleaseRecord[]>;
   /** Applying releases still queued that nobody holds a lease on, oldest first. */
   unclaimed(limit: number): Promise<ReleaseRecord[]>;

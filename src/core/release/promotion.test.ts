@@ -85,6 +85,29 @@ describe('promotion', () => {
     ]);
   });
 
+  it('finds the images custom resources run outside a pod spec, however deep, and none in data or metadata', () => {
+    let deep = '{template: {spec: {containers: [{name: deep, image: "shop/deep:1"}]}}}';
+    for (let i = 0; i < 20; i++) deep = `{l${i}: ${deep}}`;
+    const manifests =
+      'kind: Workflow\nmetadata: {name: nightly, annotations: {image: "not/an:image"}}\nspec:\n  templates:\n' +
+      '    - name: main\n      container: {image: "shop/tool:1"}\n' +
+      `---\nkind: Bundle\nmetadata: {name: b}\nspec: ${deep}\n` +
+      '---\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {image: "shop/listed:1"}\n';
+    expect(imageSlots({ manifests }, manifests).map((s) => [s.doc, s.resource, s.ref])).toEqual([
+      [0, 'Workflow/nightly/spec/templates/0/container', 'shop/tool:1'],
+      [1, 'Bundle/b/deep', 'shop/deep:1'],
+    ]);
+    // Nothing recorded them: only a reference that already is a digest can be promoted.
+    const r = release({ spec: { manifests }, parameters: {}, runtimeState: { images: { 'Bundle/b/deep': { digest: D1 } } } });
+    expect(() => promotedSpec(r)).toThrow(/Workflow\/nightly\/spec\/templates\/0\/container was not recorded/);
+  });
+
+  it('refuses to pin a spec whose image sits behind a YAML alias', () => {
+    const compose = 'x-web: &web\n  image: shop/web:1\nservices:\n  web: *web\n';
+    const r = release({ spec: { compose }, parameters: {}, runtimeState: { images: { web: { id: D1 } } } });
+    expect(() => promotedSpec(r)).toThrow(/cannot be pinned/);
+  });
+
   it('names the repository of a reference, registry port included', () => {
     expect(imageRepository('registry.local:5000/shop/web:1.2')).toBe('registry.local:5000/shop/web');
     expect(imageRepository('web')).toBe('web');

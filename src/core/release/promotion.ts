@@ -1,8 +1,8 @@
-import { parseAllDocuments } from 'yaml';
+import { isScalar, parseAllDocuments } from 'yaml';
 import { ShipgateError } from '../errors.js';
 import type { PromotionRule } from '../environment/environment.js';
 import type { PinnedImage, Provenance, ReleaseRecord, ReleaseSpec } from './release.js';
-import { specDocuments, specText } from './spec-render.js';
+import { renderSpec, specDocuments, specText } from './spec-render.js';
 
 // Promotion: a release of one environment made from what succeeded in another, with every image pinned to the exact
 // image that ran there, and the gate an environment with a promotion rule holds its releases to.
@@ -21,7 +21,14 @@ export interface ImageSlot {
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every image reference of a rendered spec: Compose services, or the containers of any pod spec in Kubernetes objects. */
+/** Kinds that only hold data: a key named `image` in them names nothing that runs. */
+const DATA_KINDS = new Set(['ConfigMap', 'Secret']);
+
+/**
+ * Every image reference of a rendered spec: Compose services; in Kubernetes objects the containers of any pod spec
+ * (named `Kind/name/container`, as the runtime records them) and every other `image` a controller may run (Argo's
+ * singular `container`, Tekton's `steps`, any custom resource; named `Kind/name/<path>`), at any depth.
+ */
 export function imageSlots(spec: ReleaseSpec, rendered: string): ImageSlot[] {
   const docs = specDocuments(rendered);
   const slots: ImageSlot[] = [];
@@ -34,24 +41,36 @@ export function imageSlots(spec: ReleaseSpec, rendered: string): ImageSlot[] {
     return slots;
   }
   docs.forEach((doc, index) => {
-    if (!isObject(doc)) return;
+    if (!isObject(doc) || DATA_KINDS.has(String(doc['kind']))) return;
     const owner = `${String(doc['kind'])}/${String(isObject(doc['metadata']) ? doc['metadata']['name'] : '')}`;
-    const walk = (node: unknown, path: (string | number)[], depth: number): void => {
-      if (depth > 12) return;
-      if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...path, i], depth + 1));
-      if (!isObject(node)) return;
+    // Walked without recursion (no depth to hide behind); a node reached twice through a YAML alias is seen once.
+    const seen = new Set<object>();
+    const containers = new Set<object>();
+    const stack: Array<{ node: unknown; path: (string | number)[] }> = [{ node: doc, path: [] }];
+    while (stack.length > 0) {
+      const { node, path } = stack.pop()!;
+      if (typeof node !== 'object' || node === null || seen.has(node)) continue;
+      seen.add(node);
+      if (Array.isArray(node)) {
+        for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], path: [...path, i] });
+        continue;
+      }
+      const map = node as Obj;
+      if (!containers.has(map) && typeof map['image'] === 'string')
+        slots.push({ doc: index, path: [...path, 'image'], resource: `${owner}/${path.join('/')}`, ref: map['image'] });
       for (const field of ['initContainers', 'containers'] as const) {
-        const containers = node[field];
-        if (!Array.isArray(containers)) continue;
-        containers.forEach((c, i) => {
-          if (isObject(c) && typeof c['image'] === 'string')
-            slots.push({ doc: index, path: [...path, field, i, 'image'], resource: `${owner}/${String(c['name'])}`, ref: c['image'] });
+        const list = map[field];
+        if (!Array.isArray(list)) continue;
+        list.forEach((c, i) => {
+          if (!isObject(c) || typeof c['image'] !== 'string') return;
+          containers.add(c);
+          slots.push({ doc: index, path: [...path, field, i, 'image'], resource: `${owner}/${String(c['name'])}`, ref: c['image'] });
         });
       }
-      for (const [key, value] of Object.entries(node))
-        if (key !== 'initContainers' && key !== 'containers') walk(value, [...path, key], depth + 1);
-    };
-    walk(doc, [], 0);
+      // Labels and annotations are text about an object, never something it runs.
+      const entries = Object.entries(map).filter(([key]) => key !== 'metadata');
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ node: entries[i]![1], path: [...path, entries[i]![0]] });
+    }
   });
   return slots;
 }
@@ -101,16 +120,34 @@ export function promotedSpec(source: ReleaseRecord): { spec: ReleaseSpec; images
     }
     images.push({ resource: slot.resource, ref: slot.ref, pinned });
   }
-  const docs = parseAllDocuments(specText(source.spec));
-  if (!Array.isArray(docs)) return { spec: source.spec, images };
-  const live = docs.filter((d) => d.contents !== null);
+  let pinned: ReleaseSpec;
+  try {
+    pinned = pinnedCopy(source.spec, slots, images);
+    // What the pinned spec renders to (with the parameters it ran with) must run exactly the pinned images, in the
+    // same places: a spec whose images sit behind an alias or whose documents a parameter shifted cannot be pinned.
+    const again = imageSlots(pinned, renderSpec(pinned, source.parameters));
+    const same =
+      again.length === slots.length && again.every((slot, i) => slot.resource === slots[i]!.resource && slot.ref === images[i]!.pinned);
+    if (!same) throw new Error('the pinned spec does not run the pinned images');
+  } catch {
+    throw new ShipgateError('INVALID_STATE', `the images of release ${source.id} cannot be pinned in its spec`, { state: source.state });
+  }
+  return { spec: pinned, images };
+}
+
+/** The spec with the image at each slot replaced by its pinned reference (slots and images in the same order). */
+function pinnedCopy(spec: ReleaseSpec, slots: readonly ImageSlot[], images: readonly PinnedImage[]): ReleaseSpec {
+  const docs = parseAllDocuments(specText(spec));
+  if (!Array.isArray(docs)) return spec;
+  // The documents `specDocuments` keeps: one that is empty or null is no document.
+  const live = docs.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
   slots.forEach((slot, i) => {
     const doc = live[slot.doc];
-    if (!doc) throw new ShipgateError('INVALID_STATE', `the spec of release ${source.id} cannot be pinned`, { state: source.state });
+    if (!doc) throw new Error(`no document ${slot.doc}`);
     doc.setIn(slot.path, images[i]!.pinned);
   });
   const text = docs.map((d) => d.toString()).join('');
-  return { spec: 'compose' in source.spec ? { compose: text } : { manifests: text }, images };
+  return 'compose' in spec ? { compose: text } : { manifests: text };
 }
 
 /** Why a release may not go ahead under an environment's promotion rule, or null when it may. */

@@ -1,5 +1,5 @@
 import { ShipgateError } from '../errors.js';
-import type { ReleaseRecord, ReleaseState } from './release.js';
+import type { ExecutionStage, ReleaseRecord, ReleaseState } from './release.js';
 
 /**
  * Every command that moves a release, with the states it may start from and the state it leads to.
@@ -55,8 +55,15 @@ export const REPREVIEW_STATES: readonly ReleaseState[] = ['pending_approval', 'a
 /** Rollback can be asked of a release that reached a final outcome at the runtime. */
 export const ROLLBACK_SOURCE_STATES: readonly ReleaseState[] = ['succeeded', 'failed', 'interrupted'];
 
-/** A release a rollback may restore: one that ran to success (and may since have been rolled back itself). */
-export const ROLLBACK_TARGET_STATES: readonly ReleaseState[] = ['succeeded', 'rolled_back'];
+/**
+ * A release a rollback may restore: one that ran to success (and may since have been rolled back itself). A
+ * `rolled_back` release may also be one that failed or was interrupted: only its execution tells them apart.
+ */
+function ranToSuccess(release: Pick<ReleaseRecord, 'state' | 'execution'>): boolean {
+  if (release.state === 'succeeded') return true;
+  // The stage a success ends in (`EXECUTION_OUTCOMES.succeed`; not imported: the web UI reads this module).
+  return release.state === 'rolled_back' && release.execution.stage === ('completed' satisfies ExecutionStage);
+}
 
 /** Refuses a release that cannot be rolled back (`INVALID_STATE`). */
 export function checkRollbackSource(source: Pick<ReleaseRecord, 'state'>): void {
@@ -77,14 +84,14 @@ export function checkRollbackSource(source: Pick<ReleaseRecord, 'state'>): void 
  */
 export function checkRollbackTarget(
   source: Pick<ReleaseRecord, 'id' | 'application' | 'environment'>,
-  target: Pick<ReleaseRecord, 'id' | 'application' | 'environment' | 'state'>,
+  target: Pick<ReleaseRecord, 'id' | 'application' | 'environment' | 'state' | 'execution'>,
 ): void {
   if (target.application !== source.application || target.environment !== source.environment) {
     throw new ShipgateError('VALIDATION_FAILED', 'the rollback target must be a release of the same application and environment', {
       errors: [{ path: '/toReleaseId', message: 'must be of the same application and environment' }],
     });
   }
-  if (target.id === source.id || !ROLLBACK_TARGET_STATES.includes(target.state)) {
+  if (target.id === source.id || !ranToSuccess(target)) {
     throw new ShipgateError(
       'INVALID_STATE',
       `the rollback target is in state "${target.state}"; it must be an earlier release that succeeded`,

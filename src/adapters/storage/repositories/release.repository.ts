@@ -1,9 +1,15 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Channel, ExecutionStage, ReleaseKind, ReleaseRecord, ReleaseState, Runtime } from '../../../core/release/release.js';
 import type { ReleasePatch, ReleaseQuery, ReleaseRepository } from '../../../ports/store.js';
 import type { ReleasesTable } from '../database.tables.js';
 import { fromJson } from './column-codecs.js';
 import { changedOneRow, onlyReadable, type Connection } from './connection.js';
+
+/**
+ * The newest success is the one that finished last, not the one drafted last: an older draft applied after a newer
+ * one is what runs. Finish times are ISO-8601 UTC text, so they order as text on every dialect.
+ */
+const NEWEST_SUCCESS = sql`coalesce(exec_finished_at, '') desc`;
 
 function releaseFromRow(row: Selectable<ReleasesTable>): ReleaseRecord {
   return {
@@ -135,23 +141,21 @@ export class KyselyReleaseRepository implements ReleaseRepository {
       .where('environment', '=', environment)
       .where('state', '=', 'succeeded');
     if (beforeId !== null) q = q.where('id', '<', beforeId);
-    const row = await q.orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await q.orderBy(NEWEST_SUCCESS).orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row ? releaseFromRow(row) : null;
   }
 
   async lastSucceededPerApplication(environment: string): Promise<ReleaseRecord[]> {
-    // Ids are time-ordered: the greatest succeeded id of each application is its newest success.
+    const ranked = this.db
+      .selectFrom('releases')
+      .select(['id', sql<number>`row_number() over (partition by application order by ${NEWEST_SUCCESS}, id desc)`.as('newest')])
+      .where('environment', '=', environment)
+      .where('state', '=', 'succeeded')
+      .as('ranked');
     const rows = await this.db
       .selectFrom('releases')
       .selectAll()
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('releases')
-          .select((s) => s.fn.max('id').as('id'))
-          .where('environment', '=', environment)
-          .where('state', '=', 'succeeded')
-          .groupBy('application'),
-      )
+      .where('id', 'in', (eb) => eb.selectFrom(ranked).select('ranked.id').where('ranked.newest', '=', 1))
       .orderBy('application')
       .execute();
     return rows.map(releaseFromRow);
