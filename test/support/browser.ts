@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect, onTestFailed } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -63,4 +64,21 @@ export async function screenshot(page: Page, name: string, dir = '.test-artifact
   const path = `${dir}/${name}.png`;
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** A new page of `context` that, if the running test fails, saves a screenshot named after `name` and prints its page errors. */
+export async function watchedPage(context: BrowserContext, name: string): Promise<Page> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
+  onTestFailed(async () => {
+    await screenshot(page, `failed-${name}`).catch(() => undefined);
+    if (errors.length > 0) console.error(`page errors in ${name}:\n${errors.join('\n')}`);
+  });
+  return page;
+}
+
+/** Fails the running test when axe finds serious or critical violations on the page. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  expect(await accessibilityViolations(page), `${what}: serious or critical axe violations`).toEqual([]);
 }

@@ -11,7 +11,10 @@ import { clearToken, readToken } from './session/session';
 // Each page is its own chunk, loaded when first visited: the first screen loads only the shell and the sign-in page.
 const ApprovalsPage = lazy(() => import('./pages/approvals-page').then((m) => ({ default: m.ApprovalsPage })));
 const AssistantPage = lazy(() => import('./pages/assistant-page').then((m) => ({ default: m.AssistantPage })));
+const AccessPage = lazy(() => import('./pages/access-page').then((m) => ({ default: m.AccessPage })));
+const AuditPage = lazy(() => import('./pages/audit-page').then((m) => ({ default: m.AuditPage })));
 const DeploymentsPage = lazy(() => import('./pages/deployments-page').then((m) => ({ default: m.DeploymentsPage })));
+const EnvironmentsPage = lazy(() => import('./pages/environments-page').then((m) => ({ default: m.EnvironmentsPage })));
 const NotificationsPage = lazy(() => import('./pages/notifications-page').then((m) => ({ default: m.NotificationsPage })));
 const ReleasePage = lazy(() => import('./pages/release-page').then((m) => ({ default: m.ReleasePage })));
 
@@ -46,7 +49,14 @@ export function App() {
             </NavLink>
             <NavLink to="/approvals">Approvals</NavLink>
             <NavLink to="/assistant">Command center</NavLink>
-            {canEverywhere(me.data, 'admin') && <NavLink to="/notifications">Notifications</NavLink>}
+            {canEverywhere(me.data, 'admin') && (
+              <>
+                <NavLink to="/environments">Environments</NavLink>
+                <NavLink to="/access">Access</NavLink>
+                <NavLink to="/audit">Audit</NavLink>
+                <NavLink to="/notifications">Notifications</NavLink>
+              </>
+            )}
           </nav>
         )}
         {me.data && (
@@ -72,6 +82,9 @@ export function App() {
               <Route path="/approvals" element={<ApprovalsPage />} />
               <Route path="/assistant" element={<AssistantPage />} />
               <Route path="/assistant/:id" element={<AssistantPage />} />
+              <Route path="/environments" element={<EnvironmentsPage />} />
+              <Route path="/access" element={<AccessPage />} />
+              <Route path="/audit" element={<AuditPage />} />
               <Route path="/notifications" element={<NotificationsPage />} />
               <Route
                 path="*"

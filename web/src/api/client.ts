@@ -22,6 +22,9 @@ export type Drift = Json<'/api/v1/environments/{name}/drift', 'get', 200>['items
 export type Webhook = Json<'/api/v1/webhooks', 'get', 200>['items'][number];
 export type CreatedWebhook = Json<'/api/v1/webhooks', 'post', 201>;
 export type Delivery = Json<'/api/v1/webhooks/{id}/deliveries', 'get', 200>['items'][number];
+export type Token = Json<'/api/v1/tokens', 'get', 200>['items'][number];
+export type CreatedToken = Json<'/api/v1/tokens', 'post', 201>;
+export type AuditVerification = Json<'/api/v1/audit/verify', 'get', 200>;
 
 // The API's enums, named once: lists and tables over them are checked against these at compile time.
 export type ReleaseState = Release['state'];
@@ -35,6 +38,8 @@ export type DriftStatus = Drift['status'];
 export type WebhookFormat = Webhook['format'];
 export type WebhookEventType = Webhook['events'][number];
 export type DeliveryStatus = Delivery['status'];
+export type Role = Token['bindings'][number]['role'];
+export type Binding = Token['bindings'][number];
 
 /** An RFC 9457 problem as the API sends it. */
 export interface Problem {

@@ -28,6 +28,7 @@ export const queryKeys = {
   },
   conversations: ['conversations'] as const,
   webhooks: ['webhooks'] as const,
+  tokens: ['tokens'] as const,
   deliveries: (webhookId: string) => ['webhooks', webhookId, 'deliveries'] as const,
   conversation: (id: string | undefined) => ['conversation', id] as const,
 };
@@ -128,4 +129,9 @@ export function useDeliveries(webhookId: string) {
     refetchInterval: 2_000,
     retry: false,
   });
+}
+
+/** Every token, revoked ones too, without secrets (admin). */
+export function useTokens(enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.tokens, queryFn: () => unwrap(api.GET('/api/v1/tokens')), enabled, retry: false });
 }

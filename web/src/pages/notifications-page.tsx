@@ -3,9 +3,10 @@ import type { CreatedWebhook } from '../api/client';
 import { useEnvironments, useMe, useWebhooks } from '../api/queries';
 import { EmptyState } from '../components/empty-state';
 import { Loading } from '../components/loading';
+import { NotAllowed } from '../components/not-allowed';
 import { ProblemNotice } from '../components/problem-notice';
+import { SecretOnce } from '../components/secret-once';
 import { canEverywhere } from '../session/permissions';
-import { SecretOnce } from './notifications/secret-once';
 import { SubscriptionCard } from './notifications/subscription-card';
 import { SubscriptionForm } from './notifications/subscription-form';
 
@@ -16,14 +17,7 @@ export function NotificationsPage() {
   const webhooks = useWebhooks(admin);
   const environments = useEnvironments();
   const [created, setCreated] = useState<CreatedWebhook | null>(null);
-  if (!admin) {
-    return (
-      <section className="panel narrow" aria-labelledby="not-allowed-title">
-        <h1 id="not-allowed-title">Not allowed</h1>
-        <p>Notifications are managed by admins of every environment.</p>
-      </section>
-    );
-  }
+  if (!admin) return <NotAllowed what="Notifications are managed by admins of every environment." />;
   return (
     <div className="page">
       <h1>Notifications</h1>
@@ -32,7 +26,14 @@ export function NotificationsPage() {
         retried for 24 hours until the receiver answers with a 2xx.
       </p>
       <SubscriptionForm environments={environments.data?.items ?? []} onCreated={setCreated} />
-      {created && <SecretOnce created={created} onDone={() => setCreated(null)} />}
+      {created && (
+        <SecretOnce title="Signing secret" secret={created.secret} testId="webhook-secret" onDone={() => setCreated(null)}>
+          <p>
+            Keep it in the receiver of <strong className="url">{created.url}</strong> to verify each message&apos;s{' '}
+            <code>webhook-signature</code>. It is shown only now.
+          </p>
+        </SecretOnce>
+      )}
       <section aria-labelledby="subscriptions-title">
         <h2 id="subscriptions-title">Subscriptions</h2>
         {webhooks.isLoading && <Loading what="the subscriptions" />}

@@ -1,25 +1,34 @@
-import { useState } from 'react';
-import type { CreatedWebhook } from '../../api/client';
+import { useState, type ReactNode } from 'react';
 
-/** The signing secret of a subscription just made: shown here once, with a copy button; the API never returns it again. */
-export function SecretOnce({ created, onDone }: { created: CreatedWebhook; onDone: () => void }) {
+/** A secret just issued: shown here once, with a copy button; the API never returns it again. */
+export function SecretOnce({
+  title,
+  secret,
+  testId,
+  children,
+  onDone,
+}: {
+  title: string;
+  secret: string;
+  testId: string;
+  /** What the secret is for and where to keep it. */
+  children: ReactNode;
+  onDone: () => void;
+}) {
   const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle');
   const copySecret = () => {
-    navigator.clipboard.writeText(created.secret).then(
+    navigator.clipboard.writeText(secret).then(
       () => setCopy('copied'),
       () => setCopy('failed'),
     );
   };
   return (
     <section className="notice secret" aria-labelledby="secret-title">
-      <h2 id="secret-title">Signing secret</h2>
+      <h2 id="secret-title">{title}</h2>
+      {children}
       <p>
-        Keep it in the receiver of <strong className="url">{created.url}</strong> to verify each message&apos;s{' '}
-        <code>webhook-signature</code>. It is shown only now.
-      </p>
-      <p>
-        <code className="secret-value" data-testid="webhook-secret">
-          {created.secret}
+        <code className="secret-value" data-testid={testId}>
+          {secret}
         </code>
       </p>
       <div className="actions">
