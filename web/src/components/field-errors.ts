@@ -5,9 +5,15 @@ export type FieldErrors = ReadonlyMap<string, string[]>;
 
 const NONE: FieldErrors = new Map();
 
+/** A field error's path in the request body: schema errors name the body (`/body/target/project`), the use cases do not. */
+export function fieldPathOf(path: string): string {
+  if (path === '/body' || path === '') return '/';
+  return path.startsWith('/body/') ? path.slice('/body'.length) : path;
+}
+
 /**
- * The field errors of a 400 problem, keyed by the field's path in the body. Schema errors name the body
- * (`/body/target/project`), the use cases do not (`/target/project`): both land under the same key.
+ * The field errors of a 400 problem, keyed by {@link fieldPathOf}: a schema error and a use case's error of one field land
+ * under the same key.
  * @example fieldErrorsOf(error).get('/promotion/from') // ['an environment cannot promote from itself']
  */
 export function fieldErrorsOf(error: unknown): FieldErrors {
@@ -16,7 +22,7 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   if (!problem?.errors?.length) return NONE;
   const byPath = new Map<string, string[]>();
   for (const { path, message } of problem.errors) {
-    const key = path === '/body' ? '/' : path.startsWith('/body/') ? path.slice('/body'.length) : path || '/';
+    const key = fieldPathOf(path);
     byPath.set(key, [...(byPath.get(key) ?? []), message]);
   }
   return byPath;

@@ -27,5 +27,7 @@ describe('problems in plain words', () => {
     expect(adviceFor({ ...problem('VALIDATION_FAILED'), errors: [{ path: '/application', message: 'is required' }] }).message).toBe(
       '/application: is required',
     );
+    const schemaError = { ...problem('VALIDATION_FAILED'), errors: [{ path: '/body/target/project', message: 'must match pattern' }] };
+    expect(adviceFor(schemaError).message).toBe('/target/project: must match pattern');
   });
 });

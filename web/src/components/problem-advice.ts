@@ -1,4 +1,5 @@
 import type { Problem } from '../api/client';
+import { fieldPathOf } from './field-errors';
 
 export type NextAction = 'preview-again' | 'submit' | 'sign-in' | 'reload' | 'view-approvals' | 'override-freeze' | 'override-policy';
 
@@ -110,7 +111,7 @@ export function adviceFor(problem: Problem): Advice {
     case 'VALIDATION_FAILED':
       return {
         title: 'Please check the input',
-        message: problem.errors?.map((e) => `${e.path}: ${e.message}`).join('\n') || problem.detail,
+        message: problem.errors?.map((e) => `${fieldPathOf(e.path)}: ${e.message}`).join('\n') || problem.detail,
         actions: [],
       };
     case 'RATE_LIMITED':
