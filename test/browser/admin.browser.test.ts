@@ -3,8 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Kysely } from 'kysely';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/adapters/storage/database.tables.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
 import { expectAccessible, launchChromium, signedInContext, watchedPage as pageOf } from '../support/browser.js';
 
@@ -205,12 +207,14 @@ describe('the admin pages in Chromium', () => {
     expect(refused.body.code).toBe('UNAUTHENTICATED');
   }, 60_000);
 
-  it('verifies the audit chain, downloads a signed checkpoint and verifies against it, and exports the events', async () => {
-    await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
-      application: 'web',
-      environment: 'staging',
-      spec: { compose: 'services:\n  web:\n    image: nginx:1.27\n' },
-    });
+  it('verifies the chain, against a downloaded checkpoint too, exports the events, and names a truncated or tampered chain', async () => {
+    for (const application of ['web', 'api']) {
+      await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+        application,
+        environment: 'staging',
+        spec: { compose: `services:\n  ${application}:\n    image: nginx:1.27\n` },
+      });
+    }
     const page = await pageOf(admin, 'audit');
     await openFromNav(page, 'Audit');
     await expectAccessible(page, 'audit');
@@ -254,5 +258,27 @@ describe('the admin pages in Chromium', () => {
     expect(lines.length).toBe(checkpoint.seq);
     expect(JSON.parse(lines[0]!)).toMatchObject({ seq: 1, type: 'release.created' });
     await expectAccessible(page, 'audit, exported');
+
+    // Rows cut from the database, the head row pointed back as a writer would: intact by itself, TRUNCATED against the file.
+    const db = (srv.store as unknown as { db: Kysely<Database> }).db;
+    await db.deleteFrom('timeline_events').where('seq', '>=', checkpoint.seq).execute();
+    const head = (await srv.store.timeline.scan(0, 100_000)).at(-1)!;
+    await db.updateTable('audit_head').set({ seq: head.seq, hash: head.hash }).where('id', '=', 1).execute();
+    await page.getByLabel('Checkpoint file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Verify against this checkpoint' }).click();
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('TRUNCATED');
+    expect(await verdict.textContent()).toContain('The chain was cut short');
+    expect(await verdict.textContent()).toContain(`before the checkpoint (event ${checkpoint.seq})`);
+
+    // An event rewritten in place: TAMPERED, from that event on.
+    await db
+      .updateTable('timeline_events')
+      .set({ data: JSON.stringify({ forged: true }) })
+      .where('seq', '=', 1)
+      .execute();
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('TAMPERED');
+    expect(await verdict.textContent()).toContain('Event 1 is not what was written');
+    await expectAccessible(page, 'audit, tampered');
   }, 60_000);
 });
