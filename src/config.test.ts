@@ -68,4 +68,40 @@ describe('loadConfig', () => {
     expect(loadConfig({ SHIPGATE_WEBHOOK_ALLOW_PRIVATE: '0' }).webhookAllowPrivate).toBe(false);
     expect(() => loadConfig({ SHIPGATE_WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/SHIPGATE_WEBHOOK_ALLOW_PRIVATE must be 1 or 0/);
   });
+
+  it('reads OpenID Connect sign-in and the trusted CI issuers, refusing anything but https issuers (http on loopback)', () => {
+    expect(loadConfig({}).oidc).toBeNull();
+    expect(loadConfig({}).trustedIssuers).toEqual([]);
+    const oidc = {
+      SHIPGATE_OIDC_ISSUER: 'https://idp.example.com/realms/acme',
+      SHIPGATE_OIDC_CLIENT_ID: 'shipgate',
+      SHIPGATE_OIDC_CLIENT_SECRET: 's3cret',
+      SHIPGATE_PUBLIC_URL: 'https://shipgate.example.com',
+    };
+    expect(loadConfig(oidc).oidc).toEqual({
+      issuer: 'https://idp.example.com/realms/acme',
+      clientId: 'shipgate',
+      clientSecret: 's3cret',
+      name: 'idp.example.com',
+      scopes: 'openid profile email',
+      redirectUri: 'https://shipgate.example.com/auth/callback',
+    });
+    expect(loadConfig({ ...oidc, SHIPGATE_OIDC_NAME: 'Acme SSO' }).oidc?.name).toBe('Acme SSO');
+    expect(() => loadConfig({ ...oidc, SHIPGATE_OIDC_CLIENT_SECRET: '' })).toThrow(
+      /needs SHIPGATE_OIDC_CLIENT_ID and SHIPGATE_OIDC_CLIENT_SECRET/,
+    );
+    expect(() => loadConfig({ ...oidc, SHIPGATE_OIDC_ISSUER: 'http://idp.example.com' })).toThrow(/an issuer must be an https URL/);
+    expect(loadConfig({ ...oidc, SHIPGATE_OIDC_ISSUER: 'http://127.0.0.1:9000' }).oidc?.issuer).toBe('http://127.0.0.1:9000');
+
+    const trusted = [{ issuer: 'https://token.actions.githubusercontent.com', audience: 'https://shipgate.example.com' }];
+    expect(loadConfig({ SHIPGATE_TRUSTED_ISSUERS: JSON.stringify(trusted) }).trustedIssuers).toEqual(trusted);
+    for (const value of [
+      '{',
+      '{}',
+      '[{"issuer":"https://x"}]',
+      '[{"issuer":"http://x.example","audience":"a"}]',
+      '[{"issuer":"https://x","audience":"a","extra":1}]',
+    ])
+      expect(() => loadConfig({ SHIPGATE_TRUSTED_ISSUERS: value }), value).toThrow(/SHIPGATE_TRUSTED_ISSUERS/);
+  });
 });

@@ -5,6 +5,7 @@ import { AUDIT_KEY_MIN_LENGTH } from './adapters/system/audit-keyring.js';
 import { REQUEST_LIMITS } from './adapters/http/plugins/request-limits.plugin.js';
 import { STREAM_LIMITS, type StreamLimits } from './adapters/http/release-stream.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from './core/access/access.js';
+import { isLoopbackHttp, type OpenIdClientOptions } from './adapters/identity/openid-client-provider.js';
 
 /** Shipgate's configuration, read once from the environment. */
 export interface Config {
@@ -42,6 +43,61 @@ export interface Config {
   publicUrl: string;
   /** SHIPGATE_WEBHOOK_ALLOW_PRIVATE=1: webhooks may be sent to loopback and private addresses. */
   webhookAllowPrivate: boolean;
+  /** OpenID Connect sign-in (SHIPGATE_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET, optional _NAME and _SCOPES); null when unset. */
+  oidc: OpenIdClientOptions | null;
+  /** SHIPGATE_TRUSTED_ISSUERS: the issuers whose bearer JWTs (CI workload identity) are accepted, each for its audience. */
+  trustedIssuers: ReadonlyArray<{ issuer: string; audience: string }>;
+}
+
+/** An issuer URL: https, or http on this machine only (a test provider); no credentials, query or fragment. */
+function issuerUrlOf(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name}: "${raw}" is not an absolute URL`);
+  }
+  if (!(url.protocol === 'https:' || isLoopbackHttp(url)) || url.username || url.password || url.search || url.hash) {
+    throw new Error(`${name}: an issuer must be an https URL without credentials, query or fragment, got "${raw}"`);
+  }
+  return raw;
+}
+
+function oidcOf(env: NodeJS.ProcessEnv, publicUrl: string): OpenIdClientOptions | null {
+  const issuer = env['SHIPGATE_OIDC_ISSUER'];
+  if (!issuer) return null;
+  const clientId = env['SHIPGATE_OIDC_CLIENT_ID'];
+  const clientSecret = env['SHIPGATE_OIDC_CLIENT_SECRET'];
+  if (!clientId || !clientSecret) throw new Error('SHIPGATE_OIDC_ISSUER needs SHIPGATE_OIDC_CLIENT_ID and SHIPGATE_OIDC_CLIENT_SECRET');
+  const name = (env['SHIPGATE_OIDC_NAME'] ?? '').trim();
+  return {
+    issuer: issuerUrlOf('SHIPGATE_OIDC_ISSUER', issuer),
+    clientId,
+    clientSecret,
+    name: name === '' ? new URL(issuer).host : name.slice(0, 60),
+    scopes: (env['SHIPGATE_OIDC_SCOPES'] ?? '').trim() || 'openid profile email',
+    redirectUri: `${publicUrl}/auth/callback`,
+  };
+}
+
+/** SHIPGATE_TRUSTED_ISSUERS: a JSON list of `{ issuer, audience }`; unset: none. */
+function trustedIssuersOf(env: NodeJS.ProcessEnv): Array<{ issuer: string; audience: string }> {
+  const raw = env['SHIPGATE_TRUSTED_ISSUERS'];
+  if (raw === undefined || raw.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('SHIPGATE_TRUSTED_ISSUERS must be a JSON list of { "issuer": "https://…", "audience": "…" }');
+  }
+  if (!Array.isArray(parsed)) throw new Error('SHIPGATE_TRUSTED_ISSUERS must be a JSON list');
+  return parsed.map((entry: unknown, i) => {
+    const { issuer, audience, ...rest } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    if (typeof issuer !== 'string' || typeof audience !== 'string' || audience === '' || Object.keys(rest).length > 0) {
+      throw new Error(`SHIPGATE_TRUSTED_ISSUERS[${i}] must be { "issuer": "https://…", "audience": "…" } and nothing else`);
+    }
+    return { issuer: issuerUrlOf(`SHIPGATE_TRUSTED_ISSUERS[${i}].issuer`, issuer), audience };
+  });
 }
 
 /** The background drift check: every 5 minutes by default, at most daily; 0 turns it off. */
@@ -112,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (auditKey !== null && auditKey.length < AUDIT_KEY_MIN_LENGTH)
     throw new Error(`SHIPGATE_AUDIT_KEY must have at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
   const host = env['HOST'] ?? '127.0.0.1';
+  const publicUrl = publicUrlOf(env, host, port);
   return Object.freeze<Config>({
     host,
     port,
@@ -138,7 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webRoot: existsSync(join(webDist, 'index.html')) ? webDist : null,
     kubeconfigPath: env['SHIPGATE_KUBECONFIG'] || undefined,
     compose: { dockerHost: env['DOCKER_HOST'] || 'unix:///var/run/docker.sock', pull },
-    publicUrl: publicUrlOf(env, host, port),
+    publicUrl,
     webhookAllowPrivate: flag(env, 'SHIPGATE_WEBHOOK_ALLOW_PRIVATE'),
+    oidc: oidcOf(env, publicUrl),
+    trustedIssuers: trustedIssuersOf(env),
   });
 }

@@ -16,6 +16,8 @@ import { loadConfig } from './config.js';
 import type { RuntimeDrivers } from './ports/runtime-driver.js';
 import { CelRuleEvaluator } from './adapters/policy/cel-rule-evaluator.js';
 import { HttpWebhookSender } from './adapters/webhooks/http-webhook-sender.js';
+import { JoseWorkloadVerifier } from './adapters/identity/jose-workload-verifier.js';
+import { OpenIdClientProvider } from './adapters/identity/openid-client-provider.js';
 
 /**
  * What a person starting Shipgate reads first: where it runs, the admin token (printed once, to the terminal only: it
@@ -56,6 +58,10 @@ async function main(): Promise<void> {
     driftIntervalMs: config.driftIntervalSeconds * 1000,
     publicUrl: config.publicUrl,
     webhooks: { sender: new HttpWebhookSender({ allowPrivate: config.webhookAllowPrivate }) },
+    identity: {
+      oidc: config.oidc ? new OpenIdClientProvider(config.oidc) : null,
+      workload: config.trustedIssuers.length > 0 ? new JoseWorkloadVerifier(config.trustedIssuers) : null,
+    },
   });
   const generated = await shipgate.access.bootstrapAdmin();
   const local = await shipgate.environments.firstRun();
@@ -72,6 +78,7 @@ async function main(): Promise<void> {
     authFailuresPerMinute: config.authFailuresPerMinute,
     streams: config.streams,
     webRoot: config.webRoot,
+    publicUrl: config.publicUrl,
   });
   shipgate.executor.start();
   shipgate.driftMonitor.start();

@@ -7,6 +7,8 @@ import { ConversationUseCases } from './conversations.use-cases.js';
 import { DriftMonitor } from './drift-monitor.js';
 import { DriftUseCases } from './drift.use-cases.js';
 import { EnvironmentUseCases } from './environments.use-cases.js';
+import { IdentityUseCases } from './identity.use-cases.js';
+import type { OidcProvider, WorkloadTokenVerifier } from '../ports/identity-provider.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import { ReleaseUseCases } from './releases.use-cases.js';
 import type { WebhookSender } from '../ports/webhook-sender.js';
@@ -22,6 +24,8 @@ export interface ShipgateOptions extends AppContextOptions {
   driftIntervalMs?: number;
   /** Sends webhook messages; without it no subscription can be made and nothing is delivered. */
   webhooks?: { sender: WebhookSender; dispatcher?: Omit<WebhookDispatcherOptions, 'instanceId'> };
+  /** OpenID Connect sign-in and the trusted issuers of CI workload tokens; without them, only `sgt_` tokens. */
+  identity?: { oidc?: OidcProvider | null; workload?: WorkloadTokenVerifier | null };
 }
 
 /** Every use case of Shipgate, built over one context; the HTTP routes and the AI command center both call these. */
@@ -32,6 +36,7 @@ export class Shipgate {
   readonly approvals: ApprovalUseCases;
   readonly environments: EnvironmentUseCases;
   readonly access: AccessUseCases;
+  readonly identity: IdentityUseCases;
   readonly audit: AuditUseCases;
   readonly conversations: ConversationUseCases;
   readonly drift: DriftUseCases;
@@ -48,6 +53,7 @@ export class Shipgate {
     this.approvals = new ApprovalUseCases(this.ctx);
     this.environments = new EnvironmentUseCases(this.ctx);
     this.access = new AccessUseCases(this.ctx, { adminToken: options.adminToken ?? null });
+    this.identity = new IdentityUseCases(this.ctx, options.identity);
     this.audit = new AuditUseCases(this.ctx, options.auditKeys);
     this.conversations = new ConversationUseCases(this.ctx);
     this.drift = new DriftUseCases(this.ctx);

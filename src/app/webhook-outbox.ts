@@ -79,6 +79,9 @@ export class OutboxStore implements Store {
   readonly conversations;
   readonly drift;
   readonly webhooks;
+  readonly roleMappings;
+  readonly sessions;
+  readonly signIns;
 
   constructor(
     private readonly inner: Store,
@@ -94,6 +97,9 @@ export class OutboxStore implements Store {
     this.conversations = inner.conversations;
     this.drift = inner.drift;
     this.webhooks = inner.webhooks;
+    this.roleMappings = inner.roleMappings;
+    this.sessions = inner.sessions;
+    this.signIns = inner.signIns;
     this.timeline = { ...bound(inner.timeline), append: (events) => this.transaction((tx) => tx.timeline.append(events)) };
   }
 

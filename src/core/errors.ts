@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'Authentication required',
   FORBIDDEN: 'Permission denied',
   SELF_APPROVAL_FORBIDDEN: 'Self-approval is not allowed',
+  CSRF_REQUIRED: 'A signed-in browser must send its x-shipgate-csrf value with every change',
   NOT_FOUND: 'Resource not found',
   ALREADY_EXISTS: 'Resource already exists',
   TARGET_IN_USE: "The runtime target overlaps another environment's",

@@ -1,5 +1,6 @@
 import type { ApprovalTicket, TicketStatus } from '../core/approval/approval.js';
 import type { Principal } from '../core/access/access.js';
+import type { RoleMapping } from '../core/access/role-mapping.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
 import type { DriftRecord } from '../core/drift/drift.js';
 import type { Environment } from '../core/environment/environment.js';
@@ -121,6 +122,54 @@ export interface TokenRepository {
   count(): Promise<number>;
 }
 
+/** The claim → role mappings, in order; replaced as a whole by an admin. */
+export interface RoleMappingRepository {
+  list(): Promise<RoleMapping[]>;
+  /** Replaces every mapping (call it in a transaction). */
+  replace(mappings: RoleMapping[]): Promise<void>;
+}
+
+/** A browser session after an OpenID Connect sign-in: only the hash of its cookie is kept. */
+export interface SessionRecord {
+  id: string;
+  secretHash: string;
+  /** The value mutations of this session must carry in `x-shipgate-csrf`. */
+  csrf: string;
+  issuer: string;
+  subject: string;
+  /** The ID token's claims, mapped to roles again at each request (a mapping change applies at once). */
+  claims: Record<string, unknown>;
+  createdAt: string;
+  expiresAt: string;
+  endedAt: string | null;
+}
+
+export interface SessionRepository {
+  insert(session: SessionRecord): Promise<void>;
+  getBySecretHash(secretHash: string): Promise<SessionRecord | null>;
+  /** Ends a session (sign-out); false when it was already ended or unknown. */
+  end(secretHash: string, at: string): Promise<boolean>;
+}
+
+/** A sign-in under way: what the callback must find again, keyed by the hash of the browser's one-time cookie. */
+export interface SignInRecord {
+  keyHash: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  /** Where to go once signed in: a same-origin path. */
+  next: string;
+  expiresAt: string;
+}
+
+export interface SignInRepository {
+  insert(signIn: SignInRecord): Promise<void>;
+  /** Removes and returns a sign-in (single use); null when there is none. */
+  take(keyHash: string): Promise<SignInRecord | null>;
+  /** Removes the sign-ins that expired by `now` (abandoned at the provider). */
+  purgeExpired(now: string): Promise<void>;
+}
+
 export interface EnvironmentRepository {
   insert(environment: Environment): Promise<void>;
   get(name: string): Promise<Environment | null>;
@@ -217,6 +266,9 @@ export interface StoreSession {
   conversations: ConversationRepository;
   drift: DriftRepository;
   webhooks: WebhookRepository;
+  roleMappings: RoleMappingRepository;
+  sessions: SessionRepository;
+  signIns: SignInRepository;
 }
 
 /** The persistent store: repositories for single reads, and transactions for everything that changes state. */

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { Shipgate } from '../../src/app/shipgate.js';
+import { Shipgate, type ShipgateOptions } from '../../src/app/shipgate.js';
 import { buildServer } from '../../src/adapters/http/server.js';
 import type { StreamLimits } from '../../src/adapters/http/release-stream.js';
 import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
@@ -64,6 +64,8 @@ export interface TestServerOptions {
   startExecutor?: boolean;
   /** How long verification waits between two checks (default 100 ms). */
   verifyIntervalMs?: number;
+  /** Run the first-run setup `npm start` runs (environment "local" on an empty store whose engine answers). */
+  firstRun?: boolean;
   /** The audit key (default {@link TEST_AUDIT_KEY}). */
   auditKey?: string;
   /** Check every environment for drift this often in the background (default: never). */
@@ -76,6 +78,10 @@ export interface TestServerOptions {
   startWebhooks?: boolean;
   /** SHIPGATE_PUBLIC_URL (default: the server's own URL is unknown before it listens, so http://shipgate.test). */
   publicUrl?: string;
+  /** Listen on this port (default: any free one). */
+  port?: number;
+  /** OpenID Connect sign-in and trusted CI issuers (default: neither). */
+  identity?: ShipgateOptions['identity'];
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
@@ -108,6 +114,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       sender: new HttpWebhookSender({ allowPrivate: options.webhookAllowPrivate ?? false }),
       dispatcher: { pollMs: 100, ...options.webhookDispatcher },
     },
+    identity: options.identity,
   });
   const commandCenter = new CommandCenter(shipgate, options.interpreter ?? new RuleInterpreter());
   const app = await buildServer({
@@ -118,8 +125,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     authFailuresPerMinute: options.authFailuresPerMinute,
     streams: options.streams,
     webRoot: options.webRoot ?? null,
+    publicUrl: options.publicUrl,
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  if (options.firstRun) await shipgate.environments.firstRun();
   if (options.startExecutor !== false) shipgate.executor.start();
   shipgate.driftMonitor.start();
   if (options.startWebhooks !== false) shipgate.webhookDispatcher?.start();

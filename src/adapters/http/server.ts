@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
+import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import type { Shipgate } from '../../app/shipgate.js';
 import { ERROR_CODES, ShipgateError } from '../../core/errors.js';
@@ -17,6 +18,10 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { environmentsRoutes } from './routes/environments.routes.js';
 import { releasesRoutes } from './routes/releases.routes.js';
 import { webhooksRoutes } from './routes/webhooks.routes.js';
+import { signInRoutes } from './routes/sign-in.routes.js';
+
+/** Sign-in requests (`/auth/*`) one address may make per minute. */
+const SIGN_IN_REQUESTS_PER_MINUTE = 60;
 
 export interface ServerOptions {
   shipgate: Shipgate;
@@ -34,6 +39,8 @@ export interface ServerOptions {
   /** Bounds of the release streams (lifetime, open streams per token and in all). */
   streams?: Partial<StreamLimits>;
   version?: string;
+  /** SHIPGATE_PUBLIC_URL: on https, the session cookie is `Secure`. */
+  publicUrl?: string;
 }
 
 /**
@@ -117,6 +124,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...readiness });
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (auth) => {
+    // Unauthenticated, and a sign-in writes a row: each address may start or finish one so often, not more.
+    if ((options.rateLimitPerMinute ?? REQUEST_LIMITS.perTokenPerMinute.default) > 0) {
+      await auth.register(rateLimit, {
+        max: SIGN_IN_REQUESTS_PER_MINUTE,
+        timeWindow: 60_000,
+        errorResponseBuilder: (_request, context) =>
+          new ShipgateError('RATE_LIMITED', `too many sign-in requests from this address; retry in ${Math.ceil(context.ttl / 1000)} s`),
+      });
+    }
+    await auth.register(signInRoutes, { shipgate, secureCookies: (options.publicUrl ?? '').startsWith('https:') });
+  });
 
   const streams = new ReleaseStreams(shipgate, options.streams);
   await app.register(

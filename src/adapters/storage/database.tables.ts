@@ -129,6 +129,36 @@ export interface TokensTable {
   revoked_at: string | null;
 }
 
+export interface RoleMappingsTable {
+  position: number;
+  issuer: string | null;
+  claim: string;
+  value: string;
+  role: string;
+  environments: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: string;
+  csrf: string;
+  issuer: string;
+  subject: string;
+  claims: string;
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+export interface SignInsTable {
+  key_hash: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  next: string;
+  expires_at: string;
+}
+
 export interface DiagnosticsTable {
   release_id: string;
   collected_at: string;
@@ -217,4 +247,7 @@ export interface Database {
   drift_results: DriftResultsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  role_mappings: RoleMappingsTable;
+  sessions: SessionsTable;
+  sign_ins: SignInsTable;
 }

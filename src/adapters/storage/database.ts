@@ -11,6 +11,7 @@ import * as conversationGuard from './migrations/2026-11-26T1200-conversation-gu
 import * as promotionVerification from './migrations/2026-11-26T1400-promotion-verification.migration.js';
 import * as drift from './migrations/2026-11-26T1500-drift.migration.js';
 import * as webhooks from './migrations/2026-11-27T0900-webhooks.migration.js';
+import * as identity from './migrations/2026-11-27T1100-identity.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26T1400-promotion-verification': promotionVerification,
   '2026-11-26T1500-drift': drift,
   '2026-11-27T0900-webhooks': webhooks,
+  '2026-11-27T1100-identity': identity,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -15,6 +15,7 @@ import { KyselyReleaseRepository } from './repositories/release.repository.js';
 import { KyselyTimelineRepository } from './repositories/timeline.repository.js';
 import { KyselyTokenRepository } from './repositories/token.repository.js';
 import { KyselyWebhookRepository } from './repositories/webhook.repository.js';
+import { KyselyRoleMappingRepository, KyselySessionRepository, KyselySignInRepository } from './repositories/identity.repository.js';
 
 /** Every repository bound to one connection: the database itself, or a transaction on it. */
 function session(db: Connection, capabilities: DialectCapabilities, chain: ChainHasher): StoreSession {
@@ -29,6 +30,9 @@ function session(db: Connection, capabilities: DialectCapabilities, chain: Chain
     conversations: new KyselyConversationRepository(db),
     drift: new KyselyDriftRepository(db),
     webhooks: new KyselyWebhookRepository(db, capabilities),
+    roleMappings: new KyselyRoleMappingRepository(db),
+    sessions: new KyselySessionRepository(db),
+    signIns: new KyselySignInRepository(db),
   };
 }
 
@@ -52,6 +56,9 @@ export class KyselyStore implements Store {
   readonly conversations;
   readonly drift;
   readonly webhooks;
+  readonly roleMappings;
+  readonly sessions;
+  readonly signIns;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -70,6 +77,9 @@ export class KyselyStore implements Store {
     this.conversations = s.conversations;
     this.drift = s.drift;
     this.webhooks = s.webhooks;
+    this.roleMappings = s.roleMappings;
+    this.sessions = s.sessions;
+    this.signIns = s.signIns;
   }
 
   /** Opens and migrates the database. */

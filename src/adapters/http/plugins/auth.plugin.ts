@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../../../app/caller.js';
 import type { Shipgate } from '../../../app/shipgate.js';
 import type { Channel } from '../../../core/release/release.js';
+import { ShipgateError } from '../../../core/errors.js';
+import { sameSecret, type IdentityAuthentication } from '../../../app/identity.use-cases.js';
 import { NO_REQUEST_LIMITS, type RequestLimits } from './request-limits.plugin.js';
 
 declare module 'fastify' {
@@ -18,6 +20,41 @@ export interface Credential {
   readonly id: string;
   /** Authenticates the same token again: `UNAUTHENTICATED` once it was revoked or expired. */
   reauthenticate(): Promise<Caller>;
+  /** For a browser session (cookie): the value its mutations must carry in `x-shipgate-csrf`. */
+  readonly csrf?: string;
+}
+
+/** The browser session cookie set by `GET /auth/callback`. */
+export const SESSION_COOKIE = 'shipgate_session';
+/** The header a cookie-authenticated change must carry, with the value `GET /api/v1/me` returns. */
+export const CSRF_HEADER = 'x-shipgate-csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The value of one cookie of the request, or undefined. */
+export function cookieOf(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Who a request's credential stands for: a bearer token (an opaque `sgt_` token, or a JWT of a trusted issuer), else
+ * the browser session cookie. A bearer token wins, so automation is never judged by a cookie.
+ */
+function authenticatorOf(request: FastifyRequest, shipgate: Shipgate): () => Promise<IdentityAuthentication> {
+  const header = request.headers.authorization;
+  const token = (typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null)?.[1];
+  if (token !== undefined) {
+    return shipgate.identity.acceptsJwt(token)
+      ? () => shipgate.identity.authenticateWorkload(token)
+      : () => shipgate.access.authenticate(token);
+  }
+  const session = header === undefined ? cookieOf(request, SESSION_COOKIE) : undefined;
+  return session !== undefined ? () => shipgate.identity.authenticateSession(session) : () => shipgate.access.authenticate(undefined);
 }
 
 const CLIENT_CHANNELS: readonly Channel[] = ['ui', 'api', 'cli'];
@@ -28,8 +65,13 @@ function channelOf(request: FastifyRequest): Channel {
   return typeof declared === 'string' && (CLIENT_CHANNELS as string[]).includes(declared) ? (declared as Channel) : 'api';
 }
 
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /**
- * Authenticates every request of the encapsulated context with its bearer token, within `limits`: an address that
+ * Authenticates every request of the encapsulated context with its bearer token or session cookie, within `limits`: an address that
  * spent its budget of failed authentications is refused before any lookup, and an authenticated request is charged
  * to its token's bucket.
  */
@@ -37,15 +79,19 @@ export function registerAuth(api: FastifyInstance, shipgate: Shipgate, limits: R
   api.decorateRequest('caller', null as unknown as Caller);
   api.decorateRequest('credential', null as unknown as Credential);
   api.addHook('onRequest', async (request, reply) => {
-    const header = request.headers.authorization;
-    const token = (typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null)?.[1];
+    const authenticate = authenticatorOf(request, shipgate);
     const channel = channelOf(request);
-    const { tokenId, principal } = await limits.authenticate(request, reply, () => shipgate.access.authenticate(token));
+    const { tokenId, principal, csrf } = await limits.authenticate(request, reply, authenticate);
     request.caller = { principal, channel };
     request.credential = {
       id: tokenId,
-      reauthenticate: async () => ({ principal: (await shipgate.access.authenticate(token)).principal, channel }),
+      reauthenticate: async () => ({ principal: (await authenticate()).principal, channel }),
+      ...(csrf !== undefined ? { csrf } : {}),
     };
+    // A cookie rides along with any request a browser makes, a header only with those the page itself sends.
+    if (csrf !== undefined && !SAFE_METHODS.has(request.method) && !sameSecret(headerOf(request, CSRF_HEADER), csrf)) {
+      throw new ShipgateError('CSRF_REQUIRED', `send the ${CSRF_HEADER} value of GET /api/v1/me with every change`);
+    }
     await limits.charge(request, reply);
   });
 }

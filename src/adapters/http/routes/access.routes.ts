@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
 import { IdParams, problems } from '../common.schemas.js';
-import { CreateTokenBody, CreatedToken, Me, TokenList } from './access.schemas.js';
+import { CreateTokenBody, CreatedToken, Me, RoleMappingList, RoleMappingsBody, TokenList } from './access.schemas.js';
 
-/** `/tokens` and `/me`. */
+/** `/tokens`, `/role-mappings` and `/me`. */
 export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgate: Shipgate }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -54,6 +54,36 @@ export async function accessRoutes(app: FastifyInstance, { shipgate }: { shipgat
     {
       schema: { tags: ['access'], summary: 'Who the token belongs to and what it may do', response: { 200: Me, ...problems(401) } },
     },
-    async (req) => shipgate.access.me(req.caller),
+    async (req) => ({ ...shipgate.access.me(req.caller), ...(req.credential.csrf !== undefined ? { csrf: req.credential.csrf } : {}) }),
+  );
+
+  api.get(
+    '/role-mappings',
+    {
+      schema: {
+        tags: ['access'],
+        summary: 'The claim → role mappings of OpenID Connect sign-in and CI workload tokens, in order (admin)',
+        response: { 200: RoleMappingList, ...problems(401, 403) },
+      },
+    },
+    async (req) => ({ items: await shipgate.identity.listRoleMappings(req.caller) }),
+  );
+
+  api.put(
+    '/role-mappings',
+    {
+      schema: {
+        tags: ['access'],
+        summary: 'Replace every claim → role mapping (admin); sessions and CI tokens are judged by them at their next request',
+        body: RoleMappingsBody,
+        response: { 200: RoleMappingList, ...problems(400, 401, 403) },
+      },
+    },
+    async (req) => ({
+      items: await shipgate.identity.replaceRoleMappings(
+        req.caller,
+        req.body.map((m) => ({ ...m, issuer: m.issuer ?? null })),
+      ),
+    }),
   );
 }
