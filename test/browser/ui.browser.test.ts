@@ -143,11 +143,15 @@ describe('the web UI in Chromium', () => {
     await expect.poll(() => page.getByLabel('Change summary').first().textContent()).toContain('1 to create');
     const diff = await page.locator('.diff').first().textContent();
     expect(diff).toContain('image: shipgate-test/app:1');
+    expect(diff).toContain('new: web');
+    expect(diff).not.toContain('/dev/null');
     expect(diff).not.toContain(CANARY);
     expect(await page.locator('.countdown').first().getAttribute('data-seconds-left')).not.toBe('0');
     await expect.poll(() => stateOf(page)).toBe('previewed');
+    expect(await page.getByTestId('approval-status').textContent()).toBe('required, not requested yet');
     await page.getByRole('button', { name: 'Submit for approval' }).click();
     await expect.poll(() => stateOf(page)).toBe('pending approval');
+    expect(await page.getByTestId('approval-status').textContent()).toBe('pending (0/1)');
     await expectAccessible(page, 'release detail');
     if (DOCS) await screenshot(page, 'release-detail', 'docs');
 
@@ -420,6 +424,7 @@ describe('the web UI in Chromium', () => {
     const provenance = page.getByRole('region', { name: 'Promotion provenance' });
     await expect.poll(() => provenance.textContent()).toContain('Promoted from gate-src');
     expect(await provenance.getByTestId('pinned-image').first().textContent()).toBe(imageId);
+    expect(await page.locator('.facts').textContent()).toContain('promoted from gate-src');
     await expectAccessible(page, 'promoted release');
 
     await page.getByRole('button', { name: 'Preview', exact: true }).click();

@@ -168,15 +168,16 @@ describe('the Compose runtime against a real Docker engine', () => {
   });
 
   it('rolls back to the image the earlier release ran, even after its tag moved', async () => {
-    const good = await deploy('shop', web('shipgate-test/app:1'));
+    // A tag of this test's own: moving a tag other suites run (app:1) would change what they run mid-test.
+    const tag = 'shipgate-test/rollback-moving:1';
+    await docker(['tag', 'shipgate-test/app:1', tag]);
+    const good = await deploy('shop', web(tag));
     expect(good.done.state).toBe('succeeded');
     const goodImageId = await docker(['inspect', 'shop-shop-web-1', '--format', '{{.Image}}']);
     const bad = await deploy('shop', web('shipgate-test/app:2', '    command: ["sh", "-c", "exit 7"]\n'));
     expect(bad.done.state).toBe('failed');
     // Someone pushes another image under the tag the good release used.
-    await docker(['tag', 'shipgate-test/app:3', 'shipgate-test/moving:1']);
-    await docker(['tag', 'shipgate-test/app:1', 'shipgate-test/app:1-original']);
-    await docker(['tag', 'shipgate-test/app:3', 'shipgate-test/app:1']);
+    await docker(['tag', 'shipgate-test/app:3', tag]);
     try {
       const rb = await api('POST', `/api/v1/releases/${bad.id}/rollback`, {});
       expect(rb.status).toBe(201);
@@ -187,7 +188,7 @@ describe('the Compose runtime against a real Docker engine', () => {
       expect(await docker(['inspect', 'shop-shop-web-1', '--format', '{{.Image}}'])).toBe(goodImageId);
       expect((await api('GET', `/api/v1/releases/${bad.id}`)).body.state).toBe('rolled_back');
     } finally {
-      await docker(['tag', 'shipgate-test/app:1-original', 'shipgate-test/app:1']);
+      await docker(['rmi', tag]).catch(() => undefined);
     }
   });
 

@@ -36,7 +36,7 @@ async function deploy(srv: TestServer, environment: string, spec: Record<string,
 }
 
 /** Promotes a release into `environment`; a first apply is refused for the soak, then the clock moves past it. */
-async function promoteAfterSoak(srv: TestServer, sourceId: string, environment: string) {
+async function promoteAfterSoak(srv: TestServer, sourceId: string, environment: string, whileApplying?: (id: string) => Promise<void>) {
   const promoted = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${sourceId}/promote`, { environment });
   expect(promoted.status, JSON.stringify(promoted.body)).toBe(201);
   const early = await previewAndApply(srv, promoted.body.id);
@@ -44,6 +44,7 @@ async function promoteAfterSoak(srv: TestServer, sourceId: string, environment: 
   srv.clock.advance((SOAK + 1) * 1000);
   const applied = await previewAndApply(srv, promoted.body.id);
   expect(applied.status, JSON.stringify(applied.body)).toBe(202);
+  await whileApplying?.(promoted.body.id);
   return { release: promoted.body, done: await settled(srv, promoted.body.id) };
 }
 
@@ -104,14 +105,18 @@ describe('promotion and verification on the Docker engine (Compose)', () => {
   }, 180_000);
 
   it('fails verification when the container crashes after its rollout, and rolls back by itself', async () => {
-    // Healthy long enough to pass the rollout checks, then it exits and its restart policy brings it back.
-    const crashing = spec('shipgate-test/app:2', '    restart: always\n    command: ["sh", "-c", "echo up; sleep 4; exit 1"]\n');
-    const source = await deploy(srv, 'stg', crashing);
+    const source = await deploy(srv, 'stg', spec('shipgate-test/app:2', '    restart: always\n'));
     expect(source.state, source.execution.message).toBe('succeeded');
-    const { done } = await promoteAfterSoak(srv, source.id, 'prd');
+    const { done } = await promoteAfterSoak(srv, source.id, 'prd', async (id) => {
+      // Once the rollout passed and verification watches, the main process dies; its restart policy brings it back.
+      await eventually(async () =>
+        (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body.execution.verifyUntil ? true : null,
+      );
+      await docker(['exec', 'govprd-web-web-1', 'kill', '1']);
+    });
     expect(done.state).toBe('failed');
     const diagnostics = (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${done.id}/diagnostics`)).body;
-    expect(diagnostics.findings[0]).toMatchObject({ code: 'VERIFICATION_FAILED' });
+    expect(diagnostics.findings[0], JSON.stringify(diagnostics)).toMatchObject({ code: 'VERIFICATION_FAILED' });
     const { rollback, failed } = await automaticRollbackOf(srv, done.id);
     expect(rollback.state, rollback.execution.message).toBe('succeeded');
     expect(failed.state).toBe('rolled_back');

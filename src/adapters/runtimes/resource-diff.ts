@@ -26,8 +26,9 @@ function withoutNulls(value: unknown): unknown {
 export function resourceDiff(name: string, before: string | null, after: string | null): string {
   if (before === after) return '';
   const patch = createTwoFilesPatch(
-    before === null ? '/dev/null' : `live/${name}`,
-    after === null ? '/dev/null' : `release/${name}`,
+    // Headers in the words of a release: what runs now ("current") and what the release brings ("new").
+    before === null ? `current: no ${name}` : `current: ${name}`,
+    after === null ? `new: ${name} removed` : `new: ${name}`,
     before ?? '',
     after ?? '',
     '',

@@ -43,6 +43,11 @@ export function useMe() {
   });
 }
 
+/** The runtimes the server drives and whether each answers (the first screen says how to reach a Docker engine). */
+export function useRuntimes() {
+  return useQuery({ queryKey: ['runtimes'] as const, queryFn: () => unwrap(api.GET('/api/v1/runtimes')), staleTime: 30_000 });
+}
+
 /** Every environment the user may read. */
 export function useEnvironments() {
   return useQuery({ queryKey: queryKeys.environments, queryFn: () => unwrap(api.GET('/api/v1/environments')) });

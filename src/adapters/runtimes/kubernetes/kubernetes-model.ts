@@ -156,10 +156,28 @@ export function displayObject(o: KubeObject | null, other: KubeObject | null): K
   return { ...o, data };
 }
 
-/** A digest of what Shipgate owns for the target: each owned object's kind, name and resourceVersion. */
+/**
+ * What an object asks for, as people and tools write it: everything but its status and the metadata the API server
+ * keeps for itself (resourceVersion, managedFields, timestamps). Controllers reporting status do not change it; an edit
+ * of the spec, data, labels or annotations does.
+ */
+function desiredContent(o: KubeObject): unknown {
+  const { status: _status, metadata, ...rest } = o as KubeObject & { status?: unknown };
+  const m = metadata ?? {};
+  return {
+    ...rest,
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, labels: m.labels ?? {}, annotations: m.annotations ?? {} },
+  };
+}
+
+/**
+ * A digest of what Shipgate owns for the target: each owned object's identity and content (see {@link desiredContent}).
+ * An object edited, replaced or deleted behind Shipgate's back changes it; a rollout's status updates (a crash-looping
+ * workload's among them) do not, so that a rollback of a failing release stays appliable.
+ */
 export function liveDigestOf(owned: readonly KubeObject[]): string {
   const facts = owned
-    .map((o) => [objectKey(o), o.metadata?.resourceVersion ?? ''])
+    .map((o) => [objectKey(o), sha256Digest(canonicalJson(desiredContent(o)))])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   return sha256Digest(canonicalJson(facts));
 }

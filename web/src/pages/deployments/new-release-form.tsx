@@ -18,17 +18,20 @@ export function NewReleaseForm({
   environments,
   current,
   onClose,
+  initial,
 }: {
   environments: Environment[];
   current: Map<string, Release>;
   onClose: () => void;
+  /** A draft to start from (the example a new user deploys first). */
+  initial?: { application: string; spec: string; parameters: Record<string, string>; description: string };
 }) {
   const [environment, setEnvironment] = useState(environments[0]?.name ?? '');
   const [mode, setMode] = useState<'spec' | 'last'>('spec');
-  const [application, setApplication] = useState('');
-  const [spec, setSpec] = useState('services:\n  web:\n    image: nginx:${TAG}\n');
-  const [params, setParams] = useState<ParameterRow[]>([{ key: 'TAG', value: '' }]);
-  const [description, setDescription] = useState('');
+  const [application, setApplication] = useState(initial?.application ?? '');
+  const [spec, setSpec] = useState(initial?.spec ?? 'services:\n  web:\n    image: nginx:${TAG}\n');
+  const [params, setParams] = useState<ParameterRow[]>(initial ? rowsOf(initial.parameters) : [{ key: 'TAG', value: '' }]);
+  const [description, setDescription] = useState(initial?.description ?? '');
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const env = environments.find((e) => e.name === environment);

@@ -5,6 +5,13 @@ import { inWords } from '../../api/release-states';
 import { ChannelBadge } from '../../components/badges';
 import { formatTime } from '../../components/time-format';
 
+/** The approval in words: "required, not requested yet" before a submit, else its status and the approvals given. */
+function approvalWords(r: Release): string {
+  if (r.approval.status === 'pending' && !r.approval.ticketId) return 'required, not requested yet';
+  const given = r.approval.status === 'not_required' ? '' : ` (${approvalsGiven(r.approval)}/${r.approval.minApprovers})`;
+  return `${inWords(r.approval.status)}${given}`;
+}
+
 /** The release at a glance: state, runtime, approval, execution, kind, revision, author and parameters. */
 export function ReleaseFactsList({ release: r }: { release: Release }) {
   return (
@@ -20,8 +27,7 @@ export function ReleaseFactsList({ release: r }: { release: Release }) {
       <div>
         <dt>Approval</dt>
         <dd data-testid="approval-status">
-          {inWords(r.approval.status)}
-          {r.approval.status !== 'not_required' && ` (${approvalsGiven(r.approval)}/${r.approval.minApprovers})`}
+          {approvalWords(r)}
         </dd>
       </div>
       <div>
@@ -32,6 +38,12 @@ export function ReleaseFactsList({ release: r }: { release: Release }) {
         <dt>Kind</dt>
         <dd>
           {r.kind}
+          {r.provenance && (
+            <>
+              {' '}
+              promoted from <Link to={`/releases/${r.provenance.releaseId}`}>{r.provenance.environment}</Link>
+            </>
+          )}
           {r.rollbackTo && (
             <>
               {' '}
