@@ -74,7 +74,7 @@ describe('the server process', () => {
     expect(first.output()).toContain(`Shipgate is running at http://127.0.0.1:${port}`);
     expect(first.output()).toContain('Environment "local" deploys to the Docker engine');
     const envs = async () =>
-      ((await (await fetch(`${base}/api/v1/environments`, { headers: { authorization: `Bearer ${token}` } })).json())).items;
+      (await (await fetch(`${base}/api/v1/environments`, { headers: { authorization: `Bearer ${token}` } })).json()).items;
     expect(await envs()).toEqual([expect.objectContaining({ name: 'local', runtime: 'compose', target: { project: 'local' } })]);
     expect((await envs())[0].approval.required).toBe(false);
     expect(await stop(first.child)).toBe(0);
