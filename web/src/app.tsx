@@ -6,7 +6,7 @@ import { useMe } from './api/queries';
 import { Loading } from './components/loading';
 import { SignInPage } from './pages/sign-in-page';
 import { canEverywhere } from './session/permissions';
-import { clearToken, readToken } from './session/session';
+import { clearToken, readToken, saveCsrf } from './session/session';
 
 // Each page is its own chunk, loaded when first visited: the first screen loads only the shell and the sign-in page.
 const ApprovalsPage = lazy(() => import('./pages/approvals-page').then((m) => ({ default: m.ApprovalsPage })));
@@ -24,12 +24,15 @@ export function App() {
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const signedOut = !readToken() || (me.error instanceof ApiError && me.error.problem.status === 401);
+  const signedOut = me.error instanceof ApiError && me.error.problem.status === 401;
   if (signedOut && location.pathname !== '/sign-in') {
     return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   }
-  const signOut = () => {
+  const signOut = async () => {
+    // A sign-in at the identity provider ends on the server; a token is only forgotten by this tab.
+    if (!readToken()) await fetch('/auth/logout', { method: 'POST' });
     clearToken();
+    saveCsrf(null);
     queryClient.clear();
     void navigate('/sign-in');
   };
@@ -64,7 +67,7 @@ export function App() {
             <span>
               Signed in as <strong data-testid="subject">{me.data.subject}</strong>
             </span>
-            <button type="button" className="button button-small" onClick={signOut}>
+            <button type="button" className="button button-small" onClick={() => void signOut()}>
               Sign out
             </button>
           </div>

@@ -1,6 +1,6 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './generated/schema';
-import { readToken } from '../session/session';
+import { readCsrf, readToken } from '../session/session';
 
 type Json<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends {
   responses: { [K in S]: { content: { 'application/json': infer T } } };
@@ -25,6 +25,7 @@ export type Delivery = Json<'/api/v1/webhooks/{id}/deliveries', 'get', 200>['ite
 export type Token = Json<'/api/v1/tokens', 'get', 200>['items'][number];
 export type CreatedToken = Json<'/api/v1/tokens', 'post', 201>;
 export type AuditVerification = Json<'/api/v1/audit/verify', 'get', 200>;
+export type AuthConfig = Json<'/auth/config', 'get', 200>;
 
 // The API's enums, named once: lists and tables over them are checked against these at compile time.
 export type ReleaseState = Release['state'];
@@ -66,6 +67,8 @@ const auth: Middleware = {
   onRequest({ request }) {
     const token = readToken();
     if (token) request.headers.set('authorization', `Bearer ${token}`);
+    const csrf = readCsrf();
+    if (!token && csrf && request.method !== 'GET' && request.method !== 'HEAD') request.headers.set('x-shipgate-csrf', csrf);
     request.headers.set('x-shipgate-channel', 'ui');
     return request;
   },

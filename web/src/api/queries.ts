@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { readToken } from '../session/session';
+import { readToken, saveCsrf } from '../session/session';
 import { api, unwrap, type Me, type Release, type ReleaseState } from './client';
 import { DIAGNOSABLE_STATES } from './release-states';
 
@@ -37,7 +37,12 @@ export const queryKeys = {
 export function useMe() {
   return useQuery<Me | null>({
     queryKey: queryKeys.me(readToken()),
-    queryFn: async () => (readToken() ? unwrap(api.GET('/api/v1/me')) : null),
+    // Without a token, the session cookie of a sign-in at the identity provider may still answer for the user.
+    queryFn: async () => {
+      const who = await unwrap(api.GET('/api/v1/me'));
+      saveCsrf(readToken() ? null : (who.csrf ?? null));
+      return who;
+    },
     staleTime: 60_000,
     retry: false,
   });

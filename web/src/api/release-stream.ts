@@ -46,7 +46,8 @@ function followRelease(id: string, handlers: StreamHandlers): () => void {
       try {
         const res = await fetch(`/api/v1/releases/${id}/stream`, {
           headers: {
-            authorization: `Bearer ${readToken() ?? ''}`,
+            // Without a token, the session cookie goes along by itself.
+            ...(readToken() ? { authorization: `Bearer ${readToken()}` } : {}),
             accept: 'text/event-stream',
             ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
           },

@@ -1,14 +1,25 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { api, unwrap, type Me } from '../api/client';
+import { api, unwrap, type AuthConfig, type Me } from '../api/client';
 import { queryKeys, useMe } from '../api/queries';
 import { useActions } from '../api/use-actions';
 import { ProblemNotice } from '../components/problem-notice';
 import { clearToken, readToken, saveToken } from '../session/session';
 
-/** Paste an API token; see who you are and what you may do. */
+/** What the server offers besides tokens: sign-in with its OpenID Connect provider, when configured. */
+function useAuthConfig() {
+  return useQuery<AuthConfig>({
+    queryKey: ['auth-config'],
+    queryFn: () => unwrap(api.GET('/auth/config')),
+    staleTime: Infinity,
+    retry: false,
+  });
+}
+
+/** Sign in with the identity provider, or paste an API token; see who you are and what you may do. */
 export function SignInPage() {
+  const config = useAuthConfig();
   const [token, setToken] = useState('');
   const navigate = useNavigate();
   const [params] = useSearchParams();
@@ -34,7 +45,7 @@ export function SignInPage() {
   return (
     <section className="panel narrow">
       <h1>Sign in</h1>
-      {me.data && readToken() ? (
+      {me.data ? (
         <div>
           <p>
             You are signed in as <strong>{me.data.subject}</strong>.
@@ -42,26 +53,35 @@ export function SignInPage() {
           <Bindings me={me.data} />
         </div>
       ) : (
-        <form onSubmit={submit} className="form">
-          <label htmlFor="token">API token</label>
-          <input
-            id="token"
-            name="token"
-            type="password"
-            autoComplete="off"
-            value={token}
-            onChange={(e) => setToken(e.target.value)}
-            required
-            placeholder="sgt_…"
-          />
-          <p className="hint">
-            The token is kept only for this browser tab (session storage). Ask an admin for one: <code>POST /api/v1/tokens</code>.
-          </p>
-          {actions.error && <ProblemNotice error={actions.error} />}
-          <button type="submit" className="button button-primary" disabled={actions.pending !== null || token.trim() === ''}>
-            {actions.pending ? 'Checking…' : 'Sign in'}
-          </button>
-        </form>
+        <>
+          {config.data?.oidc && (
+            <p>
+              <a className="button button-primary" href={`/auth/login?next=${encodeURIComponent(params.get('next') || '/')}`}>
+                Sign in with {config.data.oidc.name}
+              </a>
+            </p>
+          )}
+          <form onSubmit={submit} className="form" aria-label="Sign in with an API token">
+            <label htmlFor="token">API token</label>
+            <input
+              id="token"
+              name="token"
+              type="password"
+              autoComplete="off"
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+              required
+              placeholder="sgt_…"
+            />
+            <p className="hint">
+              The token is kept only for this browser tab (session storage). Ask an admin for one: <code>POST /api/v1/tokens</code>.
+            </p>
+            {actions.error && <ProblemNotice error={actions.error} />}
+            <button type="submit" className="button button-primary" disabled={actions.pending !== null || token.trim() === ''}>
+              {actions.pending ? 'Checking…' : 'Sign in'}
+            </button>
+          </form>
+        </>
       )}
     </section>
   );
