@@ -61,7 +61,7 @@ export function SignInPage() {
               </a>
             </p>
           )}
-          <form onSubmit={submit} className="form" aria-label="Sign in with an API token">
+          <form onSubmit={submit} className="form">
             <label htmlFor="token">API token</label>
             <input
               id="token"
