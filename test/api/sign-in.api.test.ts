@@ -115,6 +115,12 @@ describe.each(DIALECTS)('OpenID Connect sign-in, sessions and CSRF (%s)', (diale
     expect((await original(forged)).status).toBe(401);
     // The sign-in was spent by the forged attempt: the genuine answer no longer opens a session either.
     expect((await original(callbackUrl)).status).toBe(401);
+    const code = new URL(callbackUrl).searchParams.get('code') ?? '';
+    const state = new URL(callbackUrl).searchParams.get('state') ?? '';
+    for (const line of srv.logs) {
+      expect(line).not.toContain(code);
+      expect(line).not.toContain(state);
+    }
   });
 
   it('answers a server without OpenID Connect with no provider, and 404 on /auth/login', async () => {

@@ -17,6 +17,33 @@ export const REDACTED_PATHS = [
   '*.parameters',
 ];
 
+/** Query parameters that carry a credential (an OAuth code, state, tokens): their values never reach a log. */
+const CREDENTIAL_QUERY = /([?&](?:code|state|nonce|id_token|access_token|refresh_token|token|session_state)=)[^&#\s]*/gi;
+
+/** A URL as it may be logged: the values of credential query parameters masked. */
+function loggableUrl(url: string): string {
+  return url.replace(CREDENTIAL_QUERY, `$1${MASK}`);
+}
+
+/** A request as the HTTP server logs it (the fields Fastify's own serializer writes), its URL made loggable. */
+function requestSerializer(req: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  headers?: Record<string, unknown>;
+  socket?: { remotePort?: number };
+}): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? loggableUrl(req.url) : req.url,
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /** Errors as pino's standard serializer writes them, so that their message and stack are masked too. */
 function withSerializedErrors(object: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -26,13 +53,15 @@ function withSerializedErrors(object: Record<string, unknown>): Record<string, u
 
 /**
  * The one structured logger; every line passes through the same redaction: credential paths censored, and URL
- * passwords (`scheme://user:********@host`) masked in every field and message.
+ * passwords (`scheme://user:********@host`) masked in every field and message, and a request's credential query
+ * parameters (the OAuth `code` and `state` of a sign-in callback) masked in its logged URL.
  */
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: MASK },
+      serializers: { req: requestSerializer },
       formatters: { log: (object) => redactDeep(withSerializedErrors(object), []) },
       hooks: {
         logMethod(args, method) {
