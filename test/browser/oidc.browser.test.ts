@@ -86,6 +86,17 @@ describe('OpenID Connect sign-in in Chromium', () => {
     });
     expect(answers).toEqual({ refused: { status: 403, code: 'CSRF_REQUIRED' }, accepted: 201 });
 
+    // The page's own changes carry the CSRF value: an admin signed in at the provider issues a token on the Access page.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Access' }).click();
+    await page.getByLabel('Subject').fill('issued-by-sso');
+    await page.getByRole('button', { name: 'Issue token' }).click();
+    await page.getByTestId('token-secret').waitFor();
+    const tokens = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/tokens');
+    expect(tokens.body.items.find((t: { subject: string }) => t.subject === 'issued-by-sso')?.createdBy).toBe(
+      `${new URL(idp.issuer).host}:alice`,
+    );
+    await page.getByRole('button', { name: 'Done' }).click();
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in with Test IdP' }).waitFor();
     const after = await fetch(`${srv.url}/api/v1/me`, { headers: { cookie: `shipgate_session=${cookie?.value}` } });
