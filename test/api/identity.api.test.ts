@@ -90,7 +90,8 @@ describe.each(DIALECTS)('identity: role mappings and CI workload tokens (%s)', (
     const now = Math.floor(Date.now() / 1000);
     const good = await ci.sign(CI_CLAIMS);
     const [header, payload, signature] = good.split('.') as [string, string, string];
-    const tampered = `${header}.${b64({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), repository: 'acme/admin' })}.${signature}`;
+    const claims = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), repository: 'acme/admin' };
+    const tampered = `${header}.${b64(claims)}.${signature}`;
     const hsHeader = b64({ alg: 'HS256', typ: 'JWT', kid: ci.publicJwk['kid'] });
     const hsPayload = b64({ iss: ci.issuer, iat: now, exp: now + 300, ...CI_CLAIMS });
     const hsSignature = createHmac('sha256', JSON.stringify(ci.publicJwk)).update(`${hsHeader}.${hsPayload}`).digest('base64url');

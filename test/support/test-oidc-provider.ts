@@ -28,7 +28,8 @@ async function formOf(req: IncomingMessage): Promise<URLSearchParams> {
 function page(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
   res.end(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test IdP sign-in</title></head><body><main>${body}</main></body></html>`,
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test IdP sign-in</title></head>' +
+      `<body><main>${body}</main></body></html>`,
   );
 }
 
@@ -105,7 +106,8 @@ export class TestOidcProvider {
           `<h1>Sign in to the test provider</h1>
 <form method="post" action="/interaction/${escapeHtml(details.uid)}/login">
   <p><label for="login">User name</label> <input id="login" name="login" autocomplete="username" required></p>
-  <p><label for="password">Password</label> <input id="password" name="password" type="password" autocomplete="current-password" required></p>
+  <p><label for="password">Password</label>
+     <input id="password" name="password" type="password" autocomplete="current-password" required></p>
   <p><button type="submit">Sign in</button></p>
 </form>`,
         );

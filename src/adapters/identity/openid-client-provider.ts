@@ -22,7 +22,10 @@ export function isLoopbackHttp(url: URL): boolean {
 /**
  * Sign-in at an OpenID Connect provider with `openid-client`: discovery (once, retried after a failure), the
  * authorization code flow with PKCE (S256), state and nonce, and the ID token verified by the library.
- * @example new OpenIdClientProvider({ issuer: 'https://accounts.google.com', clientId, clientSecret, name: 'Google', scopes: 'openid email', redirectUri })
+ * @example
+ * new OpenIdClientProvider({
+ *   issuer: 'https://accounts.google.com', clientId, clientSecret, name: 'Google', scopes: 'openid email', redirectUri,
+ * })
  */
 export class OpenIdClientProvider implements OidcProvider {
   readonly name: string;

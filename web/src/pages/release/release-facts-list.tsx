@@ -26,9 +26,7 @@ export function ReleaseFactsList({ release: r }: { release: Release }) {
       </div>
       <div>
         <dt>Approval</dt>
-        <dd data-testid="approval-status">
-          {approvalWords(r)}
-        </dd>
+        <dd data-testid="approval-status">{approvalWords(r)}</dd>
       </div>
       <div>
         <dt>Execution</dt>
