@@ -2,11 +2,10 @@ import type { Environment } from '../core/environment/environment.js';
 import { ShipgateError } from '../core/errors.js';
 import { promotedSpec, promotionProblem } from '../core/release/promotion.js';
 import type { ReleaseRecord } from '../core/release/release.js';
-import { draftDigest } from '../core/preview/draft-digest.js';
 import type { StoreSession } from '../ports/store.js';
 import type { AppContext } from './app-context.js';
 import type { Caller } from './caller.js';
-import { carriedFrom, newDraft, renderFor } from './release-drafts.js';
+import { carriedFrom, deployDraft } from './release-drafts.js';
 
 export interface PromoteInput {
   /** The environment to promote into. */
@@ -47,23 +46,17 @@ export function promotionDraft(
   const { spec, images } = promotedSpec(source);
   const carried = carriedFrom(caller, { ...source, spec }, env.name, true);
   const parameters = { ...carried.parameters, ...input.parameters };
-  const rendered = renderFor(env, spec, parameters);
-  const now = ctx.nowIso();
   return {
-    id: ctx.ids.newId(),
-    application: source.application,
-    environment: env.name,
-    runtime: env.runtime,
-    kind: 'deploy',
-    rollbackOf: null,
-    rollbackTo: null,
-    spec,
-    parameters,
-    renderedSpec: rendered,
-    description: input.description ?? `Promotion of ${source.application} from ${source.environment} (release ${source.id})`,
-    draftDigest: draftDigest(spec, rendered, parameters),
-    ...newDraft(caller, now),
-    channel: caller.channel === 'ai' ? 'ai' : (input.channel ?? caller.channel),
+    ...deployDraft(caller, {
+      id: ctx.ids.newId(),
+      now: ctx.nowIso(),
+      application: source.application,
+      env,
+      spec,
+      parameters,
+      description: input.description ?? `Promotion of ${source.application} from ${source.environment} (release ${source.id})`,
+      channel: input.channel,
+    }),
     provenance: {
       releaseId: source.id,
       environment: source.environment,

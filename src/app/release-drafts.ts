@@ -5,6 +5,7 @@ import { ShipgateError } from '../core/errors.js';
 import { NOT_STARTED, type ReleaseRecord, type ReleaseSpec } from '../core/release/release.js';
 import { renderSpec, specDocuments, specText } from '../core/release/spec-render.js';
 import { looksSecret, maskParameters, secretValuesOf } from '../core/secrets/secret-masking.js';
+import { draftDigest } from '../core/preview/draft-digest.js';
 import type { Caller } from './caller.js';
 
 // What every way of drafting a release shares (create, rollback, promotion): the first revision, its rendering, and
@@ -31,6 +32,43 @@ export function newDraft(caller: Caller, now: string) {
     runtimeState: null,
     authors: [caller.principal.subject],
     provenance: null,
+  };
+}
+
+/** What a new `deploy` draft is made of: where it goes, its spec and parameters, and who drafts it through which channel. */
+export interface DeployDraftInput {
+  id: string;
+  now: string;
+  application: string;
+  env: Environment;
+  spec: ReleaseSpec;
+  parameters: Record<string, string>;
+  description: string | null;
+  channel?: 'ui' | 'api' | 'cli';
+}
+
+/**
+ * A new `deploy` draft: its spec rendered for the environment (refused when it does not fit, see {@link renderFor}),
+ * its draft digest, the caller's first revision. The command center's drafts always carry the `ai` channel.
+ */
+export function deployDraft(caller: Caller, input: DeployDraftInput): ReleaseRecord {
+  const { env, spec, parameters } = input;
+  const rendered = renderFor(env, spec, parameters);
+  return {
+    id: input.id,
+    application: input.application,
+    environment: env.name,
+    runtime: env.runtime,
+    kind: 'deploy',
+    rollbackOf: null,
+    rollbackTo: null,
+    spec,
+    parameters,
+    renderedSpec: rendered,
+    description: input.description,
+    draftDigest: draftDigest(spec, rendered, parameters),
+    ...newDraft(caller, input.now),
+    channel: caller.channel === 'ai' ? 'ai' : (input.channel ?? caller.channel),
   };
 }
 

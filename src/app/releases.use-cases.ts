@@ -42,7 +42,7 @@ import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js'
 import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 import { checkPromotion, promotionDraft, type PromoteInput } from './promotions.js';
-import { carriedFrom, conversationOf, createdEventData, newDraft, renderFor } from './release-drafts.js';
+import { carriedFrom, conversationOf, createdEventData, deployDraft, newDraft, renderFor } from './release-drafts.js';
 import { storedReleaseView } from './release-view.js';
 
 export type { PromoteInput } from './promotions.js';
@@ -190,24 +190,16 @@ export class ReleaseUseCases {
         errors: [{ path: '/spec', message: 'required unless fromReleaseId is given' }],
       });
     }
-    const rendered = renderFor(env, spec, parameters);
-    const now = this.ctx.nowIso();
-    const record: ReleaseRecord = {
+    const record = deployDraft(caller, {
       id: this.ctx.ids.newId(),
+      now: this.ctx.nowIso(),
       application: input.application,
-      environment: env.name,
-      runtime: env.runtime,
-      kind: 'deploy',
-      rollbackOf: null,
-      rollbackTo: null,
+      env,
       spec,
       parameters,
-      renderedSpec: rendered,
       description: input.description ?? null,
-      draftDigest: draftDigest(spec, rendered, parameters),
-      ...newDraft(caller, now),
-      channel: caller.channel === 'ai' ? 'ai' : (input.channel ?? caller.channel),
-    };
+      channel: input.channel,
+    });
     return this.ctx.write([record.id], async (tx) => {
       await tx.releases.insert(record);
       const ev = this.ctx.events.for(record, caller, record.channel);
