@@ -105,7 +105,7 @@ describe('the web UI in Chromium', () => {
     await expectAccessible(page, 'sign-in');
     await page.getByLabel('API token').fill('sgt_wrong');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Signed out');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('This token was not accepted');
     await page.getByLabel('API token').fill(tokens['dana']!);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByTestId('subject').textContent()).toBe('dana');

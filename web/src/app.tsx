@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Suspense, lazy } from 'react';
-import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { type ReactNode, Suspense, lazy } from 'react';
+import { Link, Redirect, Route, Switch, useLocation, useSearch } from 'wouter';
 import { ApiError } from './api/client';
 import { useMe } from './api/queries';
 import { Loading } from './components/loading';
@@ -18,15 +18,26 @@ const EnvironmentsPage = lazy(() => import('./pages/environments-page').then((m)
 const NotificationsPage = lazy(() => import('./pages/notifications-page').then((m) => ({ default: m.NotificationsPage })));
 const ReleasePage = lazy(() => import('./pages/release-page').then((m) => ({ default: m.ReleasePage })));
 
+/** A navigation link marked as the current page (class `active`, `aria-current`) while its page is shown. */
+function NavLink({ to, children }: { to: string; children: ReactNode }) {
+  const [pathname] = useLocation();
+  const current = pathname === to;
+  return (
+    <Link to={to} className={current ? 'active' : undefined} aria-current={current ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
 /** The shell: navigation, who is signed in, and the pages. */
 export function App() {
   const me = useMe();
-  const location = useLocation();
-  const navigate = useNavigate();
+  const [pathname, navigate] = useLocation();
+  const search = useSearch();
   const queryClient = useQueryClient();
   const signedOut = me.error instanceof ApiError && me.error.problem.status === 401;
-  if (signedOut && location.pathname !== '/sign-in') {
-    return <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (signedOut && pathname !== '/sign-in') {
+    return <Redirect to={`/sign-in?next=${encodeURIComponent(pathname + (search ? `?${search}` : ''))}`} replace />;
   }
   const signOut = async () => {
     // A sign-in at the identity provider ends on the server; a token is only forgotten by this tab.
@@ -34,7 +45,7 @@ export function App() {
     clearToken();
     saveCsrf(null);
     queryClient.clear();
-    void navigate('/sign-in');
+    navigate('/sign-in');
   };
   return (
     <>
@@ -42,14 +53,12 @@ export function App() {
         Skip to content
       </a>
       <header className="topbar">
-        <NavLink to="/" className="brand" aria-label="Shipgate home">
+        <Link to="/" className="brand" aria-label="Shipgate home">
           Shipgate
-        </NavLink>
+        </Link>
         {me.data && (
           <nav aria-label="Main">
-            <NavLink to="/" end>
-              Deployments
-            </NavLink>
+            <NavLink to="/">Deployments</NavLink>
             <NavLink to="/approvals">Approvals</NavLink>
             <NavLink to="/assistant">Command center</NavLink>
             {canEverywhere(me.data, 'admin') && (
@@ -74,30 +83,27 @@ export function App() {
         )}
       </header>
       <main id="main">
-        {me.isLoading && location.pathname !== '/sign-in' ? (
+        {me.isLoading && pathname !== '/sign-in' ? (
           <Loading what="your session" />
         ) : (
           <Suspense fallback={<Loading what="the page" />}>
-            <Routes>
-              <Route path="/sign-in" element={<SignInPage />} />
-              <Route path="/" element={<DeploymentsPage />} />
-              <Route path="/releases/:id" element={<ReleasePage />} />
-              <Route path="/approvals" element={<ApprovalsPage />} />
-              <Route path="/assistant" element={<AssistantPage />} />
-              <Route path="/assistant/:id" element={<AssistantPage />} />
-              <Route path="/environments" element={<EnvironmentsPage />} />
-              <Route path="/access" element={<AccessPage />} />
-              <Route path="/audit" element={<AuditPage />} />
-              <Route path="/notifications" element={<NotificationsPage />} />
-              <Route
-                path="*"
-                element={
-                  <p>
-                    Page not found. <NavLink to="/">Back to deployments</NavLink>
-                  </p>
-                }
-              />
-            </Routes>
+            <Switch>
+              <Route path="/sign-in" component={SignInPage} />
+              <Route path="/" component={DeploymentsPage} />
+              <Route path="/releases/:id" component={ReleasePage} />
+              <Route path="/approvals" component={ApprovalsPage} />
+              {/* One route, so that a new conversation getting its address keeps the page (and its messages) in place. */}
+              <Route path="/assistant/:id?" component={AssistantPage} />
+              <Route path="/environments" component={EnvironmentsPage} />
+              <Route path="/access" component={AccessPage} />
+              <Route path="/audit" component={AuditPage} />
+              <Route path="/notifications" component={NotificationsPage} />
+              <Route>
+                <p>
+                  Page not found. <Link to="/">Back to deployments</Link>
+                </p>
+              </Route>
+            </Switch>
           </Suspense>
         )}
       </main>

@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link } from 'wouter';
 
 /** A user without the access a page needs sees this, and nothing of what it shows. */
 export function NotAllowed({ what }: { what?: string }) {

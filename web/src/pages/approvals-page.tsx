@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link } from 'wouter';
 import { api, unwrap, type Approval, type Decision, type Me } from '../api/client';
 import { queryKeys, useMe, usePendingApprovals } from '../api/queries';
 import { approvalsGiven } from '../api/release-facts';

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'wouter';
 import { ApiError, api, unwrap } from '../api/client';
 import { queryKeys, useConversation } from '../api/queries';
 import { useActions } from '../api/use-actions';
@@ -19,8 +19,8 @@ const EXAMPLES = [
 
 /** The AI command center: a chat that drafts, previews, submits and proposes; you confirm what runs. */
 export function AssistantPage() {
-  const { id } = useParams();
-  const navigate = useNavigate();
+  const { id } = useParams<{ id?: string }>();
+  const [, navigate] = useLocation();
   const queryClient = useQueryClient();
   const conversation = useConversation(id);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
@@ -49,7 +49,7 @@ export function AssistantPage() {
     });
   const afterReply = async (conversationId: string) => {
     await queryClient.invalidateQueries({ queryKey: queryKeys.conversations });
-    if (conversationId !== id) void navigate(`/assistant/${conversationId}`, { replace: true });
+    if (conversationId !== id) navigate(`/assistant/${conversationId}`, { replace: true });
   };
 
   const actions = useActions({

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'wouter';
 import { ApiError, api, unwrap, type Preview, type Release } from '../api/client';
 import { queryKeys, useMe, useRelease } from '../api/queries';
 import { approvalsGiven } from '../api/release-facts';
@@ -29,7 +29,7 @@ import { storePreview, storedPreview } from './release/stored-preview';
 
 /** One release: what it is, where it stands in its lifecycle, what the operator may do next, and what happened. */
 export function ReleasePage() {
-  const { id = '' } = useParams();
+  const { id = '' } = useParams<{ id?: string }>();
   const release = useRelease(id);
   if (release.isLoading) return <Loading what="the release" />;
   if (release.error instanceof ApiError && release.error.problem.status === 403) return <NotAllowed />;
@@ -42,7 +42,7 @@ export function ReleasePage() {
 function ReleaseView({ release: r }: { release: Release }) {
   const { id } = r;
   const queryClient = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const me = useMe();
   const events = useLiveRelease(id);
   const [preview, setPreview] = useState<Preview | null>(() => storedPreview(id));
@@ -84,13 +84,13 @@ function ReleaseView({ release: r }: { release: Release }) {
       rollback: async () => {
         const created = await unwrap(api.POST('/api/v1/releases/{id}/rollback', { ...path, body: {} }));
         setConfirmRollback(false);
-        void navigate(`/releases/${created.id}`);
+        navigate(`/releases/${created.id}`);
       },
       promote: async (environment: string) => {
         const body = { environment, channel: 'ui' as const };
         const created = await unwrap(api.POST('/api/v1/releases/{id}/promote', { ...path, body }));
         setConfirmPromote(false);
-        void navigate(`/releases/${created.id}`);
+        navigate(`/releases/${created.id}`);
       },
     },
     // A refused move usually means the release moved on: show it as it is now.

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
-import { api, unwrap, type AuthConfig, type Me } from '../api/client';
+import { useLocation, useSearchParams } from 'wouter';
+import { ApiError, api, unwrap, type AuthConfig, type Me } from '../api/client';
 import { queryKeys, useMe } from '../api/queries';
 import { useActions } from '../api/use-actions';
 import { ProblemNotice } from '../components/problem-notice';
@@ -17,11 +17,18 @@ function useAuthConfig() {
   });
 }
 
+/** Where to go after signing in: a path on this site only, whatever the `next` parameter holds. */
+function localPath(next: string | null): string {
+  if (!next) return '/';
+  const url = new URL(next, window.location.origin);
+  return url.origin === window.location.origin ? url.pathname + url.search : '/';
+}
+
 /** Sign in with the identity provider, or paste an API token; see who you are and what you may do. */
 export function SignInPage() {
   const config = useAuthConfig();
   const [token, setToken] = useState('');
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [params] = useSearchParams();
   const queryClient = useQueryClient();
   const me = useMe();
@@ -31,7 +38,7 @@ export function SignInPage() {
         saveToken(token.trim());
         const who = await unwrap<Me>(api.GET('/api/v1/me'));
         queryClient.setQueryData(queryKeys.me(readToken()), who);
-        void navigate(params.get('next') || '/');
+        navigate(localPath(params.get('next')));
       },
     },
     // A token the server refuses is not kept.
@@ -56,7 +63,7 @@ export function SignInPage() {
         <>
           {config.data?.oidc && (
             <p>
-              <a className="button button-primary" href={`/auth/login?next=${encodeURIComponent(params.get('next') || '/')}`}>
+              <a className="button button-primary" href={`/auth/login?next=${encodeURIComponent(localPath(params.get('next')))}`}>
                 Sign in with {config.data.oidc.name}
               </a>
             </p>
@@ -76,7 +83,16 @@ export function SignInPage() {
             <p className="hint">
               The token is kept only for this browser tab (session storage). Ask an admin for one: <code>POST /api/v1/tokens</code>.
             </p>
-            {actions.error && <ProblemNotice error={actions.error} />}
+            {actions.error instanceof ApiError && actions.error.problem.status === 401 ? (
+              <div className="notice notice-error" role="alert" data-code={actions.error.problem.code}>
+                <strong>This token was not accepted</strong>
+                <p>
+                  It is unknown, revoked or expired. Check that you pasted all of it (it starts with sgt_), or ask an admin for a new one.
+                </p>
+              </div>
+            ) : (
+              actions.error && <ProblemNotice error={actions.error} />
+            )}
             <button type="submit" className="button button-primary" disabled={actions.pending !== null || token.trim() === ''}>
               {actions.pending ? 'Checking…' : 'Sign in'}
             </button>

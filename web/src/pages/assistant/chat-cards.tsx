@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link } from 'wouter';
 import { ChangeActionBadge, SeverityBadge } from '../../components/badges';
 import { ChangeSummary } from '../../components/diff-view';
 import { formatTime, timeAgo } from '../../components/time-format';

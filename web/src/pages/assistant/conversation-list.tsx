@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link } from 'wouter';
 import { useConversations } from '../../api/queries';
 import { Loading } from '../../components/loading';
 import { timeAgo } from '../../components/time-format';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Link } from 'react-router';
+import { Link } from 'wouter';
 import type { Release } from '../../api/client';
 import { inWords } from '../../api/release-states';
 import { watchRelease } from '../../api/release-stream';

@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link } from 'wouter';
 import type { Environment, Release } from '../../api/client';
 import { useDrift, useEnvironments, useMe } from '../../api/queries';
 import { parameterText } from '../../api/release-facts';

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Suspense, lazy, useState, type FormEvent } from 'react';
 import { Loading } from '../../components/loading';
-import { useNavigate } from 'react-router';
+import { useLocation } from 'wouter';
 import { api, unwrap, type Environment, type Release } from '../../api/client';
 import { queryKeys } from '../../api/queries';
 import { useActions } from '../../api/use-actions';
@@ -32,7 +32,7 @@ export function NewReleaseForm({
   const [spec, setSpec] = useState(initial?.spec ?? 'services:\n  web:\n    image: nginx:${TAG}\n');
   const [params, setParams] = useState<ParameterRow[]>(initial ? rowsOf(initial.parameters) : [{ key: 'TAG', value: '' }]);
   const [description, setDescription] = useState(initial?.description ?? '');
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const queryClient = useQueryClient();
   const env = environments.find((e) => e.name === environment);
   const lastReleases = [...current.values()].filter((r) => r.environment === environment);
@@ -58,7 +58,7 @@ export function NewReleaseForm({
       const created = await unwrap(api.POST('/api/v1/releases', { body }));
       await queryClient.invalidateQueries({ queryKey: queryKeys.releases.all });
       onClose();
-      void navigate(`/releases/${created.id}`);
+      navigate(`/releases/${created.id}`);
     },
   });
   const submit = (e: FormEvent) => {

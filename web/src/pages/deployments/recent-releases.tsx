@@ -1,4 +1,4 @@
-import { useSearchParams } from 'react-router';
+import { useSearchParams } from 'wouter';
 import { useEnvironments, useReleases, type ReleaseFilter } from '../../api/queries';
 import { isReleaseState } from '../../api/release-states';
 import { EmptyState } from '../../components/empty-state';

@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link } from 'wouter';
 import type { Release } from '../../api/client';
 import { parameterText } from '../../api/release-facts';
 import { inWords } from '../../api/release-states';
