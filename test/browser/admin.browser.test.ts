@@ -207,6 +207,54 @@ describe('the admin pages in Chromium', () => {
     expect(refused.body.code).toBe('UNAUTHENTICATED');
   }, 60_000);
 
+  it('edits the role mappings: a bad issuer named at its field, saved ones kept after a reload and in the API, removed again', async () => {
+    const page = await pageOf(admin, 'role-mappings');
+    await openFromNav(page, 'Access');
+    const editor = page.getByRole('region', { name: 'Role mappings' });
+    await editor.getByText('No mappings: only API tokens grant roles.').waitFor();
+    expect(await editor.getByRole('button', { name: 'Save mappings' }).isDisabled(), 'nothing to save yet').toBe(true);
+
+    await editor.getByRole('button', { name: 'Add mapping' }).click();
+    const first = editor.getByRole('group', { name: 'Mapping 1', exact: true });
+    await first.getByLabel('Value').fill('platform-admins');
+    await first.getByLabel('Role').selectOption('approver');
+    await first.getByRole('group', { name: 'Environments of mapping 1' }).getByLabel('Every environment').uncheck();
+    await first.getByRole('group', { name: 'Environments of mapping 1' }).getByLabel('staging').check();
+    await editor.getByRole('button', { name: 'Add mapping' }).click();
+    const second = editor.getByRole('group', { name: 'Mapping 2', exact: true });
+    await second.getByLabel('Issuer').fill('token.actions.example.com');
+    await second.getByLabel('Claim').fill('repository');
+    await second.getByLabel('Value').fill('acme/shop');
+    await second.getByLabel('Role').selectOption('deployer');
+    await expectAccessible(page, 'access, editing role mappings');
+
+    // The API's word on a bad field lands next to it, and nothing is saved.
+    await editor.getByRole('button', { name: 'Save mappings' }).click();
+    await expect.poll(() => second.locator('[data-path="/1/issuer"]').count()).toBe(1);
+    expect(await second.getByLabel('Issuer').getAttribute('aria-invalid')).toBe('true');
+    expect((await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/role-mappings')).body.items).toEqual([]);
+    await expectAccessible(page, 'access, a role mapping refused');
+
+    await second.getByLabel('Issuer').fill('https://token.actions.example.com');
+    await editor.getByRole('button', { name: 'Save mappings' }).click();
+    await editor.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const saved = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/role-mappings');
+    expect(saved.body.items).toEqual([
+      { issuer: null, claim: 'groups', value: 'platform-admins', role: 'approver', environments: ['staging'] },
+      { issuer: 'https://token.actions.example.com', claim: 'repository', value: 'acme/shop', role: 'deployer', environments: ['*'] },
+    ]);
+
+    await page.reload();
+    await editor.getByRole('group', { name: 'Mapping 2', exact: true }).waitFor();
+    expect(await editor.getByRole('group', { name: 'Mapping 1', exact: true }).getByLabel('Value').inputValue()).toBe('platform-admins');
+    expect(await editor.getByRole('group', { name: 'Mapping 2', exact: true }).getByLabel('Every environment').isChecked()).toBe(true);
+    await editor.getByRole('button', { name: 'Remove mapping 1' }).click();
+    await editor.getByRole('button', { name: 'Remove mapping 1' }).click();
+    await editor.getByRole('button', { name: 'Save mappings' }).click();
+    await editor.getByText('No mappings: only API tokens grant roles.').waitFor();
+    await expect.poll(async () => (await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/role-mappings')).body.items).toEqual([]);
+  }, 60_000);
+
   it('verifies the chain, against a downloaded checkpoint too, exports the events, and names a truncated or tampered chain', async () => {
     for (const application of ['web', 'api']) {
       await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {

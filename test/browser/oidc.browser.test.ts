@@ -97,6 +97,21 @@ describe('OpenID Connect sign-in in Chromium', () => {
     );
     await page.getByRole('button', { name: 'Done' }).click();
 
+    // Her own mapping, made a viewer's on the same page, applies to her session at its next request.
+    const mapping = page.getByRole('region', { name: 'Role mappings' }).getByRole('group', { name: 'Mapping 1', exact: true });
+    expect(await mapping.getByLabel('Value').inputValue()).toBe('platform-admins');
+    await mapping.getByLabel('Role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Save mappings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Deployments' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'Access' }).count(), 'no admin pages for a viewer').toBe(0);
+    expect((await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()) as { bindings: unknown })).bindings).toEqual([
+      { role: 'viewer', environments: ['*'] },
+    ]);
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in with Test IdP' }).waitFor();
     const after = await fetch(`${srv.url}/api/v1/me`, { headers: { cookie: `shipgate_session=${cookie?.value}` } });

@@ -25,6 +25,7 @@ export type Delivery = Json<'/api/v1/webhooks/{id}/deliveries', 'get', 200>['ite
 export type Token = Json<'/api/v1/tokens', 'get', 200>['items'][number];
 export type CreatedToken = Json<'/api/v1/tokens', 'post', 201>;
 export type AuditVerification = Json<'/api/v1/audit/verify', 'get', 200>;
+export type RoleMapping = Json<'/api/v1/role-mappings', 'get', 200>['items'][number];
 export type AuthConfig = Json<'/auth/config', 'get', 200>;
 
 // The API's enums, named once: lists and tables over them are checked against these at compile time.

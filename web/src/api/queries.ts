@@ -29,6 +29,7 @@ export const queryKeys = {
   conversations: ['conversations'] as const,
   webhooks: ['webhooks'] as const,
   tokens: ['tokens'] as const,
+  roleMappings: ['role-mappings'] as const,
   deliveries: (webhookId: string) => ['webhooks', webhookId, 'deliveries'] as const,
   conversation: (id: string | undefined) => ['conversation', id] as const,
 };
@@ -139,6 +140,11 @@ export function useDeliveries(webhookId: string) {
     refetchInterval: 2_000,
     retry: false,
   });
+}
+
+/** The claim → role mappings of provider sign-in and CI workload tokens, in order (admin). */
+export function useRoleMappings(enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.roleMappings, queryFn: () => unwrap(api.GET('/api/v1/role-mappings')), enabled, retry: false });
 }
 
 /** Every token, revoked ones too, without secrets (admin). */

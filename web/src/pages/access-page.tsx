@@ -1,20 +1,22 @@
 import { useState } from 'react';
 import type { CreatedToken } from '../api/client';
-import { useEnvironments, useMe, useTokens } from '../api/queries';
+import { useEnvironments, useMe, useRoleMappings, useTokens } from '../api/queries';
 import { EmptyState } from '../components/empty-state';
 import { Loading } from '../components/loading';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemNotice } from '../components/problem-notice';
 import { SecretOnce } from '../components/secret-once';
 import { canEverywhere } from '../session/permissions';
+import { RoleMappingsEditor } from './access/role-mappings-editor';
 import { TokenForm } from './access/token-form';
 import { TokenTable, bindingInWords } from './access/token-table';
 
-/** API tokens (admin): issue one with its secret shown once, see them all, revoke one. */
+/** API tokens (admin): issue one with its secret shown once, see them all, revoke one; and the claim → role mappings. */
 export function AccessPage() {
   const me = useMe();
   const admin = canEverywhere(me.data, 'admin');
   const tokens = useTokens(admin);
+  const mappings = useRoleMappings(admin);
   const environments = useEnvironments();
   const [created, setCreated] = useState<CreatedToken | null>(null);
   if (!admin) return <NotAllowed what="Access is managed by admins of every environment." />;
@@ -42,6 +44,9 @@ export function AccessPage() {
         {tokens.data && items.length === 0 && <EmptyState title="No tokens yet">Issue one above.</EmptyState>}
         {items.length > 0 && <TokenTable tokens={items} />}
       </section>
+      {mappings.isLoading && <Loading what="the role mappings" />}
+      {mappings.error && <ProblemNotice error={mappings.error} />}
+      {mappings.data && <RoleMappingsEditor mappings={mappings.data.items} environments={environments.data?.items ?? []} />}
     </div>
   );
 }

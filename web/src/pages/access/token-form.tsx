@@ -7,15 +7,7 @@ import { patchedAt, removedAt } from '../../components/edited-list';
 import { FieldError, FormField } from '../../components/field-error';
 import { fieldErrorsOf } from '../../components/field-errors';
 import { ProblemNotice } from '../../components/problem-notice';
-
-/** What each role may do, in words: one entry per role of the API (a role added there stops the build). */
-export const ROLE_LABEL: Record<Role, string> = {
-  viewer: 'viewer: reads releases',
-  deployer: 'deployer: drafts, previews and applies',
-  approver: 'approver: decides on approvals',
-  admin: 'admin: everything, and environments and tokens',
-};
-const ROLES = Object.keys(ROLE_LABEL) as Role[];
+import { EnvironmentChoice, RoleField } from './grant-fields';
 
 interface BindingDraft {
   role: Role;
@@ -81,46 +73,19 @@ export function TokenForm({ environments, onCreated }: { environments: Environme
           <fieldset key={i} className="row-item">
             <legend>Role binding {i + 1}</legend>
             <div className="form-row">
-              <FormField label="Role">
-                {(control) => (
-                  <select {...control} value={binding.role} onChange={(e) => change(i, { role: e.target.value as Role })}>
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {ROLE_LABEL[r]}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </FormField>
+              <RoleField value={binding.role} onChange={(role) => change(i, { role })} />
               {bindings.length > 1 && (
                 <button type="button" className="button button-small" onClick={() => setBindings(removedAt(bindings, i))}>
                   Remove binding {i + 1}
                 </button>
               )}
             </div>
-            <div className="checks" role="group" aria-label={`Environments of binding ${i + 1}`}>
-              <label>
-                <input type="checkbox" checked={binding.everywhere} onChange={(e) => change(i, { everywhere: e.target.checked })} /> Every
-                environment
-              </label>
-              {environments.map((env) => (
-                <label key={env.name}>
-                  <input
-                    type="checkbox"
-                    checked={!binding.everywhere && binding.environments.includes(env.name)}
-                    disabled={binding.everywhere}
-                    onChange={(e) =>
-                      change(i, {
-                        environments: e.target.checked
-                          ? [...binding.environments, env.name]
-                          : binding.environments.filter((n) => n !== env.name),
-                      })
-                    }
-                  />{' '}
-                  {env.name}
-                </label>
-              ))}
-            </div>
+            <EnvironmentChoice
+              label={`Environments of binding ${i + 1}`}
+              value={binding}
+              environments={environments}
+              onChange={(patch) => change(i, patch)}
+            />
             <FieldError errors={errors} path={`/bindings/${i}`} nested />
           </fieldset>
         ))}
