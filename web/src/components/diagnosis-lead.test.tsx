@@ -34,13 +34,19 @@ describe('the diagnosis headline of a release that did not succeed', () => {
   });
 
   it('leads the page of a failed or interrupted release only', () => {
-    const release = (state: Release['state']) => ({ id: 'r1', state }) as Release;
+    const release = (state: Release['state']) => ({ id: 'r1', state, execution: { message: 'apply failed' } }) as Release;
     expect(renderToStaticMarkup(<DiagnosisLead release={release('failed')} />)).toContain('data-code="ROLLOUT_TIMEOUT"');
     expect(renderToStaticMarkup(<DiagnosisLead release={release('interrupted')} />)).toContain('The rollout did not finish');
     expect(renderToStaticMarkup(<DiagnosisLead release={release('succeeded')} />)).toBe('');
   });
 
-  it('shows nothing without an error finding', () => {
-    expect(renderToStaticMarkup(<DiagnosisLeadView diagnostics={{ findings: [finding('RESTARTED', 'warning', 'x')] }} />)).toBe('');
+  it("shows the execution's message without an error finding, and nothing without either", () => {
+    const warningOnly = { findings: [finding('RESTARTED', 'warning', 'x')] };
+    expect(renderToStaticMarkup(<DiagnosisLeadView diagnostics={warningOnly} />)).toBe('');
+    const html = renderToStaticMarkup(
+      <DiagnosisLeadView diagnostics={warningOnly} fallback="the process driving this release stopped before it finished" />,
+    );
+    expect(html).toContain('<h2 id="diagnosis-lead-title">The process driving this release stopped before it finished</h2>');
+    expect(html).not.toContain('<code>');
   });
 });

@@ -8,8 +8,9 @@ const release = (state: string, extra: object = {}) =>
     execution: { stage: 'not_started' },
     ...extra,
   }) as never;
-const statuses = (state: string, approval: boolean, extra?: object) =>
-  lifecycleSteps(release(state, extra), approval).map((s) => `${s.key}:${s.status}`);
+const DEPLOYER = { deploy: true, approve: false };
+const statuses = (state: string, approval: boolean, extra?: object, rights = DEPLOYER) =>
+  lifecycleSteps(release(state, extra), approval, rights).map((s) => `${s.key}:${s.status}`);
 
 describe('lifecycle stepper state', () => {
   it('points at the next step through the governed flow', () => {
@@ -37,7 +38,7 @@ describe('lifecycle stepper state', () => {
 
   it('skips approval where the environment needs none', () => {
     expect(statuses('previewed', false)).toEqual(['draft:done', 'preview:done', 'approval:skipped', 'apply:current', 'observe:upcoming']);
-    const steps = lifecycleSteps(release('applying', { execution: { stage: 'waiting_for_rollout' } }), false);
+    const steps = lifecycleSteps(release('applying', { execution: { stage: 'waiting_for_rollout' } }), false, DEPLOYER);
     expect(steps[2]!.note).toBe('not required');
     expect(steps[4]!.note).toBe('waiting for rollout');
   });
@@ -48,7 +49,28 @@ describe('lifecycle stepper state', () => {
         approval: { status: 'pending', minApprovers: 2, decisions: [{ approver: 'a', decision: 'approve' }] },
       }),
       true,
+      DEPLOYER,
     );
     expect(steps[2]!.note).toBe('1 of 2 approvals');
+  });
+
+  it("shows the next step as the looker's own only when they may take it", () => {
+    const viewer = { deploy: false, approve: false };
+    for (const state of ['draft', 'previewed', 'approved']) {
+      const steps = lifecycleSteps(release(state), true, viewer);
+      expect(
+        steps.some((s) => s.status === 'current'),
+        state,
+      ).toBe(false);
+      expect(steps.find((s) => s.status === 'waiting')!.note, state).toMatch(/^a deployer /);
+    }
+    expect(lifecycleSteps(release('previewed'), false, viewer)[3]).toMatchObject({ status: 'waiting', note: 'a deployer applies it' });
+    const approver = { deploy: false, approve: true };
+    expect(lifecycleSteps(release('pending_approval'), true, approver)[2]).toMatchObject({
+      status: 'current',
+      note: 'your decision, in Approvals (0 of 2 approvals)',
+    });
+    expect(statuses('pending_approval', true, {}, DEPLOYER)[2]).toBe('approval:waiting');
+    expect(statuses('approved', true, {}, approver)[3]).toBe('apply:waiting');
   });
 });

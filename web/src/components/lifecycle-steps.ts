@@ -19,11 +19,24 @@ const LABELS: Record<Step['key'], string> = {
   observe: 'Observe',
 };
 
+/** What the person looking at the release may do on its environment. */
+export interface StepRights {
+  /** Preview, submit and apply (the deployer role). */
+  deploy: boolean;
+  /** Decide on its approval (the approver role, and not the one who drafted it). */
+  approve: boolean;
+}
+
 /**
  * The lifecycle stepper's state for a release: draft → preview → submit approval → confirm apply → observe.
- * `current` is the step the operator acts on next; `waiting` is one others must act on.
+ * `current` is the step the person looking acts on next, shown only when they may take it; `waiting` is one others
+ * must act on (a deployer, the approvers, the runtime).
  */
-export function lifecycleSteps(release: Pick<Release, 'state' | 'approval' | 'execution'>, approvalRequired: boolean): Step[] {
+export function lifecycleSteps(
+  release: Pick<Release, 'state' | 'approval' | 'execution'>,
+  approvalRequired: boolean,
+  rights: StepRights,
+): Step[] {
   const keys: Step['key'][] = ['draft', 'preview', 'approval', 'apply', 'observe'];
   const at = (status: Partial<Record<Step['key'], [StepStatus, string?]>>): Step[] =>
     keys.map((key) => {
@@ -32,17 +45,27 @@ export function lifecycleSteps(release: Pick<Release, 'state' | 'approval' | 'ex
       return { key, label: LABELS[key], status: skipped ? 'skipped' : s, note: skipped ? 'not required' : (note ?? '') };
     });
   const approvals = `${approvalsGiven(release.approval)} of ${release.approval.minApprovers} approvals`;
+  const deployerStep = (yours: string, theirs: string): [StepStatus, string] => (rights.deploy ? ['current', yours] : ['waiting', theirs]);
   switch (release.state) {
     case 'draft':
-      return at({ draft: ['done'], preview: ['current', 'preview the changes'] });
+      return at({ draft: ['done'], preview: deployerStep('preview the changes', 'a deployer previews it') });
     case 'previewed':
       return approvalRequired
-        ? at({ draft: ['done'], preview: ['done'], approval: ['current', 'submit with the preview'] })
-        : at({ draft: ['done'], preview: ['done'], apply: ['current', 'apply with the preview'] });
+        ? at({ draft: ['done'], preview: ['done'], approval: deployerStep('submit with the preview', 'a deployer submits it') })
+        : at({ draft: ['done'], preview: ['done'], apply: deployerStep('apply with the preview', 'a deployer applies it') });
     case 'pending_approval':
-      return at({ draft: ['done'], preview: ['done'], approval: ['waiting', approvals] });
+      return at({
+        draft: ['done'],
+        preview: ['done'],
+        approval: rights.approve ? ['current', `your decision, in Approvals (${approvals})`] : ['waiting', approvals],
+      });
     case 'approved':
-      return at({ draft: ['done'], preview: ['done'], approval: ['done', approvals], apply: ['current', 'apply with the preview'] });
+      return at({
+        draft: ['done'],
+        preview: ['done'],
+        approval: ['done', approvals],
+        apply: deployerStep('apply with the preview', 'a deployer applies it'),
+      });
     case 'rejected':
       return at({
         draft: ['done'],

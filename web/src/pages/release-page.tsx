@@ -1,10 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
-import { ApiError, api, unwrap, type Preview, type Release } from '../api/client';
+import { ApiError, api, unwrap, type Preview, type Release, type TimelineEvent } from '../api/client';
 import { queryKeys, useMe, useRelease } from '../api/queries';
 import { approvalsGiven } from '../api/release-facts';
-import { OPEN_STATES, ROLLBACK_SOURCE_STATES, UNSUCCESSFUL_STATES } from '../api/release-states';
+import { OPEN_STATES, ROLLBACK_SOURCE_STATES } from '../api/release-states';
 import { useActions } from '../api/use-actions';
 import { useLiveRelease } from '../api/use-live-release';
 import { StateBadge } from '../components/badges';
@@ -26,6 +26,12 @@ import { VerifyingNotice } from './release/verifying-notice';
 import { ReleaseFactsList } from './release/release-facts-list';
 import { ReleaseTabs } from './release/release-tabs';
 import { storePreview, storedPreview } from './release/stored-preview';
+
+/** The release a draft was started from (its parameters and spec reused), as its creation event records it. */
+function startedFrom(events: TimelineEvent[]): string | null {
+  const from = events.find((e) => e.type === 'release.created')?.data['fromReleaseId'];
+  return typeof from === 'string' ? from : null;
+}
 
 /** One release: what it is, where it stands in its lifecycle, what the operator may do next, and what happened. */
 export function ReleasePage() {
@@ -144,18 +150,18 @@ function ReleaseView({ release: r }: { release: Release }) {
         <StateBadge state={r.state} />
       </div>
       <DiagnosisLead release={r} />
-      <ReleaseFactsList release={r} />
+      <ReleaseFactsList release={r} startedFrom={startedFrom(events)} />
       <ProvenancePanel release={r} />
       {r.description && <p>{r.description}</p>}
 
-      <Stepper steps={lifecycleSteps(r, approvalRequired)} />
+      <Stepper
+        steps={lifecycleSteps(r, approvalRequired, {
+          deploy: mayWrite,
+          approve: can(me.data, 'deployment:approve', r.environment) && me.data?.subject !== r.createdBy,
+        })}
+      />
 
       {actions.error && !confirmApply && <ProblemNotice error={actions.error} onAction={onAction} available={available} />}
-      {r.execution.message && UNSUCCESSFUL_STATES.includes(r.state) && (
-        <div className="notice notice-error" role="status">
-          <strong>Execution {r.state}:</strong> {r.execution.message}
-        </div>
-      )}
       <VerifyingNotice release={r} />
       {r.state === 'pending_approval' && (
         <div className="notice" role="status">

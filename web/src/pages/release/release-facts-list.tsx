@@ -12,8 +12,11 @@ function approvalWords(r: Release): string {
   return `${inWords(r.approval.status)}${given}`;
 }
 
-/** The release at a glance: state, runtime, approval, execution, kind, revision, author and parameters. */
-export function ReleaseFactsList({ release: r }: { release: Release }) {
+/**
+ * The release at a glance: state, runtime, approval, execution, kind, revision, author, the release it was started
+ * from (`startedFrom`, as its `release.created` event records it) and parameters.
+ */
+export function ReleaseFactsList({ release: r, startedFrom }: { release: Release; startedFrom?: string | null }) {
   return (
     <dl className="facts" aria-label="Release facts">
       <div>
@@ -60,6 +63,11 @@ export function ReleaseFactsList({ release: r }: { release: Release }) {
         <dt>Created</dt>
         <dd>
           {r.createdBy} <ChannelBadge channel={r.channel} /> {formatTime(r.createdAt)}
+          {startedFrom && (
+            <>
+              , started from <Link to={`/releases/${startedFrom}`}>release {startedFrom.slice(0, 8)}</Link>
+            </>
+          )}
         </dd>
       </div>
       {Object.keys(r.parameters).length > 0 && (
