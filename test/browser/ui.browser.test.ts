@@ -199,6 +199,16 @@ describe('the web UI in Chromium', () => {
     await expect.poll(() => page.locator('.event[data-type="execution.succeeded"]').count()).toBe(1);
     expect(await page.locator('.event[data-type="approval.approved"]').textContent()).toContain('alice');
     expect(await page.locator('.event[data-type="release.submitted"] .badge-channel').textContent()).toBe('Web');
+    // The timeline reads in words, numbered within the release; the raw facts sit behind each entry's details.
+    const approved = page.locator('.event[data-type="approval.approved"]');
+    expect(await approved.locator('.event-sentence').textContent()).toBe('alice approved: “ship it”');
+    expect(await page.locator('.event .event-number').first().textContent()).toBe('1');
+    expect(await page.locator('.event[data-type="release.created"] .event-sentence').textContent()).toBe('dana drafted revision 1');
+    const rawType = approved.locator('.event-facts code', { hasText: 'approval.approved' });
+    expect(await rawType.isVisible()).toBe(false);
+    await approved.locator('summary').click();
+    expect(await rawType.isVisible()).toBe(true);
+    await expectAccessible(page, 'release timeline');
     expect(await page.content()).not.toContain(CANARY);
   }, 120_000);
 
