@@ -236,24 +236,49 @@ describe.each(DIALECTS)('rate limits around authentication (%s)', (dialect) => {
         }
       };
       const statuses: number[] = [];
+      const presented: number[] = [];
       for (let batch = 0; batch < 20; batch++) {
-        const results = await Promise.all(
-          Array.from({ length: 50 }, (_, k) => srv.api(null, 'GET', '/api/v1/me', undefined, spellings(batch * 50 + k))),
-        );
-        for (const res of results) {
+        const requests = Array.from({ length: 50 }, (_, k) => spellings(batch * 50 + k));
+        const results = await Promise.all(requests.map((headers) => srv.api(null, 'GET', '/api/v1/me', undefined, headers)));
+        results.forEach((res, k) => {
           statuses.push(res.status);
+          if (Object.keys(requests[k]!).length > 0) presented.push(res.status);
           if (res.status === 429) expectRateLimited(res);
           else expect(res.body.code).toBe('UNAUTHENTICATED');
-        }
+        });
       }
       expect(statuses).toHaveLength(1_000);
-      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(980);
+      // Requests without any credential cost no lookup and are not charged, but a spent address refuses them too.
+      expect(presented.filter((s) => s === 401).length).toBeLessThanOrEqual(20);
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(40);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(960);
       expect(lookups.mock.calls.length).toBeLessThanOrEqual(20);
       // The address is refused before authentication: even a good token from it waits for the window, unlooked-up.
       const calls = lookups.mock.calls.length;
       expectRateLimited(await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/me'));
       expect(lookups.mock.calls.length).toBe(calls);
+    });
+  });
+
+  it('does not charge requests without a credential (a signed-out page asking who is signed in) to the address', async () => {
+    await withServer(dialect, { rateLimitPerMinute: 100_000, authFailuresPerMinute: 5 }, async (srv) => {
+      for (let i = 0; i < 30; i++) {
+        const res = await srv.api(null, 'GET', '/api/v1/me');
+        expect(res.status, `signed-out request ${i}`).toBe(401);
+        expect(res.body.code).toBe('UNAUTHENTICATED');
+      }
+      expect((await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/me')).status, 'the budget is untouched').toBe(200);
+      // Anything presented is charged: a bad bearer token, a bad session cookie, a malformed header, an empty bearer.
+      const hostile: Record<string, string>[] = [
+        { authorization: 'Bearer sgt_nope' },
+        { cookie: 'shipgate_session=forged' },
+        { authorization: 'Basic dTpw' },
+        { authorization: 'Bearer' },
+        { authorization: 'Bearer eyJhbGciOiJub25lIn0.e30.' },
+      ];
+      for (const headers of hostile) expect((await srv.api(null, 'GET', '/api/v1/me', undefined, headers)).status).toBe(401);
+      expectRateLimited(await srv.api(null, 'GET', '/api/v1/me', undefined, { authorization: 'Bearer sgt_again' }));
+      expectRateLimited(await srv.api(null, 'GET', '/api/v1/me'));
     });
   });
 

@@ -45,16 +45,19 @@ export function cookieOf(request: FastifyRequest, name: string): string | undefi
  * Who a request's credential stands for: a bearer token (an opaque `sgt_` token, or a JWT of a trusted issuer), else
  * the browser session cookie. A bearer token wins, so automation is never judged by a cookie.
  */
-function authenticatorOf(request: FastifyRequest, shipgate: Shipgate): () => Promise<IdentityAuthentication> {
+function authenticatorOf(request: FastifyRequest, shipgate: Shipgate): { run: () => Promise<IdentityAuthentication>; presented: boolean } {
   const header = request.headers.authorization;
   const token = (typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null)?.[1];
   if (token !== undefined) {
-    return shipgate.identity.acceptsJwt(token)
+    const run = shipgate.identity.acceptsJwt(token)
       ? () => shipgate.identity.authenticateWorkload(token)
       : () => shipgate.access.authenticate(token);
+    return { run, presented: true };
   }
   const session = header === undefined ? cookieOf(request, SESSION_COOKIE) : undefined;
-  return session !== undefined ? () => shipgate.identity.authenticateSession(session) : () => shipgate.access.authenticate(undefined);
+  if (session !== undefined) return { run: () => shipgate.identity.authenticateSession(session), presented: true };
+  // A malformed Authorization header counts as a credential presented; no header and no cookie as none.
+  return { run: () => shipgate.access.authenticate(undefined), presented: header !== undefined };
 }
 
 const CLIENT_CHANNELS: readonly Channel[] = ['ui', 'api', 'cli'];
@@ -79,9 +82,9 @@ export function registerAuth(api: FastifyInstance, shipgate: Shipgate, limits: R
   api.decorateRequest('caller', null as unknown as Caller);
   api.decorateRequest('credential', null as unknown as Credential);
   api.addHook('onRequest', async (request, reply) => {
-    const authenticate = authenticatorOf(request, shipgate);
+    const { run: authenticate, presented } = authenticatorOf(request, shipgate);
     const channel = channelOf(request);
-    const { tokenId, principal, csrf } = await limits.authenticate(request, reply, authenticate);
+    const { tokenId, principal, csrf } = await limits.authenticate(request, reply, authenticate, presented);
     request.caller = { principal, channel };
     request.credential = {
       id: tokenId,

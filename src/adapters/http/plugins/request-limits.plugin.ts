@@ -21,9 +21,10 @@ export interface RequestLimitOptions {
 export interface RequestLimits {
   /**
    * Runs `authenticate` unless the request's address has spent its budget of failed authentications (then
-   * `RATE_LIMITED`, with no token lookup); a failure is charged to the address.
+   * `RATE_LIMITED`, with no token lookup); the failure of a `presented` credential is charged to the address (a request
+   * without any, such as a signed-out page asking who is signed in, costs no lookup and is not charged).
    */
-  authenticate<T>(request: FastifyRequest, reply: FastifyReply, authenticate: () => Promise<T>): Promise<T>;
+  authenticate<T>(request: FastifyRequest, reply: FastifyReply, authenticate: () => Promise<T>, presented: boolean): Promise<T>;
   /** Charges an authenticated request to its token's bucket (`request.credential.id`); `RATE_LIMITED` once the bucket is spent. */
   charge(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
@@ -59,10 +60,12 @@ export async function registerRequestLimits(api: FastifyInstance, options: Reque
   const inFlight = new Map<string, number>();
 
   return {
-    async authenticate(request, reply, authenticate) {
+    async authenticate(request, reply, authenticate, presented) {
       if (options.authFailuresPerMinute <= 0) return authenticate();
       const spent = await failures(request, { increment: false });
       if (spent.isAllowed) return authenticate();
+      // Without a credential nothing is looked up: refused only once the address has spent its budget.
+      if (!presented && spent.remaining > 0) return authenticate();
       const pending = inFlight.get(spent.key) ?? 0;
       if (spent.remaining - pending <= 0) {
         throw rateLimited(reply, spent.ttlInSeconds, `too many failed authentications from this address (limit ${spent.max} per minute)`);
