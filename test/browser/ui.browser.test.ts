@@ -171,6 +171,14 @@ describe('the web UI in Chromium', () => {
     expect(await ticket.textContent()).toContain('1 to create');
     await expectAccessible(approver, 'approvals');
     if (DOCS) await screenshot(approver, 'approvals', 'docs');
+    // On the release itself the approver sees the decision as theirs; the deployer who submitted it only waits.
+    const approverView = await pageOf(alice, 'flow-approver-release');
+    await approverView.goto(releaseUrl);
+    const approvalStep = approverView.locator('.step', { hasText: 'Submit for approval' });
+    await expect.poll(() => approvalStep.getAttribute('class')).toContain('step-current');
+    expect(await approvalStep.textContent()).toContain('your decision, in Approvals');
+    expect(await page.locator('.step', { hasText: 'Submit for approval' }).getAttribute('class')).toContain('step-waiting');
+    await approverView.close();
     await ticket.getByLabel('Comment').fill('ship it');
     await ticket.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => approver.locator('.ticket', { hasText: 'shop' }).count()).toBe(0);
@@ -225,6 +233,12 @@ describe('the web UI in Chromium', () => {
     await form.getByRole('button', { name: 'Draft release' }).click();
     await page.waitForURL(/\/releases\//);
     await expect.poll(() => page.locator('.facts').textContent()).toContain('TAG=2');
+    // The draft says which release it was started from, and links to it.
+    const source = page.locator('.facts').getByRole('link', { name: /^release [0-9a-f]{8}$/ });
+    await source.waitFor();
+    const last = await srv.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?environment=production&application=shop&state=succeeded');
+    expect(await source.getAttribute('href')).toBe(`/releases/${last.body.items[0].id}`);
+    expect(await page.locator('.facts').textContent()).toContain('started from release');
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     await expect.poll(() => page.getByLabel('Change summary').first().textContent()).toContain('1 to update');
     expect(await page.locator('.diff').first().textContent()).toContain('image: shipgate-test/app:2');
@@ -269,6 +283,13 @@ describe('the web UI in Chromium', () => {
     const finding = page.locator('.finding').first();
     await finding.waitFor();
     expect(await finding.getAttribute('data-code')).toBe('CONTAINER_EXITED');
+    // One failure banner, in the same words as the diagnostics' first finding.
+    const banner = page.locator('.diagnosis-lead');
+    expect(await page.locator('.notice-error').count()).toBe(1);
+    expect(await banner.getAttribute('data-code')).toBe('CONTAINER_EXITED');
+    const findingText = (await finding.textContent())!;
+    const headline = (await banner.getByRole('heading').textContent())!;
+    expect(findingText.toLowerCase()).toContain(headline.toLowerCase());
     expect(await page.locator('.logs').textContent()).toContain('fatal: config missing');
     await expectAccessible(page, 'diagnostics');
     if (DOCS) await screenshot(page, 'diagnostics', 'docs');

@@ -7,7 +7,7 @@ import { describeEvent } from './timeline-words';
 export function Timeline({ events }: { events: TimelineEvent[] }) {
   if (events.length === 0) return <p className="muted">No events yet.</p>;
   return (
-    <ol className="timeline timeline-words" aria-label="Timeline">
+    <ol className="timeline" aria-label="Timeline">
       {events.map((e, i) => (
         <TimelineEntry key={e.id} event={e} number={i + 1} />
       ))}
