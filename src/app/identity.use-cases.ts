@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../core/access/access.js';
 import { bindingsFromClaims, subjectOf, type ClaimSource, type RoleMapping } from '../core/access/role-mapping.js';
 import { ShipgateError } from '../core/errors.js';
+import { SIGN_IN_FAILURES } from '../core/access/sign-in-failures.js';
 import type { OidcProvider, WorkloadTokenVerifier } from '../ports/identity-provider.js';
 import type { AppContext } from './app-context.js';
 import { requireGlobal, type Caller } from './caller.js';
@@ -94,16 +95,26 @@ export class IdentityUseCases {
     const pending = key ? await this.ctx.store.signIns.take(sha256(key)) : null;
     const now = this.ctx.clock.now();
     if (!pending || Date.parse(pending.expiresAt) <= now.getTime() || !sameSecret(callback.get('state'), pending.state)) {
-      throw new ShipgateError('UNAUTHENTICATED', 'this sign-in was not started here or took too long; sign in again');
+      throw new ShipgateError('UNAUTHENTICATED', 'this sign-in was not started here or took too long; sign in again', {
+        reason: SIGN_IN_FAILURES.expired,
+      });
+    }
+    if (callback.has('error')) {
+      // The provider's own answer (the user declined, or it refused this client); its words stay with the provider.
+      throw new ShipgateError('UNAUTHENTICATED', 'the identity provider declined the sign-in', { reason: SIGN_IN_FAILURES.declined });
     }
     let verified;
     try {
       verified = await oidc.redeem(callback, pending);
     } catch {
-      throw new ShipgateError('UNAUTHENTICATED', 'the identity provider did not confirm the sign-in');
+      throw new ShipgateError('UNAUTHENTICATED', 'the identity provider did not confirm the sign-in', {
+        reason: SIGN_IN_FAILURES.unconfirmed,
+      });
     }
     const sub = verified.claims['sub'];
-    if (typeof sub !== 'string' || sub === '') throw new ShipgateError('UNAUTHENTICATED', 'the ID token names no subject');
+    if (typeof sub !== 'string' || sub === '') {
+      throw new ShipgateError('UNAUTHENTICATED', 'the ID token names no subject', { reason: SIGN_IN_FAILURES.unconfirmed });
+    }
     const session = this.random();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_SECONDS * 1000).toISOString();
     await this.ctx.store.sessions.insert({

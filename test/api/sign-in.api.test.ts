@@ -123,6 +123,43 @@ describe.each(DIALECTS)('OpenID Connect sign-in, sessions and CSRF (%s)', (diale
     }
   });
 
+  it('sends a browser whose sign-in failed to the sign-in page with the reason, and a program the problem', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const started = async () => {
+      const jar = new CookieJar();
+      const login = await jar.fetch(`${srv.url}/auth/login`);
+      const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
+      return { jar, state };
+    };
+    // The provider declined (the user cancelled at the provider): the state is ours, the answer an error.
+    for (const error of ['access_denied', 'login_required', 'server_error']) {
+      const { jar, state } = await started();
+      const back = await jar.fetch(`${srv.url}/auth/callback?error=${error}&state=${state}`, { headers: html });
+      expect([back.status, back.headers.get('location')], error).toEqual([302, '/sign-in?failed=provider_declined']);
+      expect(back.headers.getSetCookie().some((c) => /^shipgate_session=[^;]/.test(c))).toBe(false);
+    }
+    const { jar, state } = await started();
+    const program = await jar.fetch(`${srv.url}/auth/callback?error=access_denied&state=${state}`);
+    expect(program.status).toBe(401);
+    expect(await program.json()).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'provider_declined' });
+
+    // Not started in this browser, a forged state, a made-up code: each lands on the page with its reason, nothing echoed.
+    const hostile = [
+      { url: `/auth/callback?code=abc&state=${state}`, jar: new CookieJar(), reason: 'sign_in_expired' },
+      { url: '/auth/callback?code=abc&state=forged', jar: (await started()).jar, reason: 'sign_in_expired' },
+      { url: '/auth/callback', jar: (await started()).jar, reason: 'sign_in_expired' },
+    ];
+    const fresh = await started();
+    hostile.push({ url: `/auth/callback?code=made-up&state=${fresh.state}`, jar: fresh.jar, reason: 'provider_unconfirmed' });
+    for (const { url, jar: browser, reason } of hostile) {
+      const back = await browser.fetch(`${srv.url}${url}`, { headers: html });
+      expect([back.status, back.headers.get('location')], url).toEqual([302, `/sign-in?failed=${reason}`]);
+    }
+    // A JSON client with the same failure keeps its RFC 9457 problem.
+    const json = await fetch(`${srv.url}/auth/callback?code=abc&state=x`, { redirect: 'manual', headers: { accept: 'application/json' } });
+    expect([json.status, (await json.json()).reason]).toEqual([401, 'sign_in_expired']);
+  });
+
   it('answers a server without OpenID Connect with no provider, and 404 on /auth/login', async () => {
     const plain = await startTestServer({ dialect });
     try {

@@ -56,6 +56,11 @@ describe('OpenID Connect sign-in in Chromium', () => {
 
   it('signs in through the provider with the mapped role, refuses a change without the CSRF value, and signs out', async () => {
     const page = await watchedPage(context, 'oidc-sign-in');
+    // An answer from the provider this browser never asked for ends on the sign-in page, in words.
+    await page.goto('/auth/callback?code=stale&state=stale');
+    await page.waitForURL(`${srv.url}/sign-in?failed=sign_in_expired`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Sign-in did not finish');
+    await expectAccessible(page, 'the sign-in page after a failed sign-in');
     await page.goto('/approvals');
     const button = page.getByRole('link', { name: 'Sign in with Test IdP' });
     await button.waitFor();

@@ -6,6 +6,14 @@ import { queryKeys, useMe } from '../api/queries';
 import { useActions } from '../api/use-actions';
 import { ProblemNotice } from '../components/problem-notice';
 import { clearToken, readToken, saveToken } from '../session/session';
+import { isSignInFailure, SIGN_IN_FAILURES, type SignInFailure } from '../../../src/core/access/sign-in-failures';
+
+/** Why the last sign-in at the provider did not finish, in words (the server sends the reason, from its allowlist). */
+const SIGN_IN_FAILED: Record<SignInFailure, string> = {
+  [SIGN_IN_FAILURES.expired]: 'The sign-in took too long or was started in another browser. Start it again here.',
+  [SIGN_IN_FAILURES.declined]: 'The identity provider declined the sign-in. If you cancelled it, start again; otherwise ask an admin.',
+  [SIGN_IN_FAILURES.unconfirmed]: 'The identity provider’s answer could not be verified. Try again; if it keeps failing, ask an admin.',
+};
 
 /** What the server offers besides tokens: sign-in with its OpenID Connect provider, when configured. */
 function useAuthConfig() {
@@ -30,6 +38,7 @@ export function SignInPage() {
   const [token, setToken] = useState('');
   const [, navigate] = useLocation();
   const [params] = useSearchParams();
+  const failed = params.get('failed');
   const queryClient = useQueryClient();
   const me = useMe();
   const actions = useActions(
@@ -61,6 +70,12 @@ export function SignInPage() {
         </div>
       ) : (
         <>
+          {isSignInFailure(failed) && (
+            <div className="notice notice-error" role="alert" data-reason={failed}>
+              <strong>Sign-in did not finish</strong>
+              <p>{SIGN_IN_FAILED[failed]}</p>
+            </div>
+          )}
           {config.data?.oidc && (
             <p>
               <a className="button button-primary" href={`/auth/login?next=${encodeURIComponent(localPath(params.get('next')))}`}>

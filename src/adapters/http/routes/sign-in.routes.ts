@@ -1,8 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Shipgate } from '../../../app/shipgate.js';
 import { SESSION_TTL_SECONDS, SIGN_IN_TTL_SECONDS } from '../../../app/identity.use-cases.js';
+import { isSignInFailure } from '../../../core/access/sign-in-failures.js';
+import { isShipgateError } from '../../../core/errors.js';
 import { closed, Problem } from '../common.schemas.js';
 import { cookieOf, SESSION_COOKIE } from '../plugins/auth.plugin.js';
 
@@ -35,6 +37,12 @@ function setCookie(reply: FastifyReply, secure: boolean, name: string, value: st
   const previous = reply.getHeader('set-cookie');
   const cookies = previous === undefined ? [] : Array.isArray(previous) ? previous.map(String) : [String(previous)];
   reply.header('set-cookie', [...cookies, attributes.join('; ')]);
+}
+
+/** True when the request comes from a browser navigating (it asks for HTML first), not from a program. */
+function wantsPage(req: FastifyRequest): boolean {
+  const accept = req.headers.accept;
+  return typeof accept === 'string' && accept.split(',')[0]!.trim().toLowerCase().startsWith('text/html');
 }
 
 /**
@@ -74,6 +82,9 @@ export async function signInRoutes(app: FastifyInstance, { shipgate, secureCooki
       schema: {
         tags: ['auth'],
         summary: "The provider's answer: opens a session (cookie shipgate_session) and returns to `next`",
+        description:
+          'A failed sign-in answers 401 UNAUTHENTICATED with a `reason` (sign_in_expired, provider_declined, provider_unconfirmed); ' +
+          'a browser navigating (Accept: text/html first) is sent to `/sign-in?failed=<reason>` instead.',
         security: [],
         response: { 302: Type.Null(), 401: Problem, 404: Problem },
       },
@@ -82,7 +93,14 @@ export async function signInRoutes(app: FastifyInstance, { shipgate, secureCooki
       const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
       const key = cookieOf(req, SIGN_IN_COOKIE);
       setCookie(reply, secureCookies, SIGN_IN_COOKIE, '', 0, '/auth');
-      const finished = await shipgate.identity.finishSignIn(key, query);
+      let finished;
+      try {
+        finished = await shipgate.identity.finishSignIn(key, query);
+      } catch (error) {
+        // A person in a browser lands on the sign-in page, which says what went wrong; a program gets the problem.
+        if (!wantsPage(req) || !isShipgateError(error, 'UNAUTHENTICATED') || !isSignInFailure(error.metadata.reason)) throw error;
+        return reply.header('cache-control', 'no-store').redirect(`/sign-in?failed=${error.metadata.reason}`, 302);
+      }
       setCookie(reply, secureCookies, SESSION_COOKIE, finished.session, SESSION_TTL_SECONDS, '/');
       return reply.header('cache-control', 'no-store').redirect(finished.next, 302);
     },

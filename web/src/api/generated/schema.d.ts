@@ -10541,7 +10541,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The provider's answer: opens a session (cookie shipgate_session) and returns to `next` */
+        /**
+         * The provider's answer: opens a session (cookie shipgate_session) and returns to `next`
+         * @description A failed sign-in answers 401 UNAUTHENTICATED with a `reason` (sign_in_expired, provider_declined, provider_unconfirmed); a browser navigating (Accept: text/html first) is sent to `/sign-in?failed=<reason>` instead.
+         */
         get: {
             parameters: {
                 query?: never;
