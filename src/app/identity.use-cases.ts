@@ -117,6 +117,8 @@ export class IdentityUseCases {
     }
     const session = this.random();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_SECONDS * 1000).toISOString();
+    // Sessions that can no longer be used go as new ones open, so the table holds little more than the live ones.
+    await this.ctx.store.sessions.purgeUnusable(now.toISOString());
     await this.ctx.store.sessions.insert({
       id: this.ctx.ids.newId(),
       secretHash: sha256(session),

@@ -149,6 +149,8 @@ export interface SessionRepository {
   getBySecretHash(secretHash: string): Promise<SessionRecord | null>;
   /** Ends a session (sign-out); false when it was already ended or unknown. */
   end(secretHash: string, at: string): Promise<boolean>;
+  /** Removes the sessions that can no longer be used: expired by `now`, or ended (signed out). */
+  purgeUnusable(now: string): Promise<void>;
 }
 
 /** A sign-in under way: what the callback must find again, keyed by the hash of the browser's one-time cookie. */

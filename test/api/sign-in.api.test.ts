@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/adapters/storage/database.tables.js';
+import { SESSION_TTL_SECONDS } from '../../src/app/identity.use-cases.js';
 import { OpenIdClientProvider } from '../../src/adapters/identity/openid-client-provider.js';
 import { DIALECTS } from '../support/dialects.js';
 import { CLIENT_ID, CLIENT_SECRET, CookieJar, freePort, signInWithoutBrowser, TestOidcProvider } from '../support/test-oidc-provider.js';
@@ -158,6 +161,28 @@ describe.each(DIALECTS)('OpenID Connect sign-in, sessions and CSRF (%s)', (diale
     // A JSON client with the same failure keeps its RFC 9457 problem.
     const json = await fetch(`${srv.url}/auth/callback?code=abc&state=x`, { redirect: 'manual', headers: { accept: 'application/json' } });
     expect([json.status, (await json.json()).reason]).toEqual([401, 'sign_in_expired']);
+  });
+
+  it('removes ended and expired sessions as new ones open, keeping the live ones', async () => {
+    const db = (srv.store as unknown as { db: Kysely<Database> }).db;
+    const rows = async () => (await db.selectFrom('sessions').select(['subject', 'ended_at']).execute()).length;
+    const [signedOut, live] = [new CookieJar(), new CookieJar()];
+    await signInWithoutBrowser(signedOut, srv.url, ALICE);
+    await signInWithoutBrowser(live, srv.url, BOB);
+    expect((await fetch(`${srv.url}/auth/logout`, { method: 'POST', headers: withCookie(signedOut) })).status).toBe(204);
+    const before = await rows();
+    await signInWithoutBrowser(new CookieJar(), srv.url, BOB);
+    // The signed-out session (and any ended earlier in this file) went; the new one came; the live one stayed.
+    expect(await rows()).toBeLessThanOrEqual(before);
+    expect(await db.selectFrom('sessions').select('id').where('ended_at', 'is not', null).execute()).toEqual([]);
+    expect((await srv.api(null, 'GET', '/api/v1/me', undefined, withCookie(live))).status).toBe(200);
+
+    srv.clock.advance((SESSION_TTL_SECONDS + 60) * 1000);
+    expect((await srv.api(null, 'GET', '/api/v1/me', undefined, withCookie(live))).status, 'expired').toBe(401);
+    const fresh = new CookieJar();
+    await signInWithoutBrowser(fresh, srv.url, ALICE);
+    expect(await rows(), 'only the new session is left').toBe(1);
+    expect((await srv.api(null, 'GET', '/api/v1/me', undefined, withCookie(fresh))).status).toBe(200);
   });
 
   it('answers a server without OpenID Connect with no provider, and 404 on /auth/login', async () => {

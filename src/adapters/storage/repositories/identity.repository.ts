@@ -92,6 +92,13 @@ export class KyselySessionRepository implements SessionRepository {
       .executeTakeFirst();
     return changedOneRow(result);
   }
+
+  async purgeUnusable(now: string): Promise<void> {
+    await this.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('ended_at', 'is not', null)]))
+      .execute();
+  }
 }
 
 /** Sign-ins under way in `sign_ins`: each taken (deleted) once by its callback. */
