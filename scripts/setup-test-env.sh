@@ -42,9 +42,8 @@ if [ -n "${CI:-}" ] || [ ! -d node_modules ] || [ package-lock.json -nt node_mod
 fi
 
 # The web UI the server serves (and the browser tests drive), built from the current sources.
-log "building the web UI"
-npm run --silent build:web >&2
-npm run --silent build:cli >&2
+log "building the server, the web UI and the CLI"
+npm run --silent build >&2
 
 echo "export SHIPGATE_TEST_POSTGRES_URL='$PG_URL'"
 echo "export DOCKER_HOST='$DOCKER_HOST_URL'"

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sqliteFileOf } from './adapters/storage/database.js';
 import { AUDIT_KEY_MIN_LENGTH } from './adapters/system/audit-keyring.js';
 import { REQUEST_LIMITS } from './adapters/http/plugins/request-limits.plugin.js';
@@ -153,7 +154,8 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = Number.parseInt(env['PORT'] ?? '8080', 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env['PORT']}"`);
-  const webDist = env['SHIPGATE_WEB_ROOT'] ?? join(process.cwd(), 'web', 'dist');
+  // The web UI next to the package (src/ in a checkout, dist/ once built), wherever it is started from.
+  const webDist = env['SHIPGATE_WEB_ROOT'] ?? fileURLToPath(new URL('../web/dist', import.meta.url));
   const runtimes = (env['SHIPGATE_RUNTIMES'] ?? 'compose')
     .split(',')
     .map((r) => r.trim())

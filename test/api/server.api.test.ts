@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer } from '../support/test-server.js';
 import { TEST_DOCKER_HOST } from '../support/docker-fixtures.js';
 
@@ -16,9 +16,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `src/main.ts` as `npm start` does, and collects its output until `ready` matches. */
+/** Starts the compiled server as `npm start` does (no tsx), and collects its output until it listens. */
 function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -50,7 +50,16 @@ async function stop(child: ChildProcess): Promise<number | null> {
 
 describe('the server process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'shipgate-main-'));
+  // What `npm start` does first: build dist/ (and the web UI) when missing or older than the sources.
+  beforeAll(() => execFileSync(process.execPath, ['scripts/ensure-build.mjs'], { stdio: 'inherit' }), 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs compiled, its stack traces pointing into the TypeScript sources', () => {
+    const script = "import('./dist/config.js').then((m) => { try { m.loadConfig({ PORT: 'x' }); } catch (e) { console.log(e.stack); } })";
+    const stack = execFileSync(process.execPath, ['--enable-source-maps', '-e', script], { encoding: 'utf8' });
+    expect(stack).toContain('PORT must be a port number');
+    expect(stack).toMatch(/src\/config\.ts:\d+:\d+/);
+  });
 
   it('starts on the embedded defaults, prints a generated admin token once, and stops cleanly', async () => {
     const port = await freePort();
