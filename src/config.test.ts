@@ -104,4 +104,15 @@ describe('loadConfig', () => {
     ])
       expect(() => loadConfig({ SHIPGATE_TRUSTED_ISSUERS: value }), value).toThrow(/SHIPGATE_TRUSTED_ISSUERS/);
   });
+
+  it('leaves /metrics open without SHIPGATE_METRICS_TOKEN, and refuses a short one without echoing it', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ SHIPGATE_METRICS_TOKEN: '' }).metricsToken).toBeNull();
+    const token = 'm'.repeat(24);
+    expect(loadConfig({ SHIPGATE_METRICS_TOKEN: token }).metricsToken).toBe(token);
+    for (const bad of ['scrape-me-please', `${'m'.repeat(20)} with spaces`]) {
+      expect(() => loadConfig({ SHIPGATE_METRICS_TOKEN: bad })).toThrow(/SHIPGATE_METRICS_TOKEN must be at least 24 characters/);
+      expect(() => loadConfig({ SHIPGATE_METRICS_TOKEN: bad })).not.toThrow(bad);
+    }
+  });
 });

@@ -48,6 +48,8 @@ export interface Config {
   oidc: OpenIdClientOptions | null;
   /** SHIPGATE_TRUSTED_ISSUERS: the issuers whose bearer JWTs (CI workload identity) are accepted, each for its audience. */
   trustedIssuers: ReadonlyArray<{ issuer: string; audience: string }>;
+  /** SHIPGATE_METRICS_TOKEN: the bearer token `GET /metrics` asks for; null: `/metrics` is open. Never logged. */
+  metricsToken: string | null;
 }
 
 /** An issuer URL: https, or http on this machine only (a test provider); no credentials, query or fragment. */
@@ -121,6 +123,20 @@ function adminTokenOf(env: NodeJS.ProcessEnv): string | null {
   if (token !== null && token.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new Error(
       `SHIPGATE_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long (it grants every permission); got ${token.length}`,
+    );
+  }
+  return token;
+}
+
+/** The shortest metrics token accepted: `/metrics` is not rate-limited, so its token must be too long to guess. */
+const MIN_METRICS_TOKEN_LENGTH = 24;
+
+/** SHIPGATE_METRICS_TOKEN, refused when short enough to guess; unset or empty: none. */
+function metricsTokenOf(env: NodeJS.ProcessEnv): string | null {
+  const token = env['SHIPGATE_METRICS_TOKEN'] || null;
+  if (token !== null && (token.length < MIN_METRICS_TOKEN_LENGTH || /\s/.test(token))) {
+    throw new Error(
+      `SHIPGATE_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters long, without spaces (e.g. openssl rand -hex 24)`,
     );
   }
   return token;
@@ -201,5 +217,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webhookAllowPrivate: flag(env, 'SHIPGATE_WEBHOOK_ALLOW_PRIVATE'),
     oidc: oidcOf(env, publicUrl),
     trustedIssuers: trustedIssuersOf(env),
+    metricsToken: metricsTokenOf(env),
   });
 }

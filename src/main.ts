@@ -18,6 +18,7 @@ import { CelRuleEvaluator } from './adapters/policy/cel-rule-evaluator.js';
 import { HttpWebhookSender } from './adapters/webhooks/http-webhook-sender.js';
 import { JoseWorkloadVerifier } from './adapters/identity/jose-workload-verifier.js';
 import { OpenIdClientProvider } from './adapters/identity/openid-client-provider.js';
+import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
 
 /**
  * What a person starting Shipgate reads first: where it runs, the admin token (printed once, to the terminal only: it
@@ -45,8 +46,10 @@ async function main(): Promise<void> {
   if (config.runtimes.includes('compose')) drivers.compose = ComposeDriver.create(config.compose);
   if (config.runtimes.includes('kubernetes'))
     drivers.kubernetes = KubernetesDriver.create({ kubeConfig: loadKubeConfig(config.kubeconfigPath) });
+  const metrics = new PrometheusMetrics();
   const shipgate = new Shipgate({
     store,
+    metrics,
     drivers,
     clock: systemClock,
     ids: new UuidV7Ids(),
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
     streams: config.streams,
     webRoot: config.webRoot,
     publicUrl: config.publicUrl,
+    metrics,
+    metricsToken: config.metricsToken,
   });
   shipgate.executor.start();
   shipgate.driftMonitor.start();

@@ -6,6 +6,7 @@ import type { ReleaseRecord } from '../core/release/release.js';
 import { secretValuesOf } from '../core/secrets/secret-masking.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
+import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { DeployTarget, DeployUnit, RuntimeDriver, RuntimeDrivers } from '../ports/runtime-driver.js';
 import type { Store, StoreSession } from '../ports/store.js';
 import { ReleaseEventBus, TimelineEvents } from './release-events.js';
@@ -24,6 +25,8 @@ export interface AppContextOptions {
   rules?: RuleEvaluator;
   /** Where people reach the web UI (`SHIPGATE_PUBLIC_URL`): the links webhook messages carry. */
   publicUrl?: string;
+  /** Told of applies, approval decisions and webhook attempts as they happen; default: nowhere. */
+  metrics?: Metrics;
 }
 
 /** The shared parts of the use cases: store, drivers, clock, ids, event builders and the in-process event bus. */
@@ -36,6 +39,7 @@ export class AppContext {
   readonly logger: Logger;
   readonly rules: RuleEvaluator | null;
   readonly publicUrl: string;
+  readonly metrics: Metrics;
   readonly events: TimelineEvents;
   /** The one door through which a release changes state. */
   readonly transitions: ReleaseTransitions;
@@ -51,6 +55,7 @@ export class AppContext {
     this.ids = options.ids;
     this.logger = options.logger;
     this.rules = options.rules ?? null;
+    this.metrics = options.metrics ?? NO_METRICS;
     this.events = new TimelineEvents(options.clock, options.ids, this.secrets);
     this.transitions = new ReleaseTransitions(this.events);
   }

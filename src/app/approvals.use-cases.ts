@@ -64,7 +64,9 @@ export class ApprovalUseCases {
     try {
       requirePermission(caller, 'deployment:approve', ticket.environment);
       if (isTicketExpired(ticket, this.ctx.clock.now())) await this.expire(ticket.id);
-      return await this.ctx.write([release.id], async (tx) => {
+      // Told to the metrics once the decision is committed.
+      let decided = null as { outcome: 'approved' | 'rejected'; seconds: number } | null;
+      const view = await this.ctx.write([release.id], async (tx) => {
         // Locking the ticket row queues concurrent decisions, so each is counted exactly once.
         const locked = await tx.approvals.get(ticketId, { lock: true });
         const current = await tx.releases.get(ticket.releaseId);
@@ -91,6 +93,10 @@ export class ApprovalUseCases {
         if (outcome.status !== 'pending') {
           await tx.approvals.setStatus(locked.id, 'pending', outcome.status, at);
           const command = outcome.status === 'approved' ? 'approve' : 'reject';
+          decided = {
+            outcome: command === 'approve' ? 'approved' : 'rejected',
+            seconds: (Date.parse(at) - Date.parse(locked.requestedAt)) / 1000,
+          };
           const moved = await this.ctx.transitions.move(tx, current, command, {
             by: caller,
             lostRace: 'conflict',
@@ -102,6 +108,8 @@ export class ApprovalUseCases {
         const after = await tx.approvals.get(locked.id);
         return this.view(tx, after as ApprovalTicket);
       });
+      if (decided) this.ctx.metrics.approvalDecided(decided);
+      return view;
     } catch (error) {
       if (isShipgateError(error) && error.code !== 'NOT_FOUND') {
         await recordRefusal(this.ctx, caller, release, 'approval.denied', error, { ticketId, decision: input.decision });

@@ -3,6 +3,7 @@ import { ledBy } from '../core/diagnostics/diagnostics.js';
 import type { Environment } from '../core/environment/environment.js';
 import { detailOf, isShipgateError } from '../core/errors.js';
 import { EXECUTION_OUTCOMES, type ExecutionOutcome } from '../core/release/execution-outcome.js';
+import { TRANSITIONS } from '../core/release/release-machine.js';
 import type { DriverStage, Execution, ReleaseRecord } from '../core/release/release.js';
 import { redactDeep } from '../core/secrets/secret-masking.js';
 import type { NewTimelineEvent } from '../core/audit/timeline-event.js';
@@ -298,9 +299,9 @@ export class Executor {
     const message = redactDeep(outcome.message, unit.secrets);
     const diagnosis = kind === 'succeed' ? null : await this.diagnose(release, unit, message, outcome.finding);
     const rollbackSource = kind === 'succeed' && release.rollbackOf ? release.rollbackOf : null;
-    await this.ctx.write(rollbackSource ? [release.id, rollbackSource] : [release.id], async (tx) => {
+    const ended = await this.ctx.write(rollbackSource ? [release.id, rollbackSource] : [release.id], async (tx) => {
       const current = await tx.releases.get(release.id);
-      if (!current) return;
+      if (!current) return null;
       const at = this.ctx.nowIso();
       const { stage, event } = EXECUTION_OUTCOMES[kind];
       // Another writer (a recovery, a second process) that reported the release first has the last word.
@@ -313,7 +314,7 @@ export class Executor {
           updatedAt: at,
         },
       });
-      if (!moved) return;
+      if (!moved) return null;
       const ev = this.ctx.events.for(current, null);
       const events: NewTimelineEvent[] = [];
       if (diagnosis) {
@@ -336,7 +337,12 @@ export class Executor {
       if (moved.stateEvent) events.push(moved.stateEvent);
       if (rollbackSource) events.push(...(await this.completeRollback(tx, current, rollbackSource)));
       await tx.timeline.append(events);
+      return at;
     });
+    if (ended && execution.startedAt) {
+      const seconds = (Date.parse(ended) - Date.parse(execution.startedAt)) / 1000;
+      this.ctx.metrics.applyFinished({ runtime: release.runtime, outcome: TRANSITIONS[kind].to, seconds });
+    }
   }
 
   private async completeRollback(tx: StoreSession, rollback: ReleaseRecord, sourceId: string): Promise<NewTimelineEvent[]> {

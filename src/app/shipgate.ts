@@ -8,6 +8,7 @@ import { DriftMonitor } from './drift-monitor.js';
 import { DriftUseCases } from './drift.use-cases.js';
 import { EnvironmentUseCases } from './environments.use-cases.js';
 import { IdentityUseCases } from './identity.use-cases.js';
+import { InsightsUseCases } from './insights.use-cases.js';
 import type { OidcProvider, WorkloadTokenVerifier } from '../ports/identity-provider.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import { ReleaseUseCases } from './releases.use-cases.js';
@@ -41,6 +42,7 @@ export class Shipgate {
   readonly conversations: ConversationUseCases;
   readonly drift: DriftUseCases;
   readonly webhooks: WebhookUseCases;
+  readonly insights: InsightsUseCases;
   readonly executor: Executor;
   /** The background drift check; started and stopped with the executor. */
   readonly driftMonitor: DriftMonitor;
@@ -58,6 +60,7 @@ export class Shipgate {
     this.conversations = new ConversationUseCases(this.ctx);
     this.drift = new DriftUseCases(this.ctx);
     this.webhooks = new WebhookUseCases(this.ctx, options.webhooks?.sender ?? null);
+    this.insights = new InsightsUseCases(this.ctx);
     this.executor = new Executor(this.ctx, { ...options.executor, approvals: this.approvals, releases: this.releases });
     this.driftMonitor = new DriftMonitor(this.drift, options.logger, options.driftIntervalMs ?? 0);
     this.webhookDispatcher = options.webhooks

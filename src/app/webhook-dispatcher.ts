@@ -123,6 +123,7 @@ export class WebhookDispatcher {
       attempts,
       statusCode: attempt.lastStatusCode,
     };
+    if (recorded) this.ctx.metrics.webhookAttempted({ outcome: attempt.status === 'pending' ? 'retrying' : attempt.status });
     if (!recorded) this.ctx.logger.warn(facts, 'webhook delivery lease lost before its attempt was recorded');
     else if (attempt.status === 'failed') this.ctx.logger.warn({ ...facts, error: attempt.lastError }, 'webhook delivery failed for good');
     else if (attempt.status === 'pending')

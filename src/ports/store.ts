@@ -4,8 +4,9 @@ import type { RoleMapping } from '../core/access/role-mapping.js';
 import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
 import type { DriftRecord } from '../core/drift/drift.js';
 import type { Environment } from '../core/environment/environment.js';
+import type { AppliedRelease } from '../core/insights/insights.js';
 import type { PreviewRecord } from '../core/preview/preview.js';
-import type { ApprovalDecision, ReleaseRecord, ReleaseState } from '../core/release/release.js';
+import type { ApprovalDecision, ExecutionStage, ReleaseRecord, ReleaseState } from '../core/release/release.js';
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { WebhookDelivery, WebhookSubscription } from '../core/webhooks/webhook.js';
 
@@ -40,6 +41,23 @@ export interface ReleaseQuery {
   beforeId?: string;
 }
 
+/** Which applied releases insights count: those whose apply finished at or after `finishedFrom`. */
+export interface AppliedReleaseQuery {
+  /** The environments the caller may read; `'all'` for no restriction. */
+  readable: 'all' | string[];
+  environment?: string;
+  application?: string;
+  finishedFrom: string;
+}
+
+/** How many releases of an environment are in a state and at an execution stage. */
+export interface ReleaseCount {
+  environment: string;
+  state: ReleaseState;
+  stage: ExecutionStage;
+  count: number;
+}
+
 export interface ReleaseRepository {
   insert(release: ReleaseRecord): Promise<void>;
   get(id: string): Promise<ReleaseRecord | null>;
@@ -63,6 +81,10 @@ export interface ReleaseRepository {
   releaseLease(id: string, owner: string): Promise<void>;
   /** Applying releases whose lease ran out, or that started and were left without one: to be reported interrupted. */
   expiredLeases(now: string, limit: number): Promise<ReleaseRecord[]>;
+  /** The releases that ended `succeeded`, `failed` or `rolled_back` with an apply finished in the query's span, oldest first. */
+  applied(query: AppliedReleaseQuery): Promise<AppliedRelease[]>;
+  /** How many releases there are, by environment, state and execution stage. */
+  counts(): Promise<ReleaseCount[]>;
 }
 
 export interface PreviewRepository {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../support/test-server.js';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
 import { DIALECTS } from '../support/dialects.js';
+import { releaseIn } from '../support/deploy.js';
 
 const compose = (image: string, extra = '') => `services:\n  web:\n    image: ${image}\n${extra}`;
 
@@ -54,16 +55,7 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
     return res.body.preview;
   }
 
-  async function waitForState(id: string, states: string[]) {
-    return eventually(
-      async () => {
-        const r = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
-        return states.includes(r.body.state) ? r.body : null;
-      },
-      10_000,
-      `release ${id} in ${states.join('|')}`,
-    );
-  }
+  const waitForState = (id: string, states: string[]) => releaseIn(srv, id, states);
 
   async function deployStaging(tag: string, application = 'web') {
     const rel = await draft('staging', `web:${tag}`, deployer, application);

@@ -18,16 +18,24 @@ export async function previewed(srv: TestServer, draft: DraftInput): Promise<{ i
   return { id: rel.body.id as string, token: p.body.preview.token as string };
 }
 
+/** Waits until a release is in one of `states`, and resolves with it as the API shows it to the admin. */
+export async function releaseIn(srv: TestServer, id: string, states: string[], timeoutMs = 10_000): Promise<any> {
+  return eventually(
+    async () => {
+      const r = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`);
+      return states.includes(r.body.state) ? r.body : null;
+    },
+    timeoutMs,
+    `release ${id} in ${states.join('|')}`,
+  );
+}
+
 /** Drafts, previews and applies a release as the admin, and resolves with its id once it succeeded. */
 export async function deployed(srv: TestServer, draft: DraftInput, timeoutMs = 60_000): Promise<string> {
   const { id, token } = await previewed(srv, draft);
   const applied = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${id}/apply`, { previewToken: token });
   expect(applied.status, JSON.stringify(applied.body)).toBe(202);
-  await eventually(
-    async () => (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body.state === 'succeeded',
-    timeoutMs,
-    `release ${id} succeeded`,
-  );
+  await releaseIn(srv, id, ['succeeded'], timeoutMs);
   return id;
 }
 

@@ -17,6 +17,7 @@ import { ScriptedDriver } from './scripted-driver.js';
 import { CelRuleEvaluator } from '../../src/adapters/policy/cel-rule-evaluator.js';
 import { HttpWebhookSender } from '../../src/adapters/webhooks/http-webhook-sender.js';
 import type { WebhookDispatcherOptions } from '../../src/app/webhook-dispatcher.js';
+import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus-metrics.js';
 
 export const ADMIN_TOKEN = 'sgt_test_admin_token_0123456789';
 
@@ -82,6 +83,8 @@ export interface TestServerOptions {
   port?: number;
   /** OpenID Connect sign-in and trusted CI issuers (default: neither). */
   identity?: ShipgateOptions['identity'];
+  /** SHIPGATE_METRICS_TOKEN (default: none, `/metrics` is open). */
+  metricsToken?: string;
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
@@ -93,8 +96,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const driver = new ScriptedDriver('compose');
   const logs: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
+  // A registry per server, as `npm start` makes one: several servers in one test process keep their metrics apart.
+  const metrics = new PrometheusMetrics();
   const shipgate = new Shipgate({
     store,
+    metrics,
     drivers: options.drivers ?? { compose: driver },
     clock,
     ids: new UuidV7Ids(),
@@ -126,6 +132,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     streams: options.streams,
     webRoot: options.webRoot ?? null,
     publicUrl: options.publicUrl,
+    metrics,
+    metricsToken: options.metricsToken ?? null,
   });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   if (options.firstRun) await shipgate.environments.firstRun();

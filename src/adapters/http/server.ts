@@ -16,6 +16,9 @@ import { aiRoutes } from './routes/ai.routes.js';
 import { approvalsRoutes } from './routes/approvals.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { environmentsRoutes } from './routes/environments.routes.js';
+import { insightsRoutes } from './routes/insights.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
+import type { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import { releasesRoutes } from './routes/releases.routes.js';
 import { webhooksRoutes } from './routes/webhooks.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
@@ -41,6 +44,10 @@ export interface ServerOptions {
   version?: string;
   /** SHIPGATE_PUBLIC_URL: on https, the session cookie is `Secure`. */
   publicUrl?: string;
+  /** The metrics served at `GET /metrics`, every request's duration observed in them; without them, no `/metrics`. */
+  metrics?: PrometheusMetrics | null;
+  /** SHIPGATE_METRICS_TOKEN: the bearer token `/metrics` asks for; unset: `/metrics` is open, like `/healthz`. */
+  metricsToken?: string | null;
 }
 
 /**
@@ -79,6 +86,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error));
+  const metrics = options.metrics ?? null;
+  if (metrics) {
+    // Added before any route, so that every route (and the not-found answer) is timed, labelled by its pattern.
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? null;
+      metrics.observeRequest({ method: request.method, route, status: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    });
+  }
   // The validator coerces a query's "1e400" to Infinity and then skips the bounds: no handler gets a non-finite number.
   app.addHook('preHandler', async (request) => {
     for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
@@ -124,6 +139,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...readiness });
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (metrics) await app.register(metricsRoutes, { shipgate, metrics, token: options.metricsToken ?? null });
 
   await app.register(async (auth) => {
     // Unauthenticated, and a sign-in writes a row: each address may start or finish one so often, not more.
@@ -152,6 +168,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(accessRoutes, { shipgate });
       await api.register(auditRoutes, { shipgate });
       await api.register(webhooksRoutes, { shipgate });
+      await api.register(insightsRoutes, { shipgate });
       if (options.commandCenter) await api.register(aiRoutes, { commandCenter: options.commandCenter });
     },
     { prefix: '/api/v1' },

@@ -12,6 +12,7 @@ import * as promotionVerification from './migrations/2026-11-26T1400-promotion-v
 import * as drift from './migrations/2026-11-26T1500-drift.migration.js';
 import * as webhooks from './migrations/2026-11-27T0900-webhooks.migration.js';
 import * as identity from './migrations/2026-11-27T1100-identity.migration.js';
+import * as insights from './migrations/2026-11-28T0900-insights.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26T1500-drift': drift,
   '2026-11-27T0900-webhooks': webhooks,
   '2026-11-27T1100-identity': identity,
+  '2026-11-28T0900-insights': insights,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,5 +1,5 @@
 import { ShipgateError } from '../errors.js';
-import type { ExecutionStage, ReleaseRecord, ReleaseState } from './release.js';
+import type { Execution, ExecutionStage, ReleaseRecord, ReleaseState } from './release.js';
 
 /**
  * Every command that moves a release, with the states it may start from and the state it leads to.
@@ -59,7 +59,7 @@ export const ROLLBACK_SOURCE_STATES: readonly ReleaseState[] = ['succeeded', 'fa
  * A release a rollback may restore: one that ran to success (and may since have been rolled back itself). A
  * `rolled_back` release may also be one that failed or was interrupted: only its execution tells them apart.
  */
-function ranToSuccess(release: Pick<ReleaseRecord, 'state' | 'execution'>): boolean {
+export function ranToSuccess(release: Pick<ReleaseRecord, 'state'> & { execution: Pick<Execution, 'stage'> }): boolean {
   if (release.state === 'succeeded') return true;
   // The stage a success ends in (`EXECUTION_OUTCOMES.succeed`; not imported: the web UI reads this module).
   return release.state === 'rolled_back' && release.execution.stage === ('completed' satisfies ExecutionStage);

@@ -41,13 +41,19 @@ export function cookieOf(request: FastifyRequest, name: string): string | undefi
   return undefined;
 }
 
+/** The token of the request's `Authorization: Bearer <token>` header, or undefined. */
+export function bearerTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return (typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null)?.[1];
+}
+
 /**
  * Who a request's credential stands for: a bearer token (an opaque `sgt_` token, or a JWT of a trusted issuer), else
  * the browser session cookie. A bearer token wins, so automation is never judged by a cookie.
  */
 function authenticatorOf(request: FastifyRequest, shipgate: Shipgate): { run: () => Promise<IdentityAuthentication>; presented: boolean } {
   const header = request.headers.authorization;
-  const token = (typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null)?.[1];
+  const token = bearerTokenOf(request);
   if (token !== undefined) {
     const run = shipgate.identity.acceptsJwt(token)
       ? () => shipgate.identity.authenticateWorkload(token)

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Channel, ExecutionStage, ReleaseKind, ReleaseRecord, ReleaseState, Runtime } from '../../../core/release/release.js';
-import type { ReleasePatch, ReleaseQuery, ReleaseRepository } from '../../../ports/store.js';
+import type { AppliedRelease } from '../../../core/insights/insights.js';
+import type { AppliedReleaseQuery, ReleaseCount, ReleasePatch, ReleaseQuery, ReleaseRepository } from '../../../ports/store.js';
 import type { ReleasesTable } from '../database.tables.js';
 import { fromJson } from './column-codecs.js';
 import { changedOneRow, onlyReadable, type Connection } from './connection.js';
@@ -222,5 +223,42 @@ export class KyselyReleaseRepository implements ReleaseRepository {
       .limit(limit)
       .execute();
     return rows.map(releaseFromRow);
+  }
+
+  async applied(query: AppliedReleaseQuery): Promise<AppliedRelease[]> {
+    let q = onlyReadable(
+      this.db
+        .selectFrom('releases')
+        .select(['id', 'application', 'environment', 'state', 'created_at', 'exec_stage', 'exec_finished_at'])
+        .where('state', 'in', ['succeeded', 'failed', 'rolled_back'])
+        .where('exec_finished_at', '>=', query.finishedFrom),
+      query.readable,
+    );
+    if (!q) return [];
+    if (query.environment !== undefined) q = q.where('environment', '=', query.environment);
+    if (query.application !== undefined) q = q.where('application', '=', query.application);
+    const rows = await q.orderBy('exec_finished_at').orderBy('id').execute();
+    return rows.map((row) => ({
+      id: row.id,
+      application: row.application,
+      environment: row.environment,
+      state: row.state as ReleaseState,
+      createdAt: row.created_at,
+      execution: { stage: row.exec_stage as ExecutionStage, finishedAt: row.exec_finished_at },
+    }));
+  }
+
+  async counts(): Promise<ReleaseCount[]> {
+    const rows = await this.db
+      .selectFrom('releases')
+      .select(['environment', 'state', 'exec_stage', (eb) => eb.fn.countAll<number | string | bigint>().as('count')])
+      .groupBy(['environment', 'state', 'exec_stage'])
+      .execute();
+    return rows.map((row) => ({
+      environment: row.environment,
+      state: row.state as ReleaseState,
+      stage: row.exec_stage as ExecutionStage,
+      count: Number(row.count),
+    }));
   }
 }

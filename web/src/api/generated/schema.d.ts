@@ -4126,6 +4126,256 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The four DORA keys and the daily series of a window, over the environments you may read
+         * @description A deployment is a release that reached succeeded; lead time runs from its creation to its success; the change failure rate is failed or rolled back ÷ (those + succeeded) among the releases applied in the window; time to restore runs from a failed release to the next succeeded release of the same application and environment. Naming an environment needs deployment:read on it.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    application?: string;
+                    environment?: string;
+                    /** @description How many days to look back (UTC calendar days, today included) */
+                    windowDays?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The four DORA keys; a key without data is null */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Failed or rolled back ÷ (those + succeeded), among the releases applied in the window */
+                            changeFailureRate: number | null;
+                            /** @description Releases that reached succeeded, per day of the window */
+                            deploymentsPerDay: number;
+                            leadTimeSeconds: {
+                                /** @description Median time from a release created to it succeeded */
+                                p50: number | null;
+                                /** @description 90th percentile of the same */
+                                p90: number | null;
+                            };
+                            /** @description Every day of the window, oldest first: its applied releases by how each stands now */
+                            series: {
+                                /**
+                                 * Format: date
+                                 * @description A UTC day
+                                 */
+                                day: string;
+                                failed: number;
+                                rolledBack: number;
+                                succeeded: number;
+                            }[];
+                            timeToRestoreSeconds: {
+                                /** @description Median time from a failed release to the next succeeded release of the same application and environment */
+                                p50: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
