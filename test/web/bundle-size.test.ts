@@ -71,4 +71,12 @@ describe('web bundle size', () => {
     const codemirror = Object.keys(manifest).filter((k) => k.includes('@codemirror') || k.includes('codemirror'));
     for (const key of codemirror) expect(landing.has(key), `${key} is in the first load`).toBe(false);
   });
+
+  it('loads uPlot only with the Insights page', () => {
+    const landing = closure(chunkOf('pages/deployments-page.tsx'), closure(entryKey()));
+    const insights = closure(chunkOf('pages/insights-page.tsx'));
+    const uplot = [...insights].filter((key) => readFileSync(join(outDir, manifest[key]!.file), 'utf8').includes('uplot'));
+    expect(uplot.length, 'uPlot is in the Insights page').toBeGreaterThan(0);
+    for (const key of uplot) expect(landing.has(key), `${key} is in the first load`).toBe(false);
+  });
 });

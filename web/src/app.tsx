@@ -15,6 +15,7 @@ const AccessPage = lazy(() => import('./pages/access-page').then((m) => ({ defau
 const AuditPage = lazy(() => import('./pages/audit-page').then((m) => ({ default: m.AuditPage })));
 const DeploymentsPage = lazy(() => import('./pages/deployments-page').then((m) => ({ default: m.DeploymentsPage })));
 const EnvironmentsPage = lazy(() => import('./pages/environments-page').then((m) => ({ default: m.EnvironmentsPage })));
+const InsightsPage = lazy(() => import('./pages/insights-page').then((m) => ({ default: m.InsightsPage })));
 const NotificationsPage = lazy(() => import('./pages/notifications-page').then((m) => ({ default: m.NotificationsPage })));
 const ReleasePage = lazy(() => import('./pages/release-page').then((m) => ({ default: m.ReleasePage })));
 
@@ -60,6 +61,7 @@ export function App() {
           <nav aria-label="Main">
             <NavLink to="/">Deployments</NavLink>
             <NavLink to="/approvals">Approvals</NavLink>
+            <NavLink to="/insights">Insights</NavLink>
             <NavLink to="/assistant">Command center</NavLink>
             {canEverywhere(me.data, 'admin') && (
               <>
@@ -92,6 +94,7 @@ export function App() {
               <Route path="/" component={DeploymentsPage} />
               <Route path="/releases/:id" component={ReleasePage} />
               <Route path="/approvals" component={ApprovalsPage} />
+              <Route path="/insights" component={InsightsPage} />
               {/* One route, so that a new conversation getting its address keeps the page (and its messages) in place. */}
               <Route path="/assistant/:id?" component={AssistantPage} />
               <Route path="/environments" component={EnvironmentsPage} />

@@ -27,6 +27,7 @@ export type CreatedToken = Json<'/api/v1/tokens', 'post', 201>;
 export type AuditVerification = Json<'/api/v1/audit/verify', 'get', 200>;
 export type RoleMapping = Json<'/api/v1/role-mappings', 'get', 200>['items'][number];
 export type AuthConfig = Json<'/auth/config', 'get', 200>;
+export type Insights = Json<'/api/v1/insights', 'get', 200>;
 
 // The API's enums, named once: lists and tables over them are checked against these at compile time.
 export type ReleaseState = Release['state'];

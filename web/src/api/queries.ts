@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { readToken, saveCsrf } from '../session/session';
-import { api, unwrap, type Me, type Release, type ReleaseState } from './client';
+import { api, unwrap, type Insights, type Me, type Release, type ReleaseState } from './client';
 import { DIAGNOSABLE_STATES } from './release-states';
 
 /** Which releases a list shows; a field left out matches any. */
@@ -8,6 +8,13 @@ export interface ReleaseFilter {
   environment?: string;
   application?: string;
   state?: ReleaseState;
+}
+
+/** Which releases insights count: an environment and an application (any when left out), over `windowDays` days. */
+export interface InsightsFilter {
+  environment?: string;
+  application?: string;
+  windowDays: number;
 }
 
 /** Every query key of the UI: the hooks below read under them, and every invalidation or cache write names them. */
@@ -32,6 +39,7 @@ export const queryKeys = {
   roleMappings: ['role-mappings'] as const,
   deliveries: (webhookId: string) => ['webhooks', webhookId, 'deliveries'] as const,
   conversation: (id: string | undefined) => ['conversation', id] as const,
+  insights: (filter: InsightsFilter) => ['insights', filter] as const,
 };
 
 /** The signed-in user (GET /me), or null without a token. */
@@ -150,4 +158,16 @@ export function useRoleMappings(enabled: boolean) {
 /** Every token, revoked ones too, without secrets (admin). */
 export function useTokens(enabled: boolean) {
   return useQuery({ queryKey: queryKeys.tokens, queryFn: () => unwrap(api.GET('/api/v1/tokens')), enabled, retry: false });
+}
+
+/** The four DORA keys and the daily series over `filter`, polled; a refusal is final (not retried). */
+export function useInsights(filter: InsightsFilter) {
+  const { environment, application, windowDays } = filter;
+  const query = { windowDays, ...(environment ? { environment } : {}), ...(application ? { application } : {}) };
+  return useQuery<Insights>({
+    queryKey: queryKeys.insights(filter),
+    queryFn: () => unwrap(api.GET('/api/v1/insights', { params: { query } })),
+    refetchInterval: 60_000,
+    retry: false,
+  });
 }

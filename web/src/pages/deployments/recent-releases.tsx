@@ -1,15 +1,15 @@
-import { useSearchParams } from 'wouter';
 import { useEnvironments, useReleases, type ReleaseFilter } from '../../api/queries';
 import { isReleaseState } from '../../api/release-states';
 import { EmptyState } from '../../components/empty-state';
 import { Loading } from '../../components/loading';
 import { ProblemNotice } from '../../components/problem-notice';
+import { useAddressFilter } from '../../components/use-address-filter';
 import { ReleaseFilters } from './release-filters';
 import { ReleaseTable } from './release-table';
 
 /** The newest releases, filtered by what the address bar says (so a filtered list can be shared). */
 export function RecentReleases() {
-  const [params, setParams] = useSearchParams();
+  const { params, set: setFilter } = useAddressFilter();
   const state = params.get('state') ?? '';
   const filter: ReleaseFilter = {
     environment: params.get('environment') ?? '',
@@ -18,12 +18,6 @@ export function RecentReleases() {
   };
   const envs = useEnvironments();
   const releases = useReleases(filter);
-  const setFilter = (key: keyof ReleaseFilter, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
   return (
     <section aria-labelledby="releases-title">
       <h2 id="releases-title">Recent releases</h2>

@@ -1,5 +1,6 @@
 import type { Environment } from '../../api/client';
 import type { ReleaseFilter } from '../../api/queries';
+import { EnvironmentSelect } from '../../components/environment-select';
 import { RELEASE_STATES, inWords } from '../../api/release-states';
 
 /** Narrows the release list by environment, application and state. */
@@ -11,17 +12,12 @@ export function ReleaseFilters(props: {
   const { filter, environments, onChange } = props;
   return (
     <form className="filters" aria-label="Filter releases" onSubmit={(e) => e.preventDefault()}>
-      <label>
-        Environment
-        <select value={filter.environment ?? ''} onChange={(e) => onChange('environment', e.target.value)}>
-          <option value="">All</option>
-          {environments?.map((e) => (
-            <option key={e.name} value={e.name}>
-              {e.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <EnvironmentSelect
+        value={filter.environment ?? ''}
+        environments={environments}
+        anyLabel="All"
+        onChange={(environment) => onChange('environment', environment)}
+      />
       <label>
         Application
         <input value={filter.application ?? ''} onChange={(e) => onChange('application', e.target.value)} placeholder="any" />
