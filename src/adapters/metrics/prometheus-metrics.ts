@@ -31,6 +31,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly webhookDeliveries: Counter<'outcome'>;
   private readonly releases: Gauge<'environment' | 'state'>;
   private readonly queueDepth: Gauge;
+  /** The scrape under way (or the last one): the next waits for it. */
+  private lastScrape: Promise<string> = Promise.resolve('');
 
   constructor() {
     const registers = [this.registry];
@@ -98,8 +100,17 @@ export class PrometheusMetrics implements Metrics {
     this.webhookDeliveries.inc({ outcome: fact.outcome });
   }
 
-  /** Every metric in the Prometheus text format, the release gauges set from `census` (read just before). */
-  async scrape(census: ReleaseCensus): Promise<string> {
+  /**
+   * Every metric in the Prometheus text format, the release gauges set from `census` (read just before). Scrapes run
+   * one after the other, so that one never resets the gauges while another renders them.
+   */
+  scrape(census: ReleaseCensus): Promise<string> {
+    const rendered = this.lastScrape.catch(() => '').then(() => this.render(census));
+    this.lastScrape = rendered;
+    return rendered;
+  }
+
+  private async render(census: ReleaseCensus): Promise<string> {
     this.releases.reset();
     for (const { environment, state, count } of census.releases) this.releases.set({ environment, state }, count);
     this.queueDepth.set(census.queued);
