@@ -26,7 +26,7 @@ function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; 
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`not listening:\n${out}`)), 60_000);
     const check = setInterval(() => {
       if (out.includes('Shipgate is listening')) {
         clearInterval(check);
@@ -95,7 +95,7 @@ describe('the server process', () => {
     const again = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
     expect(await stop(second.child)).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe('limits and probes', () => {
