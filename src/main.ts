@@ -6,6 +6,7 @@ import { CommandCenter } from './adapters/ai/command-center.js';
 import { LlmInterpreter } from './adapters/ai/llm-interpreter.js';
 import { RuleInterpreter } from './adapters/ai/rule-interpreter.js';
 import { buildServer } from './adapters/http/server.js';
+import { PostgresChangeFeed } from './adapters/storage/postgres-change-feed.js';
 import { KyselyStore } from './adapters/storage/kysely-store.js';
 import { loadAuditSecret } from './adapters/system/audit-key-file.js';
 import { AuditKeyring } from './adapters/system/audit-keyring.js';
@@ -47,8 +48,14 @@ async function main(): Promise<void> {
   if (config.runtimes.includes('kubernetes'))
     drivers.kubernetes = KubernetesDriver.create({ kubeConfig: loadKubeConfig(config.kubeconfigPath) });
   const metrics = new PrometheusMetrics();
+  // Replicas on one PostgreSQL tell each other of their writes (LISTEN/NOTIFY) instead of polling every second.
+  const changeFeed =
+    store.capabilities.name === 'postgres'
+      ? await PostgresChangeFeed.connect({ url: config.databaseUrl, onError: (err) => logger.warn({ err }, 'change feed') })
+      : null;
   const shipgate = new Shipgate({
     store,
+    changeFeed,
     metrics,
     drivers,
     clock: systemClock,
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
     await shipgate.driftMonitor.stop();
     await shipgate.webhookDispatcher?.stop();
     await shipgate.executor.stop();
+    await changeFeed?.close();
     await store.close();
     process.exit(0);
   };

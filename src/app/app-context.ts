@@ -4,6 +4,7 @@ import type { RuleEvaluator } from '../core/policy/policy.js';
 import { ShipgateError } from '../core/errors.js';
 import type { ReleaseRecord } from '../core/release/release.js';
 import { secretValuesOf } from '../core/secrets/secret-masking.js';
+import type { ChangeFeed } from '../ports/change-feed.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import { NO_METRICS, type Metrics } from '../ports/metrics.js';
@@ -27,6 +28,8 @@ export interface AppContextOptions {
   publicUrl?: string;
   /** Told of applies, approval decisions and webhook attempts as they happen; default: nowhere. */
   metrics?: Metrics;
+  /** Changes to and from the other processes sharing the store (PostgreSQL); without it, each process polls briskly. */
+  changeFeed?: ChangeFeed | null;
 }
 
 /** The shared parts of the use cases: store, drivers, clock, ids, event builders and the in-process event bus. */
@@ -43,11 +46,12 @@ export class AppContext {
   readonly events: TimelineEvents;
   /** The one door through which a release changes state. */
   readonly transitions: ReleaseTransitions;
-  readonly bus = new ReleaseEventBus();
+  readonly bus: ReleaseEventBus;
   readonly secrets = new SecretCache();
 
   constructor(options: AppContextOptions) {
     this.publicUrl = options.publicUrl ?? 'http://127.0.0.1:8080';
+    this.bus = new ReleaseEventBus(options.changeFeed ?? null);
     const outbox = new WebhookOutbox({ ids: options.ids, clock: options.clock, secrets: this.secrets, publicUrl: this.publicUrl });
     this.store = new OutboxStore(options.store, outbox, () => this.bus.notifyDeliveries());
     this.drivers = options.drivers;

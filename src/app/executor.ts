@@ -58,7 +58,8 @@ export class Executor {
     private readonly options: ExecutorOptions,
   ) {
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.pollMs = options.pollMs ?? 1_000;
+    // With a change feed, other processes' applies wake this one: the poll only catches expired leases and lost wakes.
+    this.pollMs = options.pollMs ?? (ctx.bus.shared ? 5_000 : 1_000);
     this.concurrency = options.concurrency ?? 4;
     this.loop = new PollingLoop(
       () => this.tick(),

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Actor, NewTimelineEvent, TimelineEventType } from '../core/audit/timeline-event.js';
 import { redactDeep } from '../core/secrets/secret-masking.js';
 import type { Channel, ReleaseRecord } from '../core/release/release.js';
+import type { ChangeFeed } from '../ports/change-feed.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
 import type { Caller } from './caller.js';
@@ -49,21 +50,38 @@ export class TimelineEvents {
 const WORK = Symbol('work');
 const DELIVERIES = Symbol('deliveries');
 
-/** In-process notification that a release has new events (the stream also polls, for other processes' writes). */
+/**
+ * Notification that a release has new events, that an apply waits or that deliveries wait: in this process, and
+ * through `feed` (when the store has one) to and from the other processes sharing the store. Readers also poll,
+ * slowly with a feed and briskly without, for what a lost notification would hide.
+ */
 export class ReleaseEventBus {
   private readonly emitter = new EventEmitter();
 
-  constructor() {
+  constructor(private readonly feed: ChangeFeed | null = null) {
     this.emitter.setMaxListeners(0);
+    feed?.subscribe((change) => {
+      if (change.kind === 'release') this.emitter.emit(change.releaseId);
+      else if (change.kind === 'work') this.emitter.emit(WORK);
+      else if (change.kind === 'deliveries') this.emitter.emit(DELIVERIES);
+      else for (const name of this.emitter.eventNames()) this.emitter.emit(name);
+    });
+  }
+
+  /** True when other processes' changes arrive through a feed (the polls can then be slow). */
+  get shared(): boolean {
+    return this.feed !== null;
   }
 
   notify(releaseId: string): void {
     this.emitter.emit(releaseId);
+    this.feed?.publish({ kind: 'release', releaseId });
   }
 
   /** Tells the executor that an apply was recorded. */
   notifyWork(): void {
     this.emitter.emit(WORK);
+    this.feed?.publish({ kind: 'work' });
   }
 
   onWork(listener: () => void): () => void {
@@ -74,6 +92,7 @@ export class ReleaseEventBus {
   /** Tells the webhook dispatcher that deliveries were queued. */
   notifyDeliveries(): void {
     this.emitter.emit(DELIVERIES);
+    this.feed?.publish({ kind: 'deliveries' });
   }
 
   onDeliveries(listener: () => void): () => void {

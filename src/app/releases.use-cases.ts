@@ -641,6 +641,14 @@ export class ReleaseUseCases {
     return this.ctx.bus.subscribe(id, onChange);
   }
 
+  /**
+   * How often a watcher should look again by itself: seldom when other processes' writes arrive through a change feed
+   * (then the look catches lost notifications and revoked tokens), every second when only this process's do.
+   */
+  get watchPollMs(): number {
+    return this.ctx.bus.shared ? 5_000 : 1_000;
+  }
+
   async streamBatch(caller: Caller, id: string, afterSeq: number): Promise<{ release: Release; events: TimelineEvent[] }> {
     const record = await this.loadReadable(caller, id);
     const events = await this.ctx.store.timeline.listByRelease(id, afterSeq, 500);

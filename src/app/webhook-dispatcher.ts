@@ -46,7 +46,8 @@ export class WebhookDispatcher {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.loop = new PollingLoop(
       () => this.tick(),
-      options.pollMs ?? 1_000,
+      // With a change feed, deliveries other processes queue wake this one: the poll finds retries that fell due.
+      options.pollMs ?? (ctx.bus.shared ? 5_000 : 1_000),
       (error) => this.ctx.logger.error({ err: error }, 'webhook dispatch failed'),
     );
   }

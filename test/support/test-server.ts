@@ -4,6 +4,7 @@ import { Shipgate, type ShipgateOptions } from '../../src/app/shipgate.js';
 import { buildServer } from '../../src/adapters/http/server.js';
 import type { StreamLimits } from '../../src/adapters/http/release-stream.js';
 import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
+import { PostgresChangeFeed } from '../../src/adapters/storage/postgres-change-feed.js';
 import { createLogger } from '../../src/adapters/system/logger.js';
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import { AuditKeyring } from '../../src/adapters/system/audit-keyring.js';
@@ -85,6 +86,8 @@ export interface TestServerOptions {
   identity?: ShipgateOptions['identity'];
   /** SHIPGATE_METRICS_TOKEN (default: none, `/metrics` is open). */
   metricsToken?: string;
+  /** On PostgreSQL, tell and hear the other servers on the same database through LISTEN/NOTIFY, as `npm start` does. */
+  changeFeed?: boolean;
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
@@ -98,8 +101,17 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
   // A registry per server, as `npm start` makes one: several servers in one test process keep their metrics apart.
   const metrics = new PrometheusMetrics();
+  const changeFeed =
+    options.changeFeed && options.dialect === 'postgres'
+      ? await PostgresChangeFeed.connect({
+          url: database.url,
+          ...(database.schema ? { schema: database.schema } : {}),
+          onError: (err: unknown) => logger.warn({ err }, 'change feed'),
+        })
+      : null;
   const shipgate = new Shipgate({
     store,
+    changeFeed,
     metrics,
     drivers: options.drivers ?? { compose: driver },
     clock,
@@ -181,6 +193,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       await shipgate.driftMonitor.stop();
       await shipgate.webhookDispatcher?.stop();
       await shipgate.executor.stop();
+      await changeFeed?.close();
       await store.close();
       if (!options.keepDatabase) await database.drop();
     },

@@ -3,7 +3,6 @@ import type { Shipgate } from '../../app/shipgate.js';
 import { isShipgateError, ShipgateError } from '../../core/errors.js';
 import { TERMINAL_STATES } from '../../core/release/release.js';
 
-const POLL_MS = 1_000;
 const KEEPALIVE_MS = 15_000;
 /** Events per read; a full batch means more may be waiting. */
 const BATCH_SIZE = 500;
@@ -159,7 +158,7 @@ export class ReleaseStreams {
           end(reason);
         });
     };
-    const poll = setInterval(pull, POLL_MS);
+    const poll = setInterval(pull, shipgate.releases.watchPollMs);
     const keepalive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
     const lifetime = setTimeout(() => end('max_lifetime'), limits.maxSeconds * 1_000);
     const unsubscribe = shipgate.releases.watch(id, pull);

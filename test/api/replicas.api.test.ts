@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeChange, encodeChange } from '../../src/adapters/storage/postgres-change-feed.js';
+import { previewed, releaseIn } from '../support/deploy.js';
+import { testDatabase } from '../support/dialects.js';
+import { openSse } from '../support/sse-reader.js';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
+
+// Two Shipgate servers on one PostgreSQL tell each other of their writes through LISTEN/NOTIFY: a stream on one sees
+// the other's events at once, and an apply recorded by one wakes the other's executor, neither waiting for a poll.
+
+const SPEC = { compose: 'services:\n  web:\n    image: web:1\n' };
+
+describe('replicas on one PostgreSQL', () => {
+  const database = testDatabase('postgres');
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    // A records; B streams and executes. B's own poll is a minute, so only a notification can wake it in time.
+    a = await startTestServer({ dialect: 'postgres', database, changeFeed: true, startExecutor: false, keepDatabase: true });
+    b = await startTestServer({ dialect: 'postgres', database, changeFeed: true, pollMs: 60_000, instanceId: 'replica-b' });
+    const env = await a.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'p' } });
+    expect(env.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('streams on one replica what the other writes, within 200 ms', async () => {
+    const created = await a.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', { application: 'web', environment: 'staging', spec: SPEC });
+    const id = created.body.id as string;
+    const stream = await openSse(`${b.url}/api/v1/releases/${id}/stream`, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    try {
+      expect(stream.status).toBe(200);
+      await stream.until((events) => events.some((e) => e.event === 'release'));
+      const lags: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const before = stream.events.length;
+        const started = performance.now();
+        const edited = await a.api(ADMIN_TOKEN, 'PATCH', `/api/v1/releases/${id}`, { description: `edit ${i}` });
+        expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+        await stream.until(
+          (events) => events.slice(before).some((e) => e.event === 'timeline' && e.data.type === 'release.updated'),
+          2_000,
+        );
+        lags.push(performance.now() - started);
+      }
+      lags.sort((x, y) => x - y);
+      expect(lags[2], `median lag of ${lags.map(Math.round).join(', ')} ms`).toBeLessThan(200);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('executes on one replica the apply the other recorded, without waiting for its poll', async () => {
+    const { id, token } = await previewed(a, { application: 'api', environment: 'staging', spec: SPEC });
+    const started = Date.now();
+    const applied = await a.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${id}/apply`, { previewToken: token });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(202);
+    const done = await releaseIn(b, id, ['succeeded', 'failed', 'interrupted'], 15_000);
+    expect(done.state).toBe('succeeded');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(b.driver.applyCalls.length).toBe(1);
+    expect(a.driver.applyCalls).toEqual([]);
+  });
+
+  it('reads only the notifications it knows, whatever arrives on its channel', () => {
+    const id = '0192f7a4-5b6c-7d8e-9f01-23456789abcd';
+    for (const change of [{ kind: 'release', releaseId: id }, { kind: 'work' }, { kind: 'deliveries' }] as const) {
+      expect(decodeChange(encodeChange(change)!)).toEqual(change);
+    }
+    expect(encodeChange({ kind: 'release', releaseId: "x'; drop table releases; --" })).toBeNull();
+    for (const hostile of [
+      '',
+      'r:',
+      'r:not-a-uuid',
+      `r:${id} `,
+      `r:${id}\n`,
+      'x',
+      'W',
+      'r:../../etc',
+      '{"kind":"work"}',
+      `r:${id.toUpperCase()}`,
+    ]) {
+      expect(decodeChange(hostile), JSON.stringify(hostile)).toBeNull();
+    }
+  });
+});
