@@ -29,6 +29,8 @@ export interface Config {
   /** Name of this process in execution leases. */
   instanceId: string;
   leaseMs: number;
+  /** On SIGTERM, how long the releases under way may take to finish before they are interrupted, in seconds. */
+  shutdownGraceSeconds: number;
   /** How often every environment is checked for drift, in seconds; 0 turns the background check off. */
   driftIntervalSeconds: number;
   /** The runtimes this server drives. */
@@ -105,6 +107,7 @@ function trustedIssuersOf(env: NodeJS.ProcessEnv): Array<{ issuer: string; audie
 
 /** The background drift check: every 5 minutes by default, at most daily; 0 turns it off. */
 const DRIFT_INTERVAL_SECONDS = { default: 300, min: 0, max: 86_400 };
+const SHUTDOWN_GRACE_SECONDS = { default: 20, min: 0, max: 3_600 };
 
 /** An integer setting within [min, max], or its default when unset; anything else refuses to start. */
 function boundedInt(env: NodeJS.ProcessEnv, name: string, bounds: { default: number; min: number; max: number }): number {
@@ -205,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
+    shutdownGraceSeconds: boundedInt(env, 'SHIPGATE_SHUTDOWN_GRACE_SECONDS', SHUTDOWN_GRACE_SECONDS),
     driftIntervalSeconds: boundedInt(env, 'SHIPGATE_DRIFT_INTERVAL_SECONDS', DRIFT_INTERVAL_SECONDS),
     runtimes: runtimes as Config['runtimes'],
     ai: env['SHIPGATE_AI_BASE_URL']

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     rules: new CelRuleEvaluator(),
     adminToken: config.adminToken,
     auditKeys,
-    executor: { instanceId: config.instanceId, leaseMs: config.leaseMs },
+    executor: { instanceId: config.instanceId, leaseMs: config.leaseMs, shutdownGraceMs: config.shutdownGraceSeconds * 1000 },
     driftIntervalMs: config.driftIntervalSeconds * 1000,
     publicUrl: config.publicUrl,
     webhooks: { sender: new HttpWebhookSender({ allowPrivate: config.webhookAllowPrivate }) },

@@ -38,6 +38,8 @@ export interface ExecutorOptions {
   releases?: ReleaseUseCases;
   /** How long verification waits between two checks of the workload (default 2 s). */
   verifyIntervalMs?: number;
+  /** On stop, how long the releases under way may take to finish before they are interrupted (default 0). */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -79,9 +81,21 @@ export class Executor {
   }
 
   /** Stops claiming work and interrupts what is running (it is reported `interrupted`). */
+  /**
+   * Stops claiming work; the releases under way get `shutdownGraceMs` to finish (their leases still renewed), then are
+   * interrupted and recorded so. Nothing this process drove is left `applying`.
+   */
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.loop.stop();
+    const runs = [...this.running.values()];
+    const grace = this.options.shutdownGraceMs ?? 0;
+    if (grace > 0 && runs.length > 0) {
+      this.ctx.logger.info({ releases: runs.length, graceMs: grace }, 'letting the releases under way finish');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(runs.map((r) => r.done)), new Promise((resolve) => (timer = setTimeout(resolve, grace)))]);
+      clearTimeout(timer);
+    }
     for (const run of this.running.values()) run.controller.abort(new Error('the server is shutting down'));
     await Promise.all([...this.running.values()].map((r) => r.done));
   }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../support/test-server.js';
@@ -35,6 +35,27 @@ describe('several Shipgate processes on one PostgreSQL', () => {
     return rel.body.id;
   }
 
+  /** An executor in a process of its own that has claimed the queued apply: the process and the release it runs. */
+  async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; running: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/executor-child.ts', import.meta.url))], {
+      env: { ...process.env, CHILD_DATABASE_URL: database.url, CHILD_SCHEMA: database.schema ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const running = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the child never started the apply')), 20_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        const m = /running (\S+)/.exec(chunk.toString());
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    return { child, running };
+  }
+
+  const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
   it('executes each release exactly once', async () => {
     b.shipgate.executor.start();
     const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => queueApply(i % 2 ? a : b, `app-${i}`)));
@@ -49,20 +70,7 @@ describe('several Shipgate processes on one PostgreSQL', () => {
   it('reports a release as interrupted, with diagnostics, when its process dies mid-apply', async () => {
     await a.shipgate.executor.stop();
     const id = await queueApply(a, 'doomed');
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/executor-child.ts', import.meta.url))], {
-      env: { ...process.env, CHILD_DATABASE_URL: database.url, CHILD_SCHEMA: database.schema, CHILD_LEASE_MS: '600' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const running = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the child never started the apply')), 20_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        const m = /running (\S+)/.exec(chunk.toString());
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    const { child, running } = await startChild({ CHILD_LEASE_MS: '600' });
     expect(running).toBe(id);
     expect((await a.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body.state).toBe('applying');
     child.kill('SIGKILL');
@@ -85,5 +93,29 @@ describe('several Shipgate processes on one PostgreSQL', () => {
     expect(diag.status).toBe(200);
     expect(diag.body.state).toBe('interrupted');
     expect(b.driver.applyCalls).not.toContain(id);
+  });
+  it('lets a release under way finish on SIGTERM within the grace, then exits', async () => {
+    await b.shipgate.executor.stop();
+    const id = await queueApply(a, 'graceful');
+    const { child, running } = await startChild({ CHILD_LEASE_MS: '60000', CHILD_HOLD_MS: '1500', CHILD_GRACE_MS: '10000' });
+    expect(running).toBe(id);
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Finished by the stopping process itself: no other executor ran, and no lease had to expire.
+    expect((await a.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body.state).toBe('succeeded');
+  });
+
+  it('records a release that outlasts the grace as interrupted on SIGTERM, leaving nothing applying', async () => {
+    const id = await queueApply(a, 'outlasting');
+    const { child, running } = await startChild({ CHILD_LEASE_MS: '60000', CHILD_GRACE_MS: '300' });
+    expect(running).toBe(id);
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const r = (await a.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body;
+    expect([r.state, r.execution.message]).toEqual(['interrupted', expect.stringContaining('shutting down')]);
+    const applying = await a.api(ADMIN_TOKEN, 'GET', '/api/v1/releases?state=applying');
+    expect(applying.body.items).toEqual([]);
   });
 });

@@ -260,6 +260,16 @@ describe.each(DIALECTS)('rate limits around authentication (%s)', (dialect) => {
     });
   });
 
+  it('ends every open stream with a reconnect hint when the server stops', async () => {
+    await withServer(dialect, {}, async (srv) => {
+      const id = await draft(srv);
+      const streams = [await follow(srv, id, ADMIN_TOKEN), await follow(srv, id, ADMIN_TOKEN)];
+      const ending = streams.map((s) => s.end(5_000));
+      await srv.app.close();
+      for (const events of await Promise.all(ending)) expect(endOf(events)).toEqual({ reason: 'shutdown', reconnect: true });
+    });
+  });
+
   it('does not charge requests without a credential (a signed-out page asking who is signed in) to the address', async () => {
     await withServer(dialect, { rateLimitPerMinute: 100_000, authFailuresPerMinute: 5 }, async (srv) => {
       for (let i = 0; i < 30; i++) {

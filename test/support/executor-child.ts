@@ -11,7 +11,9 @@ const url = process.env['CHILD_DATABASE_URL']!;
 const schema = process.env['CHILD_SCHEMA'];
 const store = await KyselyStore.create({ url, schema, chain: testAuditKeys });
 const driver = new ScriptedDriver('compose');
-driver.hold = new Promise(() => undefined); // never finishes: it is killed mid-apply
+// Never finishes (it is killed mid-apply), or finishes after CHILD_HOLD_MS.
+const holdMs = Number(process.env['CHILD_HOLD_MS'] ?? 0);
+driver.hold = holdMs > 0 ? new Promise((resolve) => setTimeout(resolve, holdMs)) : new Promise(() => undefined);
 const shipgate = new Shipgate({
   store,
   drivers: { compose: driver },
@@ -19,7 +21,19 @@ const shipgate = new Shipgate({
   ids: new UuidV7Ids(),
   logger: createLogger({ level: 'warn' }),
   auditKeys: testAuditKeys,
-  executor: { instanceId: 'child', leaseMs: Number(process.env['CHILD_LEASE_MS'] ?? 600), pollMs: 100 },
+  executor: {
+    instanceId: 'child',
+    leaseMs: Number(process.env['CHILD_LEASE_MS'] ?? 600),
+    pollMs: 100,
+    shutdownGraceMs: Number(process.env['CHILD_GRACE_MS'] ?? 0),
+  },
+});
+// SIGTERM as `npm start` handles it: stop claiming, let what runs finish within the grace, record the rest, exit.
+process.once('SIGTERM', () => {
+  void shipgate.executor
+    .stop()
+    .then(() => store.close())
+    .then(() => process.exit(0));
 });
 shipgate.executor.start();
 const timer = setInterval(() => {

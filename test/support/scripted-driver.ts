@@ -120,7 +120,14 @@ export class ScriptedDriver implements RuntimeDriver {
     this.live.set(this.key(target), next);
     for (const name of next.keys()) this.observations.delete(name);
     await options.onStage('waiting_for_rollout');
-    if (this.hold) await this.hold;
+    if (this.hold) {
+      // Held, as a real rollout is, until it finishes or the executor gives up on it.
+      const aborted = new Promise<never>((_, reject) => {
+        if (options.signal.aborted) reject(options.signal.reason);
+        options.signal.addEventListener('abort', () => reject(options.signal.reason), { once: true });
+      });
+      await Promise.race([this.hold, aborted]);
+    }
     await this.pause(options);
     const images = [...wanted.values()].map((r) => String(r.body['image'] ?? ''));
     if (images.some((i) => i.endsWith(':crash'))) throw new Error('the runtime connection dropped mid-apply');

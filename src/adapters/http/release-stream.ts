@@ -22,11 +22,13 @@ export const STREAM_LIMITS = {
 export type StreamLimits = { [K in keyof typeof STREAM_LIMITS]: number };
 
 /** Why a stream ended, sent in its last frame (`event: end`); `reconnect` says whether reconnecting makes sense. */
-type EndReason = 'terminal' | 'max_lifetime' | 'unauthenticated' | 'forbidden' | 'not_found' | 'error';
+type EndReason = 'terminal' | 'max_lifetime' | 'shutdown' | 'unauthenticated' | 'forbidden' | 'not_found' | 'error';
 
 const RECONNECT: Record<EndReason, boolean> = {
   terminal: false,
   max_lifetime: true,
+  // The server is stopping: another replica (or this one, restarted) takes the reconnection.
+  shutdown: true,
   unauthenticated: false,
   forbidden: false,
   not_found: false,
@@ -80,6 +82,8 @@ class StreamSlots {
 export class ReleaseStreams {
   readonly limits: StreamLimits;
   private readonly slots: StreamSlots;
+  /** How to end each open stream, for a shutdown. */
+  private readonly ends = new Set<(reason: EndReason) => void>();
 
   constructor(
     private readonly shipgate: Shipgate,
@@ -91,6 +95,11 @@ export class ReleaseStreams {
       maxTotal: limits.maxTotal ?? STREAM_LIMITS.maxTotal.default,
     };
     this.slots = new StreamSlots(this.limits);
+  }
+
+  /** Ends every open stream with `{ reason: 'shutdown', reconnect: true }`, before the server closes its connections. */
+  shutdown(): void {
+    for (const end of [...this.ends]) end('shutdown');
   }
 
   /** Answers `GET /releases/:id/stream`: `RATE_LIMITED` past the caps, or the stream (never both). */
@@ -170,6 +179,7 @@ export class ReleaseStreams {
       clearTimeout(lifetime);
       unsubscribe();
       releaseSlot();
+      this.ends.delete(end);
       res.end();
     };
     const end = (reason: EndReason) => {
@@ -177,6 +187,7 @@ export class ReleaseStreams {
       res.write(`event: end\ndata: ${JSON.stringify({ reason, reconnect: RECONNECT[reason] })}\n\n`);
       close();
     };
+    this.ends.add(end);
     request.raw.on('close', close);
     res.on('close', close);
     // A client gone before the listeners were on would otherwise hold its slot until the lifetime ran out.

@@ -155,6 +155,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const streams = new ReleaseStreams(shipgate, options.streams);
+  // A stopping server says goodbye on each stream, with a reconnect hint, before its connections are closed.
+  app.addHook('preClose', async () => streams.shutdown());
   await app.register(
     async (api) => {
       const limits = await registerRequestLimits(api, {
