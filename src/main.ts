@@ -91,6 +91,8 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     metrics,
     metricsToken: config.metricsToken,
+    // Replicas on one PostgreSQL count one window per token and per address between them.
+    ...(store.capabilities.name === 'postgres' ? { rateCounter: store.rateCounter } : {}),
   });
   shipgate.executor.start();
   shipgate.driftMonitor.start();

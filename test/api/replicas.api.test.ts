@@ -88,3 +88,38 @@ describe('replicas on one PostgreSQL', () => {
     }
   });
 });
+
+describe('rate limits across replicas on one PostgreSQL', () => {
+  const database = testDatabase('postgres');
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    const limits = { sharedRateLimits: true, rateLimitPerMinute: 10, authFailuresPerMinute: 4 };
+    a = await startTestServer({ dialect: 'postgres', database, keepDatabase: true, ...limits });
+    b = await startTestServer({ dialect: 'postgres', database, ...limits });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it("counts one token's requests on both replicas in one window", async () => {
+    const token = await a.tokenFor('ci', 'viewer');
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await a.api(token, 'GET', '/api/v1/me')).status, (await b.api(token, 'GET', '/api/v1/me')).status);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
+    const refused = await b.api(token, 'GET', '/api/v1/me');
+    expect([refused.status, refused.body.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it("counts an address's failed authentications on both replicas in one window", async () => {
+    for (const srv of [a, b, a, b]) expect((await srv.api('sgt_wrong', 'GET', '/api/v1/me')).status).toBe(401);
+    for (const srv of [a, b]) expect((await srv.api('sgt_wrong', 'GET', '/api/v1/me')).status).toBe(429);
+  });
+});

@@ -88,6 +88,8 @@ export interface TestServerOptions {
   metricsToken?: string;
   /** On PostgreSQL, tell and hear the other servers on the same database through LISTEN/NOTIFY, as `npm start` does. */
   changeFeed?: boolean;
+  /** Count rate limits in the store, shared with the other servers on the same database, as `npm start` does on PostgreSQL. */
+  sharedRateLimits?: boolean;
 }
 
 /** A real Shipgate server on a free port, on a fresh database of the dialect, with a scripted runtime. */
@@ -146,6 +148,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     publicUrl: options.publicUrl,
     metrics,
     metricsToken: options.metricsToken ?? null,
+    ...(options.sharedRateLimits ? { rateCounter: store.rateCounter } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   if (options.firstRun) await shipgate.environments.firstRun();

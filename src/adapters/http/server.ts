@@ -1,3 +1,4 @@
+import type { RateCounter } from '../../ports/rate-counter.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   version?: string;
   /** SHIPGATE_PUBLIC_URL: on https, the session cookie is `Secure`. */
   publicUrl?: string;
+  /** Rate-limit windows shared with the other processes of the store (PostgreSQL); default: counted in memory. */
+  rateCounter?: RateCounter;
   /** The metrics served at `GET /metrics`, every request's duration observed in them; without them, no `/metrics`. */
   metrics?: PrometheusMetrics | null;
   /** SHIPGATE_METRICS_TOKEN: the bearer token `/metrics` asks for; unset: `/metrics` is open, like `/healthz`. */
@@ -162,6 +165,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const limits = await registerRequestLimits(api, {
         perTokenPerMinute: options.rateLimitPerMinute ?? REQUEST_LIMITS.perTokenPerMinute.default,
         authFailuresPerMinute: options.authFailuresPerMinute ?? REQUEST_LIMITS.authFailuresPerMinute.default,
+        ...(options.rateCounter ? { counter: options.rateCounter } : {}),
       });
       registerAuth(api, shipgate, limits);
       await api.register(releasesRoutes, { shipgate, streams });

@@ -232,6 +232,13 @@ export interface WebhookDeliveriesTable {
   lease_expires_at: string | null;
 }
 
+export interface RateLimitsTable {
+  key: string;
+  /** Epoch milliseconds (a PostgreSQL bigint reads back as a string). */
+  window_ends_at: number | string;
+  count: number;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   conversation_messages: ConversationMessagesTable;
@@ -250,4 +257,5 @@ export interface Database {
   role_mappings: RoleMappingsTable;
   sessions: SessionsTable;
   sign_ins: SignInsTable;
+  rate_limits: RateLimitsTable;
 }

@@ -13,6 +13,7 @@ import * as drift from './migrations/2026-11-26T1500-drift.migration.js';
 import * as webhooks from './migrations/2026-11-27T0900-webhooks.migration.js';
 import * as identity from './migrations/2026-11-27T1100-identity.migration.js';
 import * as insights from './migrations/2026-11-28T0900-insights.migration.js';
+import * as rateLimits from './migrations/2026-11-28T1000-rate-limits.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T0900-webhooks': webhooks,
   '2026-11-27T1100-identity': identity,
   '2026-11-28T0900-insights': insights,
+  '2026-11-28T1000-rate-limits': rateLimits,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

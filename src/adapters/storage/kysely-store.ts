@@ -1,3 +1,5 @@
+import type { RateCounter } from '../../ports/rate-counter.js';
+import { KyselyRateCounter } from './repositories/rate-counter.repository.js';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { ChainHasher } from '../../core/audit/timeline-event.js';
@@ -59,6 +61,8 @@ export class KyselyStore implements Store {
   readonly roleMappings;
   readonly sessions;
   readonly signIns;
+  /** Rate-limit windows every process of this store shares. */
+  readonly rateCounter: RateCounter;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -67,6 +71,7 @@ export class KyselyStore implements Store {
     private readonly closeDatabase: () => Promise<void>,
   ) {
     const s = session(db, capabilities, chain);
+    this.rateCounter = new KyselyRateCounter(db);
     this.environments = s.environments;
     this.releases = s.releases;
     this.previews = s.previews;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { isShipgateError, ShipgateError } from '../../../core/errors.js';
+import type { RateCounter } from '../../../ports/rate-counter.js';
 
 const WINDOW_MS = 60_000;
 
@@ -15,6 +16,33 @@ export interface RequestLimitOptions {
   perTokenPerMinute: number;
   /** Missing or failed authentications per minute one client address may cause; past it, the address is refused without a token lookup. */
   authFailuresPerMinute: number;
+  /** Where the windows are counted when several processes share the store (PostgreSQL); default: this process's memory. */
+  counter?: RateCounter;
+}
+
+type StoreCallback = (error: Error | null, result?: { current: number; ttl: number }) => void;
+
+/** The rate-limit plugin's store, over a shared counter: every replica counts the same windows. */
+function sharedStore(counter: RateCounter) {
+  return class SharedRateLimitStore {
+    incr(key: string, callback: StoreCallback, timeWindow: number): void {
+      counter.hit(key, timeWindow).then(
+        (r) => callback(null, { current: r.count, ttl: r.ttlMs }),
+        (error: Error) => callback(error),
+      );
+    }
+
+    read(key: string, callback: StoreCallback, timeWindow: number): void {
+      counter.peek(key, timeWindow).then(
+        (r) => callback(null, { current: r.count, ttl: r.ttlMs }),
+        (error: Error) => callback(error),
+      );
+    }
+
+    child(): SharedRateLimitStore {
+      return this;
+    }
+  };
 }
 
 /** The rate limits around authentication: one budget per client address for failures, one per token for the rest. */
@@ -49,7 +77,7 @@ function rateLimited(reply: FastifyReply, retryAfterSeconds: number, what: strin
  */
 export async function registerRequestLimits(api: FastifyInstance, options: RequestLimitOptions): Promise<RequestLimits> {
   if (options.perTokenPerMinute <= 0) return NO_REQUEST_LIMITS;
-  await api.register(rateLimit, { global: false });
+  await api.register(rateLimit, { global: false, ...(options.counter ? { store: sharedStore(options.counter) } : {}) });
   // The default key is the client address (IPv6 folded to its /64).
   const failures = api.createRateLimit({ max: options.authFailuresPerMinute, timeWindow: WINDOW_MS });
   const tokens = api.createRateLimit({
