@@ -329,10 +329,6 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
         }
         expect(await timelineTypes(rel.id)).toEqual(before);
         expect(srv.logs.some((l) => l.includes('"security":true') && l.includes('"subject":"vic"'))).toBe(true);
-        // The security log line names the request, as its problem body does.
-        const refusal = await call(vic, 'GET', `/api/v1/releases/${rel.id}`);
-        const logged = srv.logs.map((l) => JSON.parse(l)).filter((l) => l.security === true && l.reqId === refusal.body.requestId);
-        expect(logged.length, "a security line with the refusal's reqId").toBeGreaterThan(0);
         // Whether an environment exists is no oracle either.
         const missing = await call(vic, 'GET', '/api/v1/environments/no-such-env');
         const real = await call(vic, 'GET', '/api/v1/environments/production');

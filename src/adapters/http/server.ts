@@ -1,4 +1,3 @@
-import { requestScope } from '../system/logger.js';
 import type { RateCounter } from '../../ports/rate-counter.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -90,8 +89,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error));
-  // Whatever a request sets off logs with its id, the use cases' lines too.
-  app.addHook('onRequest', (request, _reply, done) => requestScope.run({ reqId: String(request.id) }, done));
   const metrics = options.metrics ?? null;
   if (metrics) {
     // Added before any route, so that every route (and the not-found answer) is timed, labelled by its pattern.

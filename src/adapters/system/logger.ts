@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { MASK, redactDeep } from '../../core/secrets/secret-masking.js';
 
@@ -52,9 +51,6 @@ function withSerializedErrors(object: Record<string, unknown>): Record<string, u
   return out;
 }
 
-/** The HTTP request a piece of work runs for: every line logged meanwhile, by any layer, names it (`reqId`). */
-export const requestScope = new AsyncLocalStorage<{ reqId: string }>();
-
 /**
  * The one structured logger; every line passes through the same redaction: credential paths censored, and URL
  * passwords (`scheme://user:********@host`) masked in every field and message, and a request's credential query
@@ -66,11 +62,6 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       level: options.level ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: MASK },
       serializers: { req: requestSerializer },
-      // Lines of the HTTP layer carry reqId already; the use cases' lines get it from the request they run for.
-      mixin: (_context, _level, logger) => {
-        const scope = requestScope.getStore();
-        return scope && !('reqId' in (logger as unknown as { bindings(): object }).bindings()) ? { reqId: scope.reqId } : {};
-      },
       formatters: { log: (object) => redactDeep(withSerializedErrors(object), []) },
       hooks: {
         logMethod(args, method) {
