@@ -16,6 +16,9 @@ import { automaticRollback } from './automatic-rollback.js';
 import { PollingLoop } from './polling-loop.js';
 import { verifyRollout } from './verification.js';
 
+/** How long after another process's lease ends this one looks at it: a moment later, so that it has run out. */
+const LEASE_EXPIRY_SLACK_MS = 50;
+
 /** How a driver's apply (and the verification after it) ended; a failure the runtime explained carries its finding. */
 interface DriverResult {
   kind: ExecutionOutcome;
@@ -111,6 +114,15 @@ export class Executor {
   private async tick(): Promise<void> {
     await this.options.approvals?.expireDue();
     await this.recoverExpiredLeases();
+    await this.claimWork();
+    // The next tick comes when the first lease another process holds runs out: should that process have died, its
+    // release is reported as its lease ends. Asked after claiming, so that a lease another process just won counts.
+    const now = this.ctx.nowIso();
+    const next = await this.ctx.store.releases.nextLeaseExpiry(now, this.options.instanceId);
+    if (next !== null) this.loop.within(Date.parse(next) - Date.parse(now) + LEASE_EXPIRY_SLACK_MS);
+  }
+
+  private async claimWork(): Promise<void> {
     const free = this.concurrency - this.running.size;
     if (free <= 0) return;
     const candidates = await this.ctx.store.releases.unclaimed(free);
@@ -118,10 +130,15 @@ export class Executor {
       if (this.running.has(release.id)) continue;
       const leaseUntil = new Date(this.ctx.clock.now().getTime() + this.leaseMs).toISOString();
       if (!(await this.ctx.store.releases.claim(release.id, this.options.instanceId, leaseUntil))) continue;
+      this.ctx.bus.notifyLeaseTaken();
       const controller = new AbortController();
       const done = this.execute(release.id, controller)
         .catch((error: unknown) => this.ctx.logger.error({ err: error, releaseId: release.id }, 'execution failed unexpectedly'))
-        .finally(() => this.running.delete(release.id));
+        .finally(() => {
+          this.running.delete(release.id);
+          // A slot is free: take the next queued release now rather than at the next poll.
+          this.wake();
+        });
       this.running.set(release.id, { controller, done });
     }
   }

@@ -8,6 +8,8 @@ export class PollingLoop {
   private current: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** A sooner next tick than the interval, asked for by the tick under way. */
+  private soonerMs: number | null = null;
 
   constructor(
     private readonly tick: () => Promise<void>,
@@ -41,11 +43,18 @@ export class PollingLoop {
           this.again = false;
           this.wake();
         } else {
-          this.timer = setTimeout(() => this.wake(), this.intervalMs);
+          const delay = Math.min(this.intervalMs, this.soonerMs ?? Number.POSITIVE_INFINITY);
+          this.soonerMs = null;
+          this.timer = setTimeout(() => this.wake(), delay);
           // A pending tick never keeps the process alive.
           this.timer.unref();
         }
       });
+  }
+
+  /** Called by a tick: the next tick comes within `ms` rather than after the whole interval. */
+  within(ms: number): void {
+    this.soonerMs = Math.max(0, Math.min(this.soonerMs ?? Number.POSITIVE_INFINITY, ms));
   }
 
   /** Stops ticking; resolves when the tick under way has ended. */

@@ -84,6 +84,14 @@ export class ReleaseEventBus {
     this.feed?.publish({ kind: 'work' });
   }
 
+  /**
+   * Tells the other processes' executors that this one took an execution lease: they look again, and learn when it
+   * ends (should this process die, its release is reported as the lease runs out, not at their next poll).
+   */
+  notifyLeaseTaken(): void {
+    this.feed?.publish({ kind: 'work' });
+  }
+
   onWork(listener: () => void): () => void {
     this.emitter.on(WORK, listener);
     return () => this.emitter.off(WORK, listener);

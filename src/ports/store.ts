@@ -81,6 +81,8 @@ export interface ReleaseRepository {
   releaseLease(id: string, owner: string): Promise<void>;
   /** Applying releases whose lease ran out, or that started and were left without one: to be reported interrupted. */
   expiredLeases(now: string, limit: number): Promise<ReleaseRecord[]>;
+  /** When the first lease another process holds runs out (from `now` on), or null when no other process holds one. */
+  nextLeaseExpiry(now: string, exceptOwner: string): Promise<string | null>;
   /** The releases that ended `succeeded`, `failed` or `rolled_back` with an apply finished in the query's span, oldest first. */
   applied(query: AppliedReleaseQuery): Promise<AppliedRelease[]>;
   /** How many releases there are, by environment, state and execution stage. */

@@ -3,7 +3,7 @@ import { decodeChange, encodeChange } from '../../src/adapters/storage/postgres-
 import { previewed, releaseIn } from '../support/deploy.js';
 import { testDatabase } from '../support/dialects.js';
 import { openSse } from '../support/sse-reader.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
+import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../support/test-server.js';
 
 // Two Shipgate servers on one PostgreSQL tell each other of their writes through LISTEN/NOTIFY: a stream on one sees
 // the other's events at once, and an apply recorded by one wakes the other's executor, neither waiting for a poll.
@@ -64,6 +64,22 @@ describe('replicas on one PostgreSQL', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(b.driver.applyCalls.length).toBe(1);
     expect(a.driver.applyCalls).toEqual([]);
+  });
+
+  it('takes the next queued release as soon as one of its runs ends, without waiting for its poll', async () => {
+    // B drives 4 releases at once; 10 are queued while the runtime holds the first 4.
+    let letGo: () => void = () => undefined;
+    b.driver.hold = new Promise((resolve) => (letGo = resolve));
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { id, token } = await previewed(a, { application: `queued-${i}`, environment: 'staging', spec: SPEC });
+      expect((await a.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${id}/apply`, { previewToken: token })).status).toBe(202);
+      ids.push(id);
+    }
+    await eventually(async () => b.driver.applyCalls.filter((id) => ids.includes(id)).length === 4, 10_000, 'four running');
+    letGo();
+    b.driver.hold = null;
+    for (const id of ids) expect((await releaseIn(b, id, ['succeeded', 'failed', 'interrupted'], 10_000)).state).toBe('succeeded');
   });
 
   it('reads only the notifications it knows, whatever arrives on its channel', () => {

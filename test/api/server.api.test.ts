@@ -1,52 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer } from '../support/test-server.js';
 import { TEST_DOCKER_HOST } from '../support/docker-fixtures.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the compiled server as `npm start` does (no tsx), and collects its output until it listens. */
-function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening:\n${out}`)), 60_000);
-    const check = setInterval(() => {
-      if (out.includes('Shipgate is listening')) {
-        clearInterval(check);
-        clearTimeout(timer);
-        resolve({ child, output: () => out });
-      }
-    }, 50);
-    child.once('exit', (code) => {
-      clearInterval(check);
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}:\n${out}`));
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
+import { freePort, startMain, stopMain } from '../support/main-process.js';
 
 describe('the server process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'shipgate-main-'));
@@ -86,7 +45,7 @@ describe('the server process', () => {
       (await (await fetch(`${base}/api/v1/environments`, { headers: { authorization: `Bearer ${token}` } })).json()).items;
     expect(await envs()).toEqual([expect.objectContaining({ name: 'local', runtime: 'compose', target: { project: 'local' } })]);
     expect((await envs())[0].approval.required).toBe(false);
-    expect(await stop(first.child)).toBe(0);
+    expect(await stopMain(first)).toBe(0);
 
     const second = await startMain(env);
     expect(second.output()).not.toContain('sgt_');
@@ -94,7 +53,7 @@ describe('the server process', () => {
     expect(await envs()).toHaveLength(1);
     const again = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
-    expect(await stop(second.child)).toBe(0);
+    expect(await stopMain(second)).toBe(0);
   }, 120_000);
 });
 

@@ -155,6 +155,23 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect((await store.releases.unclaimed(100)).map((x) => x.id)).not.toContain(r.id);
   });
 
+  it('tells when the first lease another process holds runs out', async () => {
+    const soon = new Date(Date.now() + 5_000).toISOString();
+    const later = new Date(Date.now() + 9_000).toISOString();
+    const [p, q] = [0, 1].map(() => release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'queued' } }));
+    for (const r of [p!, q!]) await store.releases.insert(r);
+    expect(await store.releases.claim(p!.id, 'lease-p', soon)).toBe(true);
+    expect(await store.releases.claim(q!.id, 'lease-q', later)).toBe(true);
+    expect(await store.releases.nextLeaseExpiry(now(), 'lease-other')).toBe(soon);
+    // Its own leases it renews: only the others' count.
+    expect(await store.releases.nextLeaseExpiry(now(), 'lease-p')).toBe(later);
+    await store.releases.releaseLease(q!.id, 'lease-q');
+    expect(await store.releases.nextLeaseExpiry(now(), 'lease-p')).toBeNull();
+    // A lease already run out is for expiredLeases, not a wake-up to come.
+    expect(await store.releases.nextLeaseExpiry(new Date(Date.now() + 6_000).toISOString(), 'lease-other')).toBeNull();
+    await store.releases.releaseLease(p!.id, 'lease-p');
+  });
+
   it('claims only queued work: a started execution left without a lease is reported, never run again', async () => {
     const started = release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'waiting_for_rollout', attempt: 1 } });
     await store.releases.insert(started);

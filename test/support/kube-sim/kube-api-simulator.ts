@@ -82,6 +82,7 @@ export class KubeApiSimulator {
   private readonly logs = new Map<string, { current: string[]; previous: string[] }>();
   /** Controller bookkeeping kept off the objects, by uid. */
   private readonly rolloutStart = new Map<string, number>();
+  private podsByOwner: Map<string, Obj[]> | null = null;
   private readonly podTicks = new Map<string, number>();
   private readonly watchers = new Set<{
     kind: string;
@@ -168,12 +169,16 @@ export class KubeApiSimulator {
     const key = this.key(type, o['metadata']['namespace'], o['metadata']['name']);
     const added = !this.objects.has(key);
     this.objects.set(key, o);
+    if (o['kind'] === 'Pod') this.podsByOwner = null;
     this.notify(added ? 'ADDED' : 'MODIFIED', o);
   }
 
   private drop(o: Obj): void {
     const type = this.typeOfObject(o)!;
-    if (this.objects.delete(this.key(type, o['metadata']['namespace'], o['metadata']['name']))) this.notify('DELETED', o);
+    if (this.objects.delete(this.key(type, o['metadata']['namespace'], o['metadata']['name']))) {
+      if (o['kind'] === 'Pod') this.podsByOwner = null;
+      this.notify('DELETED', o);
+    }
   }
 
   /** Tells every matching watch of a change, as a watch event. */
@@ -569,11 +574,16 @@ export class KubeApiSimulator {
   // ---- controllers ---------------------------------------------------------------------------------------------
 
   private podsOf(workload: Obj): Obj[] {
-    return [...this.objects.values()].filter(
-      (p) =>
-        p['kind'] === 'Pod' &&
-        p['metadata']['namespace'] === workload['metadata']['namespace'] &&
-        p['metadata']['ownerReferences']?.[0]?.['uid'] === workload['metadata']['uid'],
+    // Pods by their owner's uid, rebuilt after a pod comes or goes: a tick looks up every workload's pods.
+    if (this.podsByOwner === null) {
+      this.podsByOwner = new Map();
+      for (const p of this.objects.values()) {
+        const owner = p['kind'] === 'Pod' ? p['metadata']['ownerReferences']?.[0]?.['uid'] : undefined;
+        if (owner !== undefined) this.podsByOwner.set(owner, [...(this.podsByOwner.get(owner) ?? []), p]);
+      }
+    }
+    return (this.podsByOwner.get(workload['metadata']['uid']) ?? []).filter(
+      (p) => p['metadata']['namespace'] === workload['metadata']['namespace'],
     );
   }
 

@@ -225,6 +225,18 @@ export class KyselyReleaseRepository implements ReleaseRepository {
     return rows.map(releaseFromRow);
   }
 
+  async nextLeaseExpiry(now: string, exceptOwner: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('releases')
+      .select((eb) => eb.fn.min('lease_expires_at').as('next'))
+      .where('state', '=', 'applying')
+      .where('lease_owner', 'is not', null)
+      .where('lease_owner', '!=', exceptOwner)
+      .where('lease_expires_at', '>=', now)
+      .executeTakeFirst();
+    return row?.next ?? null;
+  }
+
   async applied(query: AppliedReleaseQuery): Promise<AppliedRelease[]> {
     let q = onlyReadable(
       this.db
