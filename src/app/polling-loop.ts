@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * Runs `tick` one at a time: when woken, and `intervalMs` after the last tick otherwise (for work other processes
  * wrote). A wake during a tick runs one more right after it, so nothing written meanwhile waits for the interval.
@@ -10,6 +12,8 @@ export class PollingLoop {
   private stopped = true;
   /** A sooner next tick than the interval, asked for by the tick under way. */
   private soonerMs: number | null = null;
+  /** Runs a tick in the context the loop was made in: work a request wakes is not logged as that request's. */
+  private readonly detached = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly tick: () => Promise<void>,
@@ -34,7 +38,7 @@ export class PollingLoop {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.current = this.tick()
+    this.current = this.detached(() => this.tick())
       .catch((error: unknown) => this.onError(error))
       .finally(() => {
         this.current = null;

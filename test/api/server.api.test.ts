@@ -87,3 +87,69 @@ describe('limits and probes', () => {
     }
   });
 });
+
+describe('request ids', () => {
+  it('names each request in its response header, its problem body and its log lines', async () => {
+    const srv = await startTestServer({ dialect: 'sqlite' });
+    try {
+      const res = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'Not A Name', runtime: 'compose', target: {} });
+      const id = res.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.body.requestId).toBe(id);
+      const ok = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+        name: 'ids',
+        runtime: 'compose',
+        target: { project: 'ids' },
+      });
+      expect(ok.status).toBe(201);
+      const lines = srv.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId === ok.headers.get('x-request-id'));
+      expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+      expect(
+        srv.logs
+          .map((l) => JSON.parse(l))
+          .filter((l) => l.req || l.res)
+          .every((l) => typeof l.reqId === 'string'),
+      ).toBe(true);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("keeps a proxy's well-formed X-Request-Id and replaces anything else with one of its own", async () => {
+    const srv = await startTestServer({ dialect: 'sqlite' });
+    try {
+      const idOf = async (value: string | string[]) => {
+        const headers = new Headers();
+        for (const v of [value].flat()) headers.append('x-request-id', v);
+        const res = await fetch(`${srv.url}/api/v1/releases/nope`, {
+          headers: { ...Object.fromEntries(headers), authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        const body = await res.json();
+        expect(body.requestId).toBe(res.headers.get('x-request-id'));
+        return body.requestId as string;
+      };
+      for (const good of ['abc-123', '0192f7a4-5b6c-7d8e-9f01-23456789abcd', 'trace:1.2_3', 'x'.repeat(128)])
+        expect(await idOf(good)).toBe(good);
+      const fresh = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+      for (const bad of [
+        'x'.repeat(129),
+        'a b',
+        'a\tb',
+        'idé',
+        '../../etc/passwd',
+        '{"reqId":1}',
+        '<script>',
+        '%0d%0ainjected',
+        'a;b',
+        ['one', 'two'],
+      ]) {
+        const id = await idOf(bad);
+        expect(id, JSON.stringify(bad)).toMatch(fresh);
+      }
+      const spaces = await fetch(`${srv.url}/api/v1/me`, { headers: { 'x-request-id': '   ', authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(spaces.headers.get('x-request-id')).toMatch(fresh);
+    } finally {
+      await srv.close();
+    }
+  });
+});

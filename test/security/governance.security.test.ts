@@ -329,6 +329,15 @@ describe.each(DIALECTS)('governance that cannot be bypassed (%s)', (dialect) => 
         }
         expect(await timelineTypes(rel.id)).toEqual(before);
         expect(srv.logs.some((l) => l.includes('"security":true') && l.includes('"subject":"vic"'))).toBe(true);
+        // The security line names the request, as the problem body does (the use case logs it, after the body was read).
+        for (const [path, body] of [
+          [`/api/v1/releases/${rel.id}/apply`, { previewToken: p.token }],
+          [`/api/v1/approvals/${ticketId}/decision`, { decision: 'approve' }],
+        ] as const) {
+          const refusal = await call(vic, 'POST', path, body);
+          const lines = srv.logs.map((l) => JSON.parse(l)).filter((l) => l.security === true && l.reqId === refusal.body.requestId);
+          expect(lines, `a security line with the reqId of POST ${path}`).toHaveLength(1);
+        }
         // Whether an environment exists is no oracle either.
         const missing = await call(vic, 'GET', '/api/v1/environments/no-such-env');
         const real = await call(vic, 'GET', '/api/v1/environments/production');

@@ -1,4 +1,5 @@
 import type { RateCounter } from '../../ports/rate-counter.js';
+import { inRequestScope } from '../system/logger.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -53,6 +54,13 @@ export interface ServerOptions {
   metricsToken?: string | null;
 }
 
+/** What a forwarded request id may look like: one token of letters, digits and `._:-`, at most 128 characters. */
+const FORWARDED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function forwardedRequestId(header: string | string[] | undefined): string | null {
+  return typeof header === 'string' && FORWARDED_REQUEST_ID.test(header) ? header : null;
+}
+
 /**
  * Builds the HTTP server: `/api/v1` (authenticated), its OpenAPI document, and the health probes.
  * @example const app = await buildServer({ shipgate, logger }); await app.listen({ port: 8080 })
@@ -65,8 +73,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     loggerInstance,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     forceCloseConnections: true,
-    // The HTTP layer's own ids: a request id names a request, not anything of the domain.
-    genReqId: () => randomUUID(),
+    // The HTTP layer's own ids: a request id names a request, not anything of the domain. A proxy's X-Request-Id
+    // (ingress-nginx, Envoy) is kept when it is one well-formed token, so its logs and ours name the request alike.
+    genReqId: (req) => forwardedRequestId(req.headers['x-request-id']) ?? randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   });
 
@@ -89,6 +98,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error));
+  // Whatever a request sets off logs with its id, the use cases' lines too. Entered again once the body is read: the
+  // body parser's stream events run outside the scope the request started in.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    inRequestScope(String(request.id), done);
+  });
+  app.addHook('preValidation', (request, _reply, done) => inRequestScope(String(request.id), done));
   const metrics = options.metrics ?? null;
   if (metrics) {
     // Added before any route, so that every route (and the not-found answer) is timed, labelled by its pattern.

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { MASK, redactDeep } from '../../core/secrets/secret-masking.js';
 
@@ -51,6 +52,14 @@ function withSerializedErrors(object: Record<string, unknown>): Record<string, u
   return out;
 }
 
+/** The HTTP request a piece of work runs for: every line logged meanwhile, by any layer, names it (`reqId`). */
+export const requestScope = new AsyncLocalStorage<{ reqId: string }>();
+
+/** Binds what `work` sets off to the request `reqId` (the callback of a Fastify hook, called within its scope). */
+export function inRequestScope(reqId: string, work: () => void): void {
+  requestScope.run({ reqId }, work);
+}
+
 /**
  * The one structured logger; every line passes through the same redaction: credential paths censored, and URL
  * passwords (`scheme://user:********@host`) masked in every field and message, and a request's credential query
@@ -62,6 +71,11 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       level: options.level ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: MASK },
       serializers: { req: requestSerializer },
+      // The HTTP layer's lines carry reqId already; the use cases' lines get it from the request they run for.
+      mixin: (_merge, _level, logger) => {
+        const scope = requestScope.getStore();
+        return scope && !('reqId' in logger.bindings()) ? { reqId: scope.reqId } : {};
+      },
       formatters: { log: (object) => redactDeep(withSerializedErrors(object), []) },
       hooks: {
         logMethod(args, method) {
