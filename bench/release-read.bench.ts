@@ -1,44 +1,64 @@
-// Throughput of GET /api/v1/releases/:id (auth, permission, store reads, serialization) beside a bare Fastify
-// route, in the same run on the same machine. Prints both figures and the ratio.
-// Usage: npx tsx bench/release-read.bench.ts [sqlite|postgres] [seconds]
-import autocannon from 'autocannon';
-import Fastify from 'fastify';
-import type { AddressInfo } from 'node:net';
-import { ADMIN_TOKEN, startTestServer } from '../test/support/test-server.js';
-import type { Dialect } from '../test/support/dialects.js';
+// GET /api/v1/releases/:id (authentication, permission, store reads, serialization) by a viewer token, beside a bare
+// Fastify route answering a small JSON object: each server and the load generator in a process of its own, both
+// warmed, runs alternated, medians compared.
+import { fileURLToPath } from 'node:url';
+import { load, median, spread, startProcess, stopProcess, type LoadResult } from './lib/measure.js';
+import { row, type BenchOptions, type Row } from './lib/rows.js';
+import { startShipgate, type Store } from './lib/shipgate-process.js';
 
-const dialect = (process.argv[2] ?? 'sqlite') as Dialect;
-const duration = Number(process.argv[3] ?? 5);
+const BARE = fileURLToPath(new URL('./lib/bare-server.ts', import.meta.url));
+const TARGET: Record<Store, number> = { sqlite: 0.6, postgres: 0.45 };
+const CONNECTIONS = 10;
 
-async function run(url: string, headers: Record<string, string> = {}) {
-  const result = await autocannon({ url, connections: 10, duration, headers });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+export async function releaseReadRows(store: Store, options: BenchOptions): Promise<Row[]> {
+  const seconds = options.smoke ? 1 : 5;
+  const runs = options.smoke ? 1 : 5;
+  const bare = await startProcess(process.execPath, ['--import', 'tsx', BARE], {}, /listening (\d+)/);
+  const shipgate = await startShipgate(store);
+  try {
+    const env = await shipgate.api('POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'bench' } });
+    if (env.status !== 201) throw new Error(JSON.stringify(env.body));
+    const token = (
+      await shipgate.api('POST', '/api/v1/tokens', { subject: 'reader', bindings: [{ role: 'viewer', environments: ['staging'] }] })
+    ).body.token as string;
+    const created = await shipgate.api('POST', '/api/v1/releases', {
+      application: 'web',
+      environment: 'staging',
+      spec: { compose: 'services:\n  web:\n    image: web:1\n' },
+    });
+    const id = created.body.id as string;
+    const preview = await shipgate.api('POST', `/api/v1/releases/${id}/preview`);
+    if (preview.status !== 201) throw new Error(JSON.stringify(preview.body));
+    const bareUrl = `http://127.0.0.1:${bare.match[1]}/bare/${id}`;
+    const shipgateUrl = `${shipgate.url}/api/v1/releases/${id}`;
+    const auth = `Bearer ${token}`;
+    // Warm both (JIT, connection pools, caches) before anything counts.
+    await load(bareUrl, options.smoke ? 1 : 3, CONNECTIONS);
+    await load(shipgateUrl, options.smoke ? 1 : 3, CONNECTIONS, auth);
+    const bares: LoadResult[] = [];
+    const ours: LoadResult[] = [];
+    for (let i = 0; i < runs; i++) {
+      bares.push(await load(bareUrl, seconds, CONNECTIONS));
+      ours.push(await load(shipgateUrl, seconds, CONNECTIONS, auth));
+    }
+    const failed = ours.reduce((n, r) => n + r.errors + r.non2xx, 0);
+    if (failed > 0) throw new Error(`${failed} failed requests to ${shipgateUrl}`);
+    const ratio = median(ours.map((r) => r.rps)) / median(bares.map((r) => r.rps));
+    const describe = (rs: LoadResult[]) =>
+      `${median(rs.map((r) => r.rps)).toFixed(0)} req/s (spread ${(spread(rs.map((r) => r.rps)) * 100).toFixed(0)}%), ` +
+      `p50 ${median(rs.map((r) => r.p50))} ms, p99 ${median(rs.map((r) => r.p99))} ms`;
+    return [
+      row(
+        `read-${store}`,
+        `release detail GET vs a bare Fastify route (${store})`,
+        ratio,
+        '×',
+        { op: '>=', value: TARGET[store] },
+        `Shipgate ${describe(ours)}; bare ${describe(bares)}; median of ${runs} × ${seconds} s, ${CONNECTIONS} connections`,
+      ),
+    ];
+  } finally {
+    await shipgate.close();
+    await stopProcess(bare.child);
+  }
 }
-
-const srv = await startTestServer({ dialect });
-await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'p' } });
-const token = await srv.tokenFor('reader', 'viewer', ['staging']);
-const rel = await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
-  application: 'web',
-  environment: 'staging',
-  spec: { compose: 'services:\n  web:\n    image: web:1\n' },
-});
-const p = await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
-await srv.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${rel.body.id}/submit`, { previewToken: p.body.preview.token });
-
-const bare = Fastify();
-bare.get('/bare/:id', async (req) => ({ id: (req.params as { id: string }).id, state: 'approved' }));
-await bare.listen({ host: '127.0.0.1', port: 0 });
-const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare/${rel.body.id}`;
-
-const bareResult = await run(bareUrl);
-const shipgateResult = await run(`${srv.url}/api/v1/releases/${rel.body.id}`, { authorization: `Bearer ${token}` });
-console.log(`GET /api/v1/releases/:id on ${dialect}, ${duration}s, 10 connections`);
-console.log(`  bare Fastify route : ${bareResult.rps.toFixed(0)} req/s, p50 ${bareResult.p50} ms, p99 ${bareResult.p99} ms`);
-console.log(
-  `  Shipgate release   : ${shipgateResult.rps.toFixed(0)} req/s, p50 ${shipgateResult.p50} ms, p99 ${shipgateResult.p99} ms, non-2xx ` +
-    `${shipgateResult.non2xx}`,
-);
-console.log(`  ratio              : ${(shipgateResult.rps / bareResult.rps).toFixed(2)} of the bare route`);
-await bare.close();
-await srv.close();

@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { POSTGRES_URL } from '../support/dialects.js';
+import { createPostgresDatabase } from '../support/dialects.js';
 import { KubeApiSimulator } from '../support/kube-sim/kube-api-simulator.js';
 import { freePort, startMain, stopMain, type MainProcess } from '../support/main-process.js';
 import { ADMIN_TOKEN, eventually } from '../support/test-server.js';
@@ -69,24 +68,6 @@ function kubeconfigFile(dir: string, sim: KubeApiSimulator): string {
   return path;
 }
 
-/** A PostgreSQL database of its own (the replicas run as in production: the default schema of one database). */
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sg_replicas_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return { url: url.href, drop: () => admin(`drop database if exists ${name} with (force)`) };
-}
-
 /** Runs `work` on every item, `limit` at a time. */
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -135,7 +116,7 @@ describe('two Shipgate processes on one PostgreSQL, deploying to Kubernetes (API
     sim.addNamespace('shop-a');
     sim.addNamespace('shop-b');
     kubeconfig = kubeconfigFile(dir, sim);
-    database = await createDatabase();
+    database = await createPostgresDatabase('sg_replicas');
     // Two replicas starting together on an empty database: one migrates, both bootstrap the same admin.
     await Promise.all([startReplica('replica-a'), startReplica('replica-b')]);
   }, 240_000);
