@@ -37,4 +37,6 @@ const file = options.smoke ? '.test-artifacts/bench-smoke.json' : 'bench/results
 mkdirSync(file.slice(0, file.lastIndexOf('/')), { recursive: true });
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 const missed = rows.filter((r) => !r.pass);
-console.log(`\n${rows.length} figures, ${rows.length - missed.length} at or past target${options.smoke ? ' (smoke: not judged)' : ''}; written to ${file}`);
+console.log(
+  `\n${rows.length} figures, ${rows.length - missed.length} at or past target${options.smoke ? ' (smoke: not judged)' : ''}; written to ${file}`,
+);

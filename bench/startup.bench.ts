@@ -22,7 +22,21 @@ export async function startupRows(options: BenchOptions): Promise<Row[]> {
   }
   const detail = (xs: number[]) => `runs ${xs.map((x) => x.toFixed(0)).join(', ')}`;
   return [
-    row('startup-rss', 'idle RSS after start (SQLite)', median(rss), 'MB', { op: '<', value: 120 }, `${detail(rss)} MB, after ${IDLE_MS / 1000} s idle`),
-    row('startup-ready', 'cold start to /readyz ready (SQLite, fresh store)', median(starts), 'ms', { op: '<', value: 2000 }, `${detail(starts)} ms`),
+    row(
+      'startup-rss',
+      'idle RSS after start (SQLite)',
+      median(rss),
+      'MB',
+      { op: '<', value: 120 },
+      `${detail(rss)} MB, after ${IDLE_MS / 1000} s idle`,
+    ),
+    row(
+      'startup-ready',
+      'cold start to /readyz ready (SQLite, fresh store)',
+      median(starts),
+      'ms',
+      { op: '<', value: 2000 },
+      `${detail(starts)} ms`,
+    ),
   ];
 }

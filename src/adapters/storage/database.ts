@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.tables.js';
 import * as initial from './migrations/2026-11-25T1700-initial.migration.js';
@@ -95,8 +95,32 @@ function openSqlite(url: string): OpenDatabase {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, capabilities: { name: 'sqlite', rowLocks: false }, close: () => db.destroy() };
+}
+
+/** How many prepared statements the SQLite store keeps (the store's queries are a few hundred distinct texts). */
+const STATEMENT_CACHE_SIZE = 1_000;
+
+/**
+ * The SQLite database as Kysely sees it, with its statements prepared once per SQL text and kept (the oldest dropped
+ * past {@link STATEMENT_CACHE_SIZE}): Kysely prepares every query it sends, and preparing cost more than running.
+ * Safe because the store runs each statement to completion (`all`/`run`) before the next; it never streams rows.
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 async function openPostgres(options: OpenDatabaseOptions): Promise<OpenDatabase> {
