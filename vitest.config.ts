@@ -9,6 +9,7 @@ const ONE_AT_A_TIME = [
   'test/browser/**/*.test.ts',
   'test/cli/**/*.test.ts',
   'test/web/bundle-size.test.ts',
+  'test/bench/**/*.test.ts',
   'test/api/server.api.test.ts',
   'test/api/replicas.process.test.ts',
   'test/security/compose-engine.security.test.ts',

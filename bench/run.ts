@@ -2,7 +2,7 @@
 // `npm run bench -- --smoke`: the same code paths on small data and short runs (CI runs it so the benchmarks cannot
 // rot); its figures mean nothing and are written to .test-artifacts/bench-smoke.json instead.
 // `npm run bench -- --only=<row id prefix>` runs some rows only.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { releaseReadRows } from './release-read.bench.js';
 import { startupRows } from './startup.bench.js';
@@ -35,8 +35,11 @@ const report = {
 };
 const file = options.smoke ? '.test-artifacts/bench-smoke.json' : 'bench/results.json';
 mkdirSync(file.slice(0, file.lastIndexOf('/')), { recursive: true });
+// A partial run (--only) replaces its own rows and keeps the others' last figures.
+const earlier: Row[] = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof report).rows : [];
+report.rows = [...earlier.filter((r) => !rows.some((x) => x.id === r.id)), ...rows];
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 const missed = rows.filter((r) => !r.pass);
 console.log(
-  `\n${rows.length} figures, ${rows.length - missed.length} at or past target${options.smoke ? ' (smoke: not judged)' : ''}; written to ${file}`,
+  `\n${rows.length} figures, ${rows.length - missed.length} at or past target${options.smoke ? ' (smoke: not judged)' : ''}; in ${file}`,
 );

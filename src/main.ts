@@ -1,9 +1,6 @@
 import { Shipgate } from './app/shipgate.js';
 import { ComposeDriver } from './adapters/runtimes/compose/compose-driver.js';
-import { loadKubeConfig } from './adapters/runtimes/kubernetes/kube-client.js';
-import { KubernetesDriver } from './adapters/runtimes/kubernetes/kubernetes-driver.js';
 import { CommandCenter } from './adapters/ai/command-center.js';
-import { LlmInterpreter } from './adapters/ai/llm-interpreter.js';
 import { RuleInterpreter } from './adapters/ai/rule-interpreter.js';
 import { buildServer } from './adapters/http/server.js';
 import { PostgresChangeFeed } from './adapters/storage/postgres-change-feed.js';
@@ -45,8 +42,14 @@ async function main(): Promise<void> {
   const store = await KyselyStore.create({ url: config.databaseUrl, chain: auditKeys });
   const drivers: RuntimeDrivers = {};
   if (config.runtimes.includes('compose')) drivers.compose = ComposeDriver.create(config.compose);
-  if (config.runtimes.includes('kubernetes'))
+  // The Kubernetes client and the LLM client are large: loaded only when configured (start time and memory).
+  if (config.runtimes.includes('kubernetes')) {
+    const [{ KubernetesDriver }, { loadKubeConfig }] = await Promise.all([
+      import('./adapters/runtimes/kubernetes/kubernetes-driver.js'),
+      import('./adapters/runtimes/kubernetes/kube-client.js'),
+    ]);
     drivers.kubernetes = KubernetesDriver.create({ kubeConfig: loadKubeConfig(config.kubeconfigPath) });
+  }
   const metrics = new PrometheusMetrics();
   // Replicas on one PostgreSQL tell each other of their writes (LISTEN/NOTIFY) instead of polling every second.
   const changeFeed =
@@ -76,7 +79,12 @@ async function main(): Promise<void> {
   const generated = await shipgate.access.bootstrapAdmin();
   const local = await shipgate.environments.firstRun();
   const interpreter = config.ai
-    ? new LlmInterpreter({ baseURL: config.ai.baseUrl, model: config.ai.model, apiKey: config.ai.apiKey, logger })
+    ? new (await import('./adapters/ai/llm-interpreter.js')).LlmInterpreter({
+        baseURL: config.ai.baseUrl,
+        model: config.ai.model,
+        apiKey: config.ai.apiKey,
+        logger,
+      })
     : new RuleInterpreter();
   const commandCenter = new CommandCenter(shipgate, interpreter);
   const app = await buildServer({

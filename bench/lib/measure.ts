@@ -31,12 +31,6 @@ export const median = (xs: number[]): number => {
 /** The spread of runs around their median, as a fraction of it (max − min over median). */
 export const spread = (xs: number[]): number => (Math.max(...xs) - Math.min(...xs)) / (median(xs) || 1);
 
-/** The value at quantile q (0..1) of samples. */
-export const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-
 /** Starts a process and resolves once a line of its output matches `ready` (with the match). */
 export function startProcess(
   command: string,
@@ -57,8 +51,8 @@ export function startProcess(
         resolve({ child, match: m, output: () => out });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`exited ${code}:\n${out}`));

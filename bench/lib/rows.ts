@@ -29,5 +29,7 @@ const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1
 
 export function formatRow(r: Row, options: BenchOptions): string {
   const verdict = options.smoke ? 'smoke' : r.pass ? 'PASS' : 'MISS';
-  return `${verdict.padEnd(5)} ${r.figure.padEnd(64)} ${`${fmt(r.value)} ${r.unit}`.padStart(14)}   target ${r.target.op} ${fmt(r.target.value)} ${r.unit}\n      ${r.detail}`;
+  const value = `${fmt(r.value)} ${r.unit}`.padStart(14);
+  const target = `target ${r.target.op} ${fmt(r.target.value)} ${r.unit}`;
+  return `${verdict.padEnd(5)} ${r.figure.padEnd(64)} ${value}   ${target}\n      ${r.detail}`;
 }
