@@ -112,7 +112,16 @@ describe('promotion and verification on the Docker engine (Compose)', () => {
       await eventually(async () =>
         (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${id}`)).body.execution.verifyUntil ? true : null,
       );
-      await docker(['exec', 'govprd-web-web-1', 'kill', '1']);
+      // The engine may be between two states of the container for a moment: try again until the kill lands.
+      await eventually(
+        async () =>
+          docker(['exec', 'govprd-web-web-1', 'kill', '1']).then(
+            () => true,
+            () => null,
+          ),
+        10_000,
+        'kill',
+      );
     });
     expect(done.state).toBe('failed');
     const diagnostics = (await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${done.id}/diagnostics`)).body;
