@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Tests that drive the real Docker engine, Chromium, whole server processes or a production build: they run one file
- * at a time (their timings must not depend on what else runs). The rest run two files at a time.
+ * at a time (their timings must not depend on what else runs). The rest run one at a time too until a cleanup that drops other workers' schemas is scoped.
  */
 const ONE_AT_A_TIME = [
   'test/runtimes/**/*.test.ts',
@@ -24,7 +24,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'shared', include: ALL, exclude: ONE_AT_A_TIME, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'shared', include: ALL, exclude: ONE_AT_A_TIME, maxWorkers: 1, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'alone', include: ONE_AT_A_TIME, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
