@@ -29,6 +29,8 @@ export interface Config {
   /** Name of this process in execution leases. */
   instanceId: string;
   leaseMs: number;
+  /** How many releases this process applies at once (each to a different application or environment). */
+  executorConcurrency: number;
   /** On SIGTERM, how long the releases under way may take to finish before they are interrupted, in seconds. */
   shutdownGraceSeconds: number;
   /** How often every environment is checked for drift, in seconds; 0 turns the background check off. */
@@ -108,6 +110,8 @@ function trustedIssuersOf(env: NodeJS.ProcessEnv): Array<{ issuer: string; audie
 /** The background drift check: every 5 minutes by default, at most daily; 0 turns it off. */
 const DRIFT_INTERVAL_SECONDS = { default: 300, min: 0, max: 86_400 };
 const SHUTDOWN_GRACE_SECONDS = { default: 20, min: 0, max: 3_600 };
+/** How many releases one process applies at once: mostly waiting on the runtime, so more than the cores. */
+const EXECUTOR_CONCURRENCY = { default: 8, min: 1, max: 256 };
 
 /** An integer setting within [min, max], or its default when unset; anything else refuses to start. */
 function boundedInt(env: NodeJS.ProcessEnv, name: string, bounds: { default: number; min: number; max: number }): number {
@@ -208,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     instanceId: env['SHIPGATE_INSTANCE_ID'] ?? `${process.pid}@${env['HOSTNAME'] ?? 'shipgate'}`,
     leaseMs: Number.parseInt(env['SHIPGATE_LEASE_MS'] ?? '30000', 10),
+    executorConcurrency: boundedInt(env, 'SHIPGATE_EXECUTOR_CONCURRENCY', EXECUTOR_CONCURRENCY),
     shutdownGraceSeconds: boundedInt(env, 'SHIPGATE_SHUTDOWN_GRACE_SECONDS', SHUTDOWN_GRACE_SECONDS),
     driftIntervalSeconds: boundedInt(env, 'SHIPGATE_DRIFT_INTERVAL_SECONDS', DRIFT_INTERVAL_SECONDS),
     runtimes: runtimes as Config['runtimes'],

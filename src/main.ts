@@ -67,7 +67,12 @@ async function main(): Promise<void> {
     rules: new CelRuleEvaluator(),
     adminToken: config.adminToken,
     auditKeys,
-    executor: { instanceId: config.instanceId, leaseMs: config.leaseMs, shutdownGraceMs: config.shutdownGraceSeconds * 1000 },
+    executor: {
+      instanceId: config.instanceId,
+      leaseMs: config.leaseMs,
+      concurrency: config.executorConcurrency,
+      shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    },
     driftIntervalMs: config.driftIntervalSeconds * 1000,
     publicUrl: config.publicUrl,
     webhooks: { sender: new HttpWebhookSender({ allowPrivate: config.webhookAllowPrivate }) },

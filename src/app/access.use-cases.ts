@@ -37,15 +37,58 @@ export interface CreatedToken {
   expiresAt: string | null;
 }
 
+/**
+ * How long a process trusts a token record it read without reading it again. A revocation reaches every process at
+ * once (here directly, in the others through the store's change feed); this bounds the time a lost notification could
+ * leave a revoked token usable on another replica.
+ */
+const TOKEN_CACHE_MS = 2_000;
+/** How many token records a process remembers (the oldest forgotten first); unknown tokens are never remembered. */
+const TOKEN_CACHE_SIZE = 10_000;
+
+/** Stored token records by hash, each trusted for {@link TOKEN_CACHE_MS}; forgotten all at once on any revocation. */
+class TokenCache {
+  private readonly records = new Map<string, { record: TokenRecord; until: number }>();
+  /** Bumped by every {@link clear}: a record read before a revocation must not be remembered after it. */
+  private generation = 0;
+
+  get(hash: string, now: number): TokenRecord | undefined {
+    const entry = this.records.get(hash);
+    if (entry === undefined) return undefined;
+    if (entry.until > now) return entry.record;
+    this.records.delete(hash);
+    return undefined;
+  }
+
+  /** Where reads stand: what {@link put} compares. */
+  mark(): number {
+    return this.generation;
+  }
+
+  /** Remembers a record read since `mark` (unless a revocation came between). */
+  put(record: TokenRecord, now: number, mark: number): void {
+    if (mark !== this.generation) return;
+    if (this.records.size >= TOKEN_CACHE_SIZE) this.records.delete(this.records.keys().next().value!);
+    this.records.set(record.tokenHash, { record, until: now + TOKEN_CACHE_MS });
+  }
+
+  clear(): void {
+    this.generation++;
+    this.records.clear();
+  }
+}
+
 /** Bearer tokens: issue (shown once, stored as a hash), authenticate, revoke. */
 export class AccessUseCases {
   private readonly bootstrapHash: Buffer | null;
+  private readonly cache = new TokenCache();
 
   constructor(
     private readonly ctx: AppContext,
     options: { adminToken?: string | null } = {},
   ) {
     this.bootstrapHash = options.adminToken ? Buffer.from(hashToken(options.adminToken), 'hex') : null;
+    ctx.bus.onTokensChanged(() => this.cache.clear());
   }
 
   /** The principal a bearer token stands for, or `UNAUTHENTICATED` (unknown, expired or revoked). */
@@ -55,8 +98,16 @@ export class AccessUseCases {
     if (this.bootstrapHash && timingSafeEqual(this.bootstrapHash, Buffer.from(hash, 'hex'))) {
       return { tokenId: BOOTSTRAP_TOKEN_ID, principal: { subject: 'admin', bindings: ADMIN_BINDINGS } };
     }
-    const record = await this.ctx.store.tokens.getByHash(hash);
-    if (!record) throw new ShipgateError('UNAUTHENTICATED', 'unknown token');
+    // The system clock, not the app clock: what the cache bounds is real time since the read.
+    const readAt = performance.now();
+    let record = this.cache.get(hash, readAt) ?? null;
+    if (record === null) {
+      const mark = this.cache.mark();
+      record = await this.ctx.store.tokens.getByHash(hash);
+      if (!record) throw new ShipgateError('UNAUTHENTICATED', 'unknown token');
+      // A revoked token is remembered too: it stays refused without a read.
+      this.cache.put(record, readAt, mark);
+    }
     if (record.revokedAt) throw new ShipgateError('UNAUTHENTICATED', 'the token was revoked');
     if (record.expiresAt && Date.parse(record.expiresAt) <= this.ctx.clock.now().getTime()) {
       throw new ShipgateError('UNAUTHENTICATED', 'the token expired');
@@ -106,6 +157,7 @@ export class AccessUseCases {
     const record = await this.ctx.store.tokens.get(id);
     if (!record) throw new ShipgateError('NOT_FOUND', `token ${id} not found`);
     await this.ctx.store.tokens.revoke(id, this.ctx.nowIso());
+    this.ctx.bus.notifyTokensChanged();
   }
 
   me(caller: Caller): { subject: string; bindings: RoleBinding[]; permissions: Record<string, Permission[]> } {

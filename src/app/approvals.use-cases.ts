@@ -1,7 +1,7 @@
 import { environmentsWith } from '../core/access/access.js';
 import { decide, isTicketExpired, type ApprovalTicket, type TicketStatus } from '../core/approval/approval.js';
 import { ShipgateError, isShipgateError } from '../core/errors.js';
-import type { ChangeSummary } from '../core/preview/preview.js';
+import type { ChangeSummary, PreviewRecord } from '../core/preview/preview.js';
 import { redactText } from '../core/secrets/secret-masking.js';
 import type { ReleaseRecord } from '../core/release/release.js';
 import type { StoreSession } from '../ports/store.js';
@@ -33,7 +33,16 @@ export class ApprovalUseCases {
       status: input.status,
       limit: input.limit ?? 100,
     });
-    return { items: await Promise.all(tickets.map((t) => this.view(this.ctx.store, t))) };
+    // A page's releases and previews in two queries, not two per ticket.
+    const releases = new Map((await this.ctx.store.releases.getMany(tickets.map((t) => t.releaseId))).map((r) => [r.id, r]));
+    const previewIds = [...releases.values()].map((r) => r.previewId).filter((id): id is string => id !== null);
+    const previews = new Map((await this.ctx.store.previews.getMany(previewIds)).map((p) => [p.id, p]));
+    return {
+      items: tickets.map((t) => {
+        const release = releases.get(t.releaseId) ?? null;
+        return this.viewOf(t, release, (release?.previewId && previews.get(release.previewId)) || null);
+      }),
+    };
   }
 
   async get(caller: Caller, id: string): Promise<ApprovalView> {
@@ -46,6 +55,10 @@ export class ApprovalUseCases {
   private async view(session: StoreSession, ticket: ApprovalTicket): Promise<ApprovalView> {
     const release = await session.releases.get(ticket.releaseId);
     const preview = release?.previewId ? await session.previews.get(release.previewId) : null;
+    return this.viewOf(ticket, release, preview);
+  }
+
+  private viewOf(ticket: ApprovalTicket, release: ReleaseRecord | null, preview: PreviewRecord | null): ApprovalView {
     const { allowSelfApproval: _self, closedAt: _closed, ...rest } = ticket;
     const status = isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status;
     const description = release?.description ? redactText(release.description, this.ctx.secrets.of(release)) : null;

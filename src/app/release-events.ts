@@ -49,6 +49,7 @@ export class TimelineEvents {
 
 const WORK = Symbol('work');
 const DELIVERIES = Symbol('deliveries');
+const TOKENS = Symbol('tokens');
 
 /**
  * Notification that a release has new events, that an apply waits or that deliveries wait: in this process, and
@@ -64,6 +65,7 @@ export class ReleaseEventBus {
       if (change.kind === 'release') this.emitter.emit(change.releaseId);
       else if (change.kind === 'work') this.emitter.emit(WORK);
       else if (change.kind === 'deliveries') this.emitter.emit(DELIVERIES);
+      else if (change.kind === 'tokens') this.emitter.emit(TOKENS);
       else for (const name of this.emitter.eventNames()) this.emitter.emit(name);
     });
   }
@@ -106,6 +108,18 @@ export class ReleaseEventBus {
   onDeliveries(listener: () => void): () => void {
     this.emitter.on(DELIVERIES, listener);
     return () => this.emitter.off(DELIVERIES, listener);
+  }
+
+  /** Tells every process that a token was revoked: what they remember of tokens must be read again. */
+  notifyTokensChanged(): void {
+    this.emitter.emit(TOKENS);
+    this.feed?.publish({ kind: 'tokens' });
+  }
+
+  /** Called on a token revoked here or in another process, and on a `resync` (a notification may have been lost). */
+  onTokensChanged(listener: () => void): () => void {
+    this.emitter.on(TOKENS, listener);
+    return () => this.emitter.off(TOKENS, listener);
   }
 
   subscribe(releaseId: string, listener: () => void): () => void {

@@ -64,3 +64,35 @@ export async function storedReleaseView(
   ]);
   return releaseView(release, env, ticket, preview, now, secrets);
 }
+
+/**
+ * The views of a page of stored releases, read through `session` with one query per environment on the page and two
+ * for all their tickets and previews (not three per release).
+ */
+export async function storedReleaseViews(
+  session: StoreSession,
+  releases: readonly ReleaseRecord[],
+  now: Date,
+  secretsOf: (release: ReleaseRecord) => readonly string[],
+): Promise<Release[]> {
+  if (releases.length === 0) return [];
+  const idsOf = (pick: (r: ReleaseRecord) => string | null) => releases.map(pick).filter((id): id is string => id !== null);
+  const [environments, tickets, previews] = await Promise.all([
+    Promise.all([...new Set(releases.map((r) => r.environment))].map((name) => session.environments.get(name))),
+    session.approvals.getMany(idsOf((r) => r.ticketId)),
+    session.previews.getMany(idsOf((r) => r.previewId)),
+  ]);
+  const environmentOf = new Map(environments.filter((e) => e !== null).map((e) => [e.name, e]));
+  const ticketOf = new Map(tickets.map((t) => [t.id, t]));
+  const previewOf = new Map(previews.map((p) => [p.id, p]));
+  return releases.map((r) =>
+    releaseView(
+      r,
+      environmentOf.get(r.environment) ?? null,
+      (r.ticketId && ticketOf.get(r.ticketId)) || null,
+      (r.previewId && previewOf.get(r.previewId)) || null,
+      now,
+      secretsOf(r),
+    ),
+  );
+}

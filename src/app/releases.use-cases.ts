@@ -43,7 +43,7 @@ import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 import { checkPromotion, promotionDraft, type PromoteInput } from './promotions.js';
 import { carriedFrom, conversationOf, createdEventData, deployDraft, newDraft, renderFor } from './release-drafts.js';
-import { storedReleaseView } from './release-view.js';
+import { storedReleaseView, storedReleaseViews } from './release-view.js';
 
 export type { PromoteInput } from './promotions.js';
 
@@ -159,7 +159,7 @@ export class ReleaseUseCases {
       beforeId: input.cursor,
     });
     const page = records.slice(0, limit);
-    const items = await Promise.all(page.map((r) => this.view(this.ctx.store, r)));
+    const items = await storedReleaseViews(this.ctx.store, page, this.ctx.clock.now(), (r) => this.ctx.secrets.of(r));
     return { items, nextCursor: records.length > limit ? (page[page.length - 1]?.id ?? null) : null };
   }
 

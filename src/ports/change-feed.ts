@@ -1,5 +1,13 @@
-/** What one process tells the others sharing its store: a release has new events, an apply waits, deliveries wait. */
-export type Change = { kind: 'release'; releaseId: string } | { kind: 'work' } | { kind: 'deliveries' } | { kind: 'resync' };
+/**
+ * What one process tells the others sharing its store: a release has new events, an apply waits, deliveries wait, a
+ * token was revoked (forget what was remembered of tokens).
+ */
+export type Change =
+  | { kind: 'release'; releaseId: string }
+  | { kind: 'work' }
+  | { kind: 'deliveries' }
+  | { kind: 'tokens' }
+  | { kind: 'resync' };
 
 /**
  * Changes passed between the processes that share one store (PostgreSQL's LISTEN/NOTIFY). Best effort: a reader

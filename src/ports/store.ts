@@ -61,6 +61,8 @@ export interface ReleaseCount {
 export interface ReleaseRepository {
   insert(release: ReleaseRecord): Promise<void>;
   get(id: string): Promise<ReleaseRecord | null>;
+  /** The releases of these ids that exist, in no particular order (one query for a page of views). */
+  getMany(ids: readonly string[]): Promise<ReleaseRecord[]>;
   /** Compare-and-set: applies `patch` only while the release is in `expected`. False when it was not. */
   compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch): Promise<boolean>;
   list(query: ReleaseQuery): Promise<ReleaseRecord[]>;
@@ -92,6 +94,8 @@ export interface ReleaseRepository {
 export interface PreviewRepository {
   insert(preview: PreviewRecord): Promise<void>;
   get(id: string): Promise<PreviewRecord | null>;
+  /** The previews of these ids that exist, in no particular order. */
+  getMany(ids: readonly string[]): Promise<PreviewRecord[]>;
   getByTokenHash(tokenHash: string): Promise<PreviewRecord | null>;
   /** Marks a preview used; false when it already was (single use). */
   consume(id: string, at: string): Promise<boolean>;
@@ -107,6 +111,8 @@ export interface ApprovalRepository {
   insert(ticket: ApprovalTicket): Promise<void>;
   /** Reads a ticket; `lock` holds its row until the transaction ends (so concurrent decisions queue up). */
   get(id: string, options?: { lock?: boolean }): Promise<ApprovalTicket | null>;
+  /** The tickets of these ids that exist, with their decisions, in no particular order (never locked). */
+  getMany(ids: readonly string[]): Promise<ApprovalTicket[]>;
   addDecision(ticketId: string, decision: ApprovalDecision): Promise<void>;
   /** Compare-and-set of a ticket's status: changes it only while it is `from`. */
   setStatus(id: string, from: TicketStatus, to: TicketStatus, closedAt: string | null): Promise<boolean>;

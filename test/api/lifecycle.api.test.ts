@@ -501,6 +501,8 @@ describe.each(DIALECTS)('release lifecycle over HTTP (%s)', (dialect) => {
         subject: 'temp2',
         bindings: [{ role: 'viewer', environments: ['*'] }],
       });
+      // Used just before (so the process remembers it), refused at once after.
+      expect((await srv.api(other.body.token, 'GET', '/api/v1/releases')).status).toBe(200);
       expect((await srv.api(ADMIN_TOKEN, 'DELETE', `/api/v1/tokens/${other.body.id}`)).status).toBe(204);
       const after = await srv.api(other.body.token, 'GET', '/api/v1/me');
       expect(after.status).toBe(401);

@@ -82,9 +82,28 @@ describe('replicas on one PostgreSQL', () => {
     for (const id of ids) expect((await releaseIn(b, id, ['succeeded', 'failed', 'interrupted'], 10_000)).state).toBe('succeeded');
   });
 
+  it('refuses on one replica a token revoked on the other at once, though each remembered it', async () => {
+    const created = await a.api(ADMIN_TOKEN, 'POST', '/api/v1/tokens', {
+      subject: 'roamer',
+      bindings: [{ role: 'viewer', environments: ['*'] }],
+    });
+    const token = created.body.token as string;
+    // Both replicas have just read it: each remembers it for a while.
+    for (const srv of [a, b, a, b]) expect((await srv.api(token, 'GET', '/api/v1/me')).status).toBe(200);
+    const revokedAt = performance.now();
+    expect((await a.api(ADMIN_TOKEN, 'DELETE', `/api/v1/tokens/${created.body.id}`)).status).toBe(204);
+    expect((await a.api(token, 'GET', '/api/v1/me')).status).toBe(401);
+    // Sooner than what a replica remembers a token for: only the notification can have told B.
+    await eventually(async () => (await b.api(token, 'GET', '/api/v1/releases')).status === 401, 1_000, 'B refuses the token');
+    expect(performance.now() - revokedAt).toBeLessThan(1_500);
+    for (const path of ['/api/v1/me', '/api/v1/releases', '/api/v1/approvals']) {
+      expect((await b.api(token, 'GET', path)).body.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
   it('reads only the notifications it knows, whatever arrives on its channel', () => {
     const id = '0192f7a4-5b6c-7d8e-9f01-23456789abcd';
-    for (const change of [{ kind: 'release', releaseId: id }, { kind: 'work' }, { kind: 'deliveries' }] as const) {
+    for (const change of [{ kind: 'release', releaseId: id }, { kind: 'work' }, { kind: 'deliveries' }, { kind: 'tokens' }] as const) {
       expect(decodeChange(encodeChange(change)!)).toEqual(change);
     }
     expect(encodeChange({ kind: 'release', releaseId: "x'; drop table releases; --" })).toBeNull();
@@ -96,6 +115,9 @@ describe('replicas on one PostgreSQL', () => {
       `r:${id}\n`,
       'x',
       'W',
+      'T',
+      't ',
+      'tokens',
       'r:../../etc',
       '{"kind":"work"}',
       `r:${id.toUpperCase()}`,

@@ -96,6 +96,7 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     };
     await store.previews.insert(preview);
     expect(await store.previews.getByTokenHash(preview.tokenHash)).toEqual(preview);
+    expect(await store.previews.getMany([preview.id, 'p_unknown'])).toEqual([preview]);
     const results = await Promise.all(Array.from({ length: 20 }, () => store.transaction((tx) => tx.previews.consume(preview.id, now()))));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
@@ -216,6 +217,35 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect(await store.approvals.setStatus(ticket.id, 'pending', 'approved', now())).toBe(true);
     const got = await store.approvals.get(ticket.id);
     expect(got).toMatchObject({ status: 'approved', decisions: [{ approver: 'alice', decision: 'approve' }] });
+  });
+
+  it('reads a page of releases, tickets and previews by id in one call each, skipping unknown ids', async () => {
+    const [a, b] = [release({ state: 'pending_approval' }), release({ state: 'draft' })];
+    for (const r of [a, b]) await store.releases.insert(r);
+    const got = await store.releases.getMany([b.id, a.id, a.id, 'r_unknown']);
+    expect(got.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+    expect(got.find((r) => r.id === a.id)).toEqual(a);
+    expect(await store.releases.getMany([])).toEqual([]);
+    const ticket = {
+      id: ids.newId(),
+      releaseId: a.id,
+      application: 'web',
+      environment: 'staging',
+      status: 'pending' as const,
+      minApprovers: 2,
+      allowSelfApproval: false,
+      draftDigest: 'sha256:y',
+      requestedBy: 'dana',
+      requestedAt: now(),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      closedAt: null,
+      decisions: [],
+    };
+    await store.approvals.insert(ticket);
+    await store.approvals.addDecision(ticket.id, { approver: 'erin', decision: 'approve', comment: 'ok', at: now() });
+    expect(await store.approvals.getMany([ticket.id, 't_unknown'])).toEqual([await store.approvals.get(ticket.id)]);
+    expect((await store.approvals.getMany([ticket.id]))[0]!.decisions).toMatchObject([{ approver: 'erin' }]);
+    expect(await store.previews.getMany(['p_unknown'])).toEqual([]);
   });
 
   it('keeps conversations per user with their messages in order, and their state compare-and-set', async () => {

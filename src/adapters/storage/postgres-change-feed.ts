@@ -5,7 +5,7 @@ import type { Change, ChangeFeed } from '../../ports/change-feed.js';
 const RECONNECT_MS = 1_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A change as a NOTIFY payload (`r:<release id>`, `w`, `d`), and back; anything else is ignored. */
+/** A change as a NOTIFY payload (`r:<release id>`, `w`, `d`, `t`), and back; anything else is ignored. */
 export function encodeChange(change: Change): string | null {
   switch (change.kind) {
     case 'release':
@@ -14,6 +14,8 @@ export function encodeChange(change: Change): string | null {
       return 'w';
     case 'deliveries':
       return 'd';
+    case 'tokens':
+      return 't';
     case 'resync':
       return null;
   }
@@ -22,6 +24,7 @@ export function encodeChange(change: Change): string | null {
 export function decodeChange(payload: string): Change | null {
   if (payload === 'w') return { kind: 'work' };
   if (payload === 'd') return { kind: 'deliveries' };
+  if (payload === 't') return { kind: 'tokens' };
   const id = payload.startsWith('r:') ? payload.slice(2) : '';
   return UUID.test(id) ? { kind: 'release', releaseId: id } : null;
 }

@@ -3,7 +3,7 @@ import { isShipgateError, type ShipgateError } from '../../../core/errors.js';
 import { redactDeep, redactText } from '../../../core/secrets/secret-masking.js';
 import type { ApplyOptions, ApplyOutcome } from '../../../ports/runtime-driver.js';
 import type { ApiStatus, KubeClient, KubeObject } from './kube-client.js';
-import { ownedHealth, rollUp, type ObjectHealth } from './kubernetes-health.js';
+import { ownedHealth, podSelectorOf, rollUp, type ObjectHealth } from './kubernetes-health.js';
 import { WORKLOAD_KINDS, objectKey } from './kubernetes-model.js';
 
 /** Without a watch event, look again after this long anyway (pods of other labels are not watched). */
@@ -11,6 +11,8 @@ const POLL_MS = 1_000;
 const WATCH_OPEN_MS = 3_000;
 /** A failing container state seen this many looks in a row fails the rollout before its deadline. */
 const FAILING_POLLS = 3;
+/** Once a look saw a failing state, the next comes this soon (a stuck pod sends no events to wake the loop). */
+const CONFIRM_MS = 250;
 
 export interface ApplyContext {
   client: KubeClient;
@@ -21,17 +23,25 @@ export interface ApplyContext {
   selector: string;
 }
 
-/** Wakes the rollout loop on every watch event of the workloads and pods, or after POLL_MS. */
-async function watchRollout(ctx: ApplyContext): Promise<{ next: () => Promise<void>; stop: () => void }> {
+/**
+ * Wakes the rollout loop on every watch event of the workloads and of their pods (each workload's own selector: the
+ * pods of other applications in the namespace do not wake it), or after POLL_MS.
+ */
+async function watchRollout(
+  ctx: ApplyContext,
+  workloads: readonly KubeObject[],
+): Promise<{ next: (soon: boolean) => Promise<void>; stop: () => void }> {
   let wake: (() => void) | null = null;
   const onChange = () => wake?.();
   const stops: Array<() => void> = [];
+  // An empty selector would be every pod of the namespace: such a workload's rollout is polled instead.
+  const podSelectors = new Set(workloads.map(podSelectorOf).filter((s): s is string => s !== null && s !== ''));
   for (const [apiVersion, kind, selector] of [
     ['apps/v1', 'Deployment', ctx.selector],
     ['apps/v1', 'StatefulSet', ctx.selector],
     ['apps/v1', 'DaemonSet', ctx.selector],
     ['batch/v1', 'Job', ctx.selector],
-    ['v1', 'Pod', ''],
+    ...[...podSelectors].map((selector) => ['v1', 'Pod', selector] as const),
   ] as const) {
     // A watch Shipgate may not (or cannot quickly) open only makes it poll.
     const opened = ctx.client.watch(apiVersion, kind, ctx.namespace, selector, onChange);
@@ -46,9 +56,9 @@ async function watchRollout(ctx: ApplyContext): Promise<{ next: () => Promise<vo
     );
   }
   return {
-    next: () =>
+    next: (soon) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(() => resolve(), POLL_MS);
+        const timer = setTimeout(() => resolve(), soon ? CONFIRM_MS : POLL_MS);
         wake = () => {
           clearTimeout(timer);
           wake = null;
@@ -91,7 +101,10 @@ export async function kubernetesApply(
     'waiting_for_rollout',
     `waiting for ${desired.filter((o) => WORKLOAD_KINDS.has(o.kind!)).length} workloads to roll out`,
   );
-  const rollout = await watchRollout(ctx);
+  const rollout = await watchRollout(
+    ctx,
+    desired.filter((o) => WORKLOAD_KINDS.has(o.kind!)),
+  );
   try {
     return await waitForRollout(ctx, wanted, applied, secrets, options, rollout.next);
   } finally {
@@ -105,7 +118,7 @@ async function waitForRollout(
   applied: KubeObject[],
   secrets: readonly string[],
   options: ApplyOptions,
-  next: () => Promise<void>,
+  next: (soon: boolean) => Promise<void>,
 ): Promise<ApplyOutcome> {
   let failingPolls = 0;
   for (;;) {
@@ -146,7 +159,7 @@ async function waitForRollout(
         finding: redactDeep(finding, secrets),
       };
     }
-    await next();
+    await next(failingPolls > 0);
   }
   await options.onStage('verifying', 'checking every object is ready');
   const final = await ownedHealth(

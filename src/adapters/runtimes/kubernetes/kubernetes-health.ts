@@ -161,14 +161,20 @@ export function rollUp(healths: readonly ObjectHealth[]): Phase {
   return healths.reduce<Phase>((p, h) => worst(p, h.phase), 'ready');
 }
 
-/** The pods a workload selects. */
-export async function podsOf(client: KubeClient, namespace: string, workload: KubeObject): Promise<KubeObject[]> {
+/** The label selector of the pods a workload runs (its `matchLabels`; a Job's name), or null when it has none. */
+export function podSelectorOf(workload: KubeObject): string | null {
   const match = (workload['spec']?.['selector']?.['matchLabels'] ??
     (workload.kind === 'Job' ? { 'job-name': workload.metadata?.name } : null)) as Record<string, string> | null;
-  if (!match) return [];
-  const selector = Object.entries(match)
+  if (!match) return null;
+  return Object.entries(match)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+}
+
+/** The pods a workload selects. */
+export async function podsOf(client: KubeClient, namespace: string, workload: KubeObject): Promise<KubeObject[]> {
+  const selector = podSelectorOf(workload);
+  if (selector === null) return [];
   const pods = await client.pods(namespace, selector);
   // Only this workload's pods (another workload's selector could overlap).
   const uid = workload.metadata?.uid;

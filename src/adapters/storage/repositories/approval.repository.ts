@@ -75,6 +75,17 @@ export class KyselyApprovalRepository implements ApprovalRepository {
     return ticket ?? null;
   }
 
+  async getMany(ids: readonly string[]): Promise<ApprovalTicket[]> {
+    if (ids.length === 0) return [];
+    return this.withDecisions(
+      await this.db
+        .selectFrom('approval_tickets')
+        .selectAll()
+        .where('id', 'in', [...new Set(ids)])
+        .execute(),
+    );
+  }
+
   async addDecision(ticketId: string, decision: ApprovalDecision): Promise<void> {
     await this.db.insertInto('approval_decisions').values(decisionToRow(ticketId, decision)).execute();
   }

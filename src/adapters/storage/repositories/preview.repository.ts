@@ -61,6 +61,16 @@ export class KyselyPreviewRepository implements PreviewRepository {
     return this.findBy('id', id);
   }
 
+  async getMany(ids: readonly string[]): Promise<PreviewRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('previews')
+      .selectAll()
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map(previewFromRow);
+  }
+
   getByTokenHash(tokenHash: string): Promise<PreviewRecord | null> {
     return this.findBy('token_hash', tokenHash);
   }

@@ -113,6 +113,16 @@ export class KyselyReleaseRepository implements ReleaseRepository {
     return row ? releaseFromRow(row) : null;
   }
 
+  async getMany(ids: readonly string[]): Promise<ReleaseRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map(releaseFromRow);
+  }
+
   async compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch): Promise<boolean> {
     const result = await this.db
       .updateTable('releases')
