@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { createPostgresDatabase } from '../support/dialects.js';
 import { KubeApiSimulator } from '../support/kube-sim/kube-api-simulator.js';
+import { deploymentApplies, deploymentYaml as deployment, kubeconfigFile, pool } from '../support/kube-sim/fleet.js';
 import { freePort, startMain, stopMain, type MainProcess } from '../support/main-process.js';
 import { ADMIN_TOKEN, eventually } from '../support/test-server.js';
 
@@ -37,45 +37,6 @@ async function api(replica: Replica, method: string, path: string, body?: unknow
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-const deployment = (name: string, image: string) =>
-  stringify({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }] } },
-    },
-  });
-
-/** The kubeconfig file a replica is given (SHIPGATE_KUBECONFIG), pointing at the simulator. */
-function kubeconfigFile(dir: string, sim: KubeApiSimulator): string {
-  const path = join(dir, 'kubeconfig');
-  writeFileSync(
-    path,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'sim', cluster: { server: sim.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'shipgate', user: { token: 'sim-token' } }],
-      contexts: [{ name: 'sim', context: { cluster: 'sim', user: 'shipgate' } }],
-      'current-context': 'sim',
-    }),
-  );
-  return path;
-}
-
-/** Runs `work` on every item, `limit` at a time. */
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }
 
 describe('two Shipgate processes on one PostgreSQL, deploying to Kubernetes (API-server simulator)', () => {
@@ -220,11 +181,7 @@ describe('two Shipgate processes on one PostgreSQL, deploying to Kubernetes (API
     expect([...runners.values()].reduce((x, y) => x + y, 0)).toBe(RELEASES);
 
     // The cluster saw exactly one real (not dry-run) apply of each Deployment.
-    const applies = new Map<string, number>();
-    for (const { method, path } of sim.requests) {
-      const m = /\/namespaces\/shop-[ab]\/deployments\/(svc-\d+)\?/.exec(path);
-      if (method === 'PATCH' && m && !path.includes('dryRun')) applies.set(m[1]!, (applies.get(m[1]!) ?? 0) + 1);
-    }
+    const applies = deploymentApplies(sim, /^shop-[ab]$/);
     expect(applies.size).toBe(RELEASES);
     expect([...applies.values()].every((n) => n === 1)).toBe(true);
 

@@ -91,6 +91,17 @@ describe('the Kubernetes runtime (API-server simulator)', () => {
     ).toBe(true);
   });
 
+  it('keeps its connections to the API server: a release and its rollout watches over a handful, not one per request', async () => {
+    const [connections, requests] = [sim.connections, sim.requests.length];
+    const { done } = await deploy('pooled', deployment('pooled', 'app:1'));
+    expect(done.state).toBe('succeeded');
+    const made = sim.requests.length - requests;
+    const opened = sim.connections - connections;
+    // Watches hold a connection each while open, parallel lists one each; the rest reuse idle ones.
+    expect(made).toBeGreaterThan(30);
+    expect(opened, `${opened} connections for ${made} requests`).toBeLessThanOrEqual(20);
+  });
+
   it.each([
     ['CrashLoopBackOff', 'app:crashloop', ['CRASH_LOOP_BACK_OFF']],
     // The apply's own finding leads; the kubelet's states (it alternates between the two while it backs off) follow.

@@ -20,9 +20,12 @@ export interface MainProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `node dist/main.js` (no tsx) with `env` over this process's; resolves once it listens (its banner is printed). */
-export function startMain(env: Record<string, string>): Promise<MainProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+/**
+ * Starts `node dist/main.js` (no tsx) with `env` over this process's, and `nodeArgs` for Node (`--cpu-prof`); resolves
+ * once it listens (its banner is printed).
+ */
+export function startMain(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<MainProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, 'dist/main.js'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -100,6 +100,8 @@ export class KubeApiSimulator {
   admission: ((object: Obj, options: { dryRun: boolean }) => { code: number; reason: string; message: string } | null) | null = null;
   private timer: NodeJS.Timeout | null = null;
   readonly requests: Array<{ method: string; path: string }> = [];
+  /** How many TCP connections clients opened. */
+  connections = 0;
   url = '';
 
   constructor(private readonly options: KubeSimulatorOptions = {}) {
@@ -132,6 +134,7 @@ export class KubeApiSimulator {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 100);

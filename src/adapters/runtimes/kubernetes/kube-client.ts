@@ -7,6 +7,7 @@ import {
   Watch,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import type { Agent } from 'node:http';
 import { ShipgateError } from '../../../core/errors.js';
 
 /** A Kubernetes object as plain data. */
@@ -121,11 +122,44 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** How many distinct agents (cluster and TLS options) a client keeps; the oldest is closed past it. */
+const MAX_AGENTS = 8;
+
+/**
+ * client-node builds a new agent for every request: a new connection each time, and on a real cluster a new TLS
+ * handshake. This keeps one agent (keep-alive) per cluster and TLS options; new credentials (a rotated client
+ * certificate) make a new one. Requests and watches then reuse their connections.
+ */
+function keepConnections(config: KubeConfig): void {
+  type CreateAgent = (cluster: unknown, options: Record<string, unknown>) => Agent;
+  const target = config as unknown as { createAgent?: CreateAgent };
+  const create = target.createAgent?.bind(config);
+  // A client-node without the hook keeps its own behaviour.
+  if (create === undefined) return;
+  const agents = new Map<string, Agent>();
+  target.createAgent = (cluster, options) => {
+    const { server, proxyUrl } = (cluster ?? {}) as { server?: string; proxyUrl?: string };
+    const key = JSON.stringify([server, proxyUrl, options]);
+    let agent = agents.get(key);
+    if (agent === undefined) {
+      if (agents.size >= MAX_AGENTS) {
+        const [oldestKey, oldest] = agents.entries().next().value!;
+        agents.delete(oldestKey);
+        oldest.destroy();
+      }
+      agent = create(cluster, { ...options, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+}
+
 /**
  * The Kubernetes API through @kubernetes/client-node.
  * @example const client = createKubeClient(kubeConfig)
  */
 export function createKubeClient(config: KubeConfig): KubeClient {
+  keepConnections(config);
   const objects = KubernetesObjectApi.makeApiClient(config);
   const core = config.makeApiClient(CoreV1Api);
   const version = config.makeApiClient(VersionApi);

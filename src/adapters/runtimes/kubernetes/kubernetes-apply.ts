@@ -17,8 +17,8 @@ const CONFIRM_MS = 250;
 export interface ApplyContext {
   client: KubeClient;
   namespace: string;
-  /** What Shipgate owns for the target now (to prune what the release drops). */
-  owned: () => Promise<KubeObject[]>;
+  /** What Shipgate owns for the target now (to prune what the release drops); of `kinds` only when given. */
+  owned: (kinds?: ReadonlySet<string>) => Promise<KubeObject[]>;
   /** The label selector of what Shipgate owns for the target. */
   selector: string;
 }
@@ -121,9 +121,11 @@ async function waitForRollout(
   next: (soon: boolean) => Promise<void>,
 ): Promise<ApplyOutcome> {
   let failingPolls = 0;
+  // Only the kinds the release has: what it dropped was pruned before the rollout.
+  const kinds = new Set(applied.map((o) => o.kind!));
   for (;;) {
     if (options.signal.aborted) throw new Error(String((options.signal.reason as Error | undefined)?.message ?? 'aborted'));
-    const current = (await ctx.owned()).filter((o) => wanted.has(objectKey(o)));
+    const current = (await ctx.owned(kinds)).filter((o) => wanted.has(objectKey(o)));
     const entries = await ownedHealth(ctx.client, ctx.namespace, current);
     const phase = rollUp(entries.map((e) => e.health));
     const failing = entries.filter((e) => e.health.phase === 'failed');
@@ -165,7 +167,7 @@ async function waitForRollout(
   const final = await ownedHealth(
     ctx.client,
     ctx.namespace,
-    (await ctx.owned()).filter((o) => wanted.has(objectKey(o))),
+    (await ctx.owned(kinds)).filter((o) => wanted.has(objectKey(o))),
   );
   if (rollUp(final.map((e) => e.health)) !== 'ready') {
     return { ok: false, message: 'a workload stopped being ready while being verified', runtimeState: null };

@@ -63,11 +63,12 @@ export class KubernetesDriver implements RuntimeDriver {
     return client;
   }
 
-  /** What Shipgate owns for the target: objects of the known kinds carrying its ownership labels. */
-  private async owned(target: DeployTarget): Promise<KubeObject[]> {
+  /** What Shipgate owns for the target: objects of the known kinds (or of `kinds` only) carrying its ownership labels. */
+  private async owned(target: DeployTarget, kinds?: ReadonlySet<string>): Promise<KubeObject[]> {
     const client = this.client(target);
     const namespace = namespaceOf(target);
-    const lists = await Promise.all(OWNED_KINDS.map((k) => client.list(k.apiVersion, k.kind, namespace, ownerSelector(target))));
+    const listed = kinds ? OWNED_KINDS.filter((k) => kinds.has(k.kind)) : OWNED_KINDS;
+    const lists = await Promise.all(listed.map((k) => client.list(k.apiVersion, k.kind, namespace, ownerSelector(target))));
     return lists.flat();
   }
 
@@ -123,7 +124,7 @@ export class KubernetesDriver implements RuntimeDriver {
     for (const object of desired)
       checkOwnership(await this.client(target).read(object.apiVersion!, object.kind!, namespace, object.metadata!.name!), target);
     return kubernetesApply(
-      { client: this.client(target), namespace, owned: () => this.owned(target), selector: ownerSelector(target) },
+      { client: this.client(target), namespace, owned: (kinds) => this.owned(target, kinds), selector: ownerSelector(target) },
       desired,
       unit.secrets,
       options,
