@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyUpFailure } from './compose-apply.js';
+import { classifyUpFailure, settleWaitMs } from './compose-apply.js';
 import type { ComposeModel } from './compose-model.js';
 
 const PROJECT = 'shop-web';
@@ -135,5 +135,35 @@ describe('classifyUpFailure: what a failed `docker compose up` says went wrong',
     const finding = classify(`Error response from daemon: invalid environment variable: DB_PASSWORD=${SECRET} bad`, [SECRET]);
     expect(finding!.code).toBe('APPLY_REJECTED');
     expect(JSON.stringify(finding)).not.toContain(SECRET);
+  });
+});
+
+describe('settleWaitMs', () => {
+  const now = Date.parse('2026-11-26T12:00:10.000Z');
+  const at = (ms: number) => new Date(now - ms).toISOString();
+
+  it('waits only what the youngest container without a health check still lacks of a second up', () => {
+    expect(settleWaitMs([{ hasHealthcheck: false, startedAt: at(1_500) }], now)).toBe(0);
+    expect(settleWaitMs([{ hasHealthcheck: false, startedAt: at(300) }], now)).toBe(700);
+    expect(
+      settleWaitMs(
+        [
+          { hasHealthcheck: false, startedAt: at(5_000) },
+          { hasHealthcheck: false, startedAt: at(100) },
+        ],
+        now,
+      ),
+    ).toBe(900);
+  });
+
+  it('ignores containers with a health check (Compose waited for them to be healthy)', () => {
+    expect(settleWaitMs([{ hasHealthcheck: true, startedAt: at(0) }], now)).toBe(0);
+    expect(settleWaitMs([], now)).toBe(0);
+  });
+
+  it('waits the whole second for a start it cannot read, or one ahead of this clock', () => {
+    for (const startedAt of [null, 'not a date', '', new Date(now + 5_000).toISOString()]) {
+      expect(settleWaitMs([{ hasHealthcheck: false, startedAt }], now), String(startedAt)).toBe(1_000);
+    }
   });
 });

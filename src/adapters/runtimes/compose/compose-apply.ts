@@ -7,10 +7,27 @@ import { serviceHealth } from './compose-health.js';
 import type { DockerEngine } from './docker-engine.js';
 
 /**
- * How long a service without a health check must keep running (and its restart count still) to count as settled:
- * Compose's `--wait` only sees it running once, which a crash-looping container also is for a moment.
+ * How long a service without a health check must have kept running (and its restart count still) to count as
+ * settled: Compose's `--wait` only sees it running once, which a crash-looping container also is for a moment.
  */
 const SETTLE_MS = 1_000;
+
+/**
+ * How much longer to wait before the containers without a health check have each run {@link SETTLE_MS} since they
+ * (last) started, as the engine recorded it: often nothing, as `up --wait` took that long for the others. A container
+ * restarted meanwhile has a recent start, so the wait is whole again. Assumes this host's clock and the engine's agree
+ * (NTP); a container of unknown start waits the whole time.
+ */
+export function settleWaitMs(containers: ReadonlyArray<{ hasHealthcheck: boolean; startedAt: string | null }>, now: number): number {
+  let wait = 0;
+  for (const c of containers) {
+    if (c.hasHealthcheck) continue;
+    const started = c.startedAt === null ? Number.NaN : Date.parse(c.startedAt);
+    const ranFor = Number.isFinite(started) ? Math.max(0, now - started) : 0;
+    wait = Math.max(wait, SETTLE_MS - Math.min(ranFor, SETTLE_MS));
+  }
+  return wait;
+}
 
 /**
  * Applies a labelled model with `docker compose up -d --wait --remove-orphans`, reporting stages from Compose's own
@@ -48,10 +65,10 @@ export async function composeApply(
   }
   await options.onStage('verifying', 'checking that every service is running and healthy');
   const first = await engine.projectContainers(project);
-  if (first.some((c) => !c.hasHealthcheck)) {
-    await new Promise((r) => setTimeout(r, Math.min(SETTLE_MS, Math.max(0, options.deadline.getTime() - Date.now()))));
-  }
-  const containers = await engine.projectContainers(project);
+  const wait = Math.min(settleWaitMs(first, Date.now()), Math.max(0, options.deadline.getTime() - Date.now()));
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // The second look sees a restart or an exit during the wait; without a wait, the first look is the last.
+  const containers = wait > 0 ? await engine.projectContainers(project) : first;
   const problems: string[] = [];
   for (const service of Object.keys(model.services ?? {})) {
     const live = containers.filter((c) => c.service === service);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,9 @@ export function sweepScratch(root: string): number {
   return removed;
 }
 
+/** How many normalized Compose files the CLI remembers (they hold the rendered file's secrets, in memory only). */
+const NORMALIZED_CACHE_SIZE = 64;
+
 export interface CommandResult {
   code: number;
   output: string[];
@@ -63,6 +67,8 @@ export interface CommandResult {
  * server's own environment (or a stray `.env`) is interpolated into a release.
  */
 export class ComposeCli {
+  /** Normalized models (as JSON) by the hash of the project and file they came from, oldest first. */
+  private readonly normalized = new Map<string, string>();
   private readonly binary: string;
   private readonly scratchRoot: string;
 
@@ -134,7 +140,20 @@ export class ComposeCli {
    * own message (secrets masked).
    */
   async config(project: string, doc: ComposeDocument, secrets: readonly string[]): Promise<ComposeModel> {
-    return this.withFile(composeCliText(doc), async (dir) => {
+    const text = composeCliText(doc);
+    // The same file gives the same model (the CLI runs with a fixed, minimal environment): an apply reuses what its
+    // preview normalized instead of running the CLI again. Each caller gets its own copy to change.
+    const key = createHash('sha256').update(project).update('\0').update(text).digest('hex');
+    const known = this.normalized.get(key);
+    if (known !== undefined) return JSON.parse(known) as ComposeModel;
+    const model = await this.normalize(project, text, secrets);
+    if (this.normalized.size >= NORMALIZED_CACHE_SIZE) this.normalized.delete(this.normalized.keys().next().value!);
+    this.normalized.set(key, JSON.stringify(model));
+    return model;
+  }
+
+  private normalize(project: string, text: string, secrets: readonly string[]): Promise<ComposeModel> {
+    return this.withFile(text, async (dir) => {
       const result = await this.run(['compose', '-p', project, '-f', 'compose.yaml', 'config', '--format', 'json'], dir);
       if (result.code !== 0) {
         const message = redactText(
