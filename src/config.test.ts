@@ -56,6 +56,15 @@ describe('loadConfig', () => {
       );
   });
 
+  it('applies 8 releases at once per process unless told otherwise, from 1 to 256', () => {
+    expect(loadConfig({}).executorConcurrency).toBe(8);
+    expect(loadConfig({ SHIPGATE_EXECUTOR_CONCURRENCY: '32' }).executorConcurrency).toBe(32);
+    for (const value of ['0', '-4', '2.5', 'many', '257', '1e3', ' 8x'])
+      expect(() => loadConfig({ SHIPGATE_EXECUTOR_CONCURRENCY: value }), value).toThrow(
+        /SHIPGATE_EXECUTOR_CONCURRENCY must be an integer from 1 to 256/,
+      );
+  });
+
   it('links webhook messages to SHIPGATE_PUBLIC_URL, by default where the server listens; private webhook targets are opt-in', () => {
     expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:8080');
     expect(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl).toBe('http://0.0.0.0:9000');
