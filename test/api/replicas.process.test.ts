@@ -61,6 +61,9 @@ describe('two Shipgate processes on one PostgreSQL, deploying to Kubernetes (API
       SHIPGATE_RUNTIMES: 'kubernetes',
       SHIPGATE_KUBECONFIG: kubeconfig,
       SHIPGATE_LEASE_MS: String(LEASE_MS),
+      // A 2 s lease (to see a kill reported quickly) leaves little room: with more releases at once, renewals wait
+      // behind timeline writers for a pool connection on this 2-core machine.
+      SHIPGATE_EXECUTOR_CONCURRENCY: '4',
       SHIPGATE_SHUTDOWN_GRACE_SECONDS: '1',
       SHIPGATE_RATE_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'warn',
@@ -160,7 +163,8 @@ describe('two Shipgate processes on one PostgreSQL, deploying to Kubernetes (API
       IN_FLIGHT,
       async ({ id, i }) => {
         const observer = i % 2 === 0 ? b : a;
-        expect((await releaseOf(observer, id)).state, id).toBe('succeeded');
+        const release = await releaseOf(observer, id);
+        expect(release.state, `${id}: ${release.execution.message}`).toBe('succeeded');
         const events = await timelineOf(observer, id);
         const types = events.map((e) => e.type);
         expect(types[0]).toBe('release.created');
