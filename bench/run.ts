@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { releaseReadRows } from './release-read.bench.js';
+import { approvalsRows, listRows, timelineRows } from './scale.bench.js';
 import { startupRows } from './startup.bench.js';
 import type { BenchOptions, Row, RowSource } from './lib/rows.js';
 import { formatRow } from './lib/rows.js';
@@ -17,6 +18,12 @@ const sources: RowSource[] = [
   { id: 'read-sqlite', rows: () => releaseReadRows('sqlite', options) },
   { id: 'read-postgres', rows: () => releaseReadRows('postgres', options) },
   { id: 'startup', rows: () => startupRows(options) },
+  { id: 'timeline-sqlite', rows: () => timelineRows('sqlite', options) },
+  { id: 'timeline-postgres', rows: () => timelineRows('postgres', options) },
+  { id: 'approvals-sqlite', rows: () => approvalsRows('sqlite', options) },
+  { id: 'approvals-postgres', rows: () => approvalsRows('postgres', options) },
+  { id: 'list-sqlite', rows: () => listRows('sqlite', options) },
+  { id: 'list-postgres', rows: () => listRows('postgres', options) },
 ];
 
 const rows: Row[] = [];

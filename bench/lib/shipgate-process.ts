@@ -9,8 +9,28 @@ import { startProcess, stopProcess } from './measure.js';
 
 export type Store = 'sqlite' | 'postgres';
 export const BENCH_ADMIN_TOKEN = 'sgt_bench_admin_token_0123456789abcdef';
+/** The audit key every bench server runs with: a store seeded beforehand must chain its events with it. */
+export const BENCH_AUDIT_KEY = 'bench-audit-key-0123456789abcdef0123456789abcdef';
 
-/** Shipgate as `npm start` runs it (compiled, `node dist/main.js`), in a process of its own, on a fresh store. */
+/** A database made for a bench (seeded before a server opens it); it outlives the servers started on it. */
+export interface BenchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database: an SQLite file in a directory of its own, or a PostgreSQL database of its own. */
+export async function createBenchDatabase(store: Store): Promise<BenchDatabase> {
+  if (store === 'postgres') return createPostgresDatabase('sg_bench');
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-bench-db-'));
+  return { url: `sqlite:${join(dir, 'shipgate.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface StartOptions {
+  /** Open this database (seeded beforehand) instead of a fresh one; closing the server leaves it as it is. */
+  database?: BenchDatabase;
+}
+
+/** Shipgate as `npm start` runs it (compiled, `node dist/main.js`), in a process of its own, on a fresh store (or a seeded one). */
 export interface ShipgateProcess {
   url: string;
   child: ChildProcess;
@@ -23,10 +43,11 @@ export interface ShipgateProcess {
   close(): Promise<void>;
 }
 
-export async function startShipgate(store: Store, env: Record<string, string> = {}): Promise<ShipgateProcess> {
+export async function startShipgate(store: Store, env: Record<string, string> = {}, options: StartOptions = {}): Promise<ShipgateProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'shipgate-bench-'));
-  const database = store === 'postgres' ? await createPostgresDatabase('sg_bench') : null;
-  const databaseUrl = database ? database.url : `sqlite:${join(dir, 'shipgate.db')}`;
+  // A database of its own is dropped with the server; one handed in belongs to whoever made it.
+  const database = options.database ? null : store === 'postgres' ? await createPostgresDatabase('sg_bench') : null;
+  const databaseUrl = options.database?.url ?? database?.url ?? `sqlite:${join(dir, 'shipgate.db')}`;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
@@ -44,7 +65,7 @@ export async function startShipgate(store: Store, env: Record<string, string> = 
       SHIPGATE_DATABASE_URL: databaseUrl,
       SHIPGATE_DATA_DIR: dir,
       SHIPGATE_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-      SHIPGATE_AUDIT_KEY: 'bench-audit-key-0123456789abcdef0123456789abcdef',
+      SHIPGATE_AUDIT_KEY: BENCH_AUDIT_KEY,
       // The limiter would refuse a load generator; what is measured is the read path.
       SHIPGATE_RATE_LIMIT_PER_MINUTE: '0',
       SHIPGATE_RUNTIMES: 'compose',
@@ -58,7 +79,13 @@ export async function startShipgate(store: Store, env: Record<string, string> = 
   for (;;) {
     const res = await fetch(`${url}/readyz`).catch(() => null);
     if (res?.status === 200) break;
-    if (performance.now() - started > 60_000) throw new Error('Shipgate never became ready');
+    if (performance.now() - started > 60_000) {
+      // Not left running (nor its database left behind) once the bench gives up on it.
+      await stopProcess(child);
+      await database?.drop();
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error('Shipgate never became ready');
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
   const startMs = performance.now() - started;
