@@ -36,7 +36,7 @@ export class ApprovalUseCases {
     // A page's releases and previews in two queries, not two per ticket.
     const releases = new Map((await this.ctx.store.releases.getMany(tickets.map((t) => t.releaseId))).map((r) => [r.id, r]));
     const previewIds = [...releases.values()].map((r) => r.previewId).filter((id): id is string => id !== null);
-    const previews = new Map((await this.ctx.store.previews.getMany(previewIds)).map((p) => [p.id, p]));
+    const previews = new Map((await this.ctx.store.previews.summaries(previewIds)).map((p) => [p.id, p]));
     return {
       items: tickets.map((t) => {
         const release = releases.get(t.releaseId) ?? null;
@@ -58,7 +58,7 @@ export class ApprovalUseCases {
     return this.viewOf(ticket, release, preview);
   }
 
-  private viewOf(ticket: ApprovalTicket, release: ReleaseRecord | null, preview: PreviewRecord | null): ApprovalView {
+  private viewOf(ticket: ApprovalTicket, release: ReleaseRecord | null, preview: Pick<PreviewRecord, 'summary'> | null): ApprovalView {
     const { allowSelfApproval: _self, closedAt: _closed, ...rest } = ticket;
     const status = isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status;
     const description = release?.description ? redactText(release.description, this.ctx.secrets.of(release)) : null;

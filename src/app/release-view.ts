@@ -10,7 +10,7 @@ export function releaseView(
   record: ReleaseRecord,
   environment: Environment | null,
   ticket: ApprovalTicket | null,
-  preview: PreviewRecord | null,
+  preview: Pick<PreviewRecord, 'id' | 'draftRevision' | 'expiresAt' | 'consumedAt'> | null,
   now: Date,
   /** The secrets the release carries, masked wherever they would show. */
   secrets: readonly string[],
@@ -80,7 +80,7 @@ export async function storedReleaseViews(
   const [environments, tickets, previews] = await Promise.all([
     Promise.all([...new Set(releases.map((r) => r.environment))].map((name) => session.environments.get(name))),
     session.approvals.getMany(idsOf((r) => r.ticketId)),
-    session.previews.getMany(idsOf((r) => r.previewId)),
+    session.previews.summaries(idsOf((r) => r.previewId)),
   ]);
   const environmentOf = new Map(environments.filter((e) => e !== null).map((e) => [e.name, e]));
   const ticketOf = new Map(tickets.map((t) => [t.id, t]));

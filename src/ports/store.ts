@@ -5,7 +5,7 @@ import type { Diagnostics } from '../core/diagnostics/diagnostics.js';
 import type { DriftRecord } from '../core/drift/drift.js';
 import type { Environment } from '../core/environment/environment.js';
 import type { AppliedRelease } from '../core/insights/insights.js';
-import type { PreviewRecord } from '../core/preview/preview.js';
+import type { PreviewRecord, PreviewSummary } from '../core/preview/preview.js';
 import type { ApprovalDecision, ExecutionStage, ReleaseRecord, ReleaseState } from '../core/release/release.js';
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { WebhookDelivery, WebhookSubscription } from '../core/webhooks/webhook.js';
@@ -94,8 +94,8 @@ export interface ReleaseRepository {
 export interface PreviewRepository {
   insert(preview: PreviewRecord): Promise<void>;
   get(id: string): Promise<PreviewRecord | null>;
-  /** The previews of these ids that exist, in no particular order. */
-  getMany(ids: readonly string[]): Promise<PreviewRecord[]>;
+  /** The summaries of the previews of these ids that exist, in no particular order (a page of views reads no diffs). */
+  summaries(ids: readonly string[]): Promise<PreviewSummary[]>;
   getByTokenHash(tokenHash: string): Promise<PreviewRecord | null>;
   /** Marks a preview used; false when it already was (single use). */
   consume(id: string, at: string): Promise<boolean>;

@@ -96,7 +96,9 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     };
     await store.previews.insert(preview);
     expect(await store.previews.getByTokenHash(preview.tokenHash)).toEqual(preview);
-    expect(await store.previews.getMany([preview.id, 'p_unknown'])).toEqual([preview]);
+    expect(await store.previews.summaries([preview.id, 'p_unknown'])).toEqual([
+      { id: preview.id, releaseId: r.id, draftRevision: 1, expiresAt: preview.expiresAt, consumedAt: null, summary: preview.summary },
+    ]);
     const results = await Promise.all(Array.from({ length: 20 }, () => store.transaction((tx) => tx.previews.consume(preview.id, now()))));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
@@ -245,7 +247,7 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     await store.approvals.addDecision(ticket.id, { approver: 'erin', decision: 'approve', comment: 'ok', at: now() });
     expect(await store.approvals.getMany([ticket.id, 't_unknown'])).toEqual([await store.approvals.get(ticket.id)]);
     expect((await store.approvals.getMany([ticket.id]))[0]!.decisions).toMatchObject([{ approver: 'erin' }]);
-    expect(await store.previews.getMany(['p_unknown'])).toEqual([]);
+    expect(await store.previews.summaries([])).toEqual([]);
   });
 
   it('keeps conversations per user with their messages in order, and their state compare-and-set', async () => {

@@ -44,6 +44,9 @@ export interface PreviewRecord {
   conversationId: string | null;
 }
 
+/** What lists show of a preview: no changes, no verdict (they are the large part of a stored preview). */
+export type PreviewSummary = Pick<PreviewRecord, 'id' | 'releaseId' | 'draftRevision' | 'expiresAt' | 'consumedAt' | 'summary'>;
+
 const TOKEN_PREFIX = 'sgp_';
 const TOKEN_SHAPE = /^sgp_[A-Za-z0-9_-]{43}$/;
 

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { PreviewRecord } from '../../../core/preview/preview.js';
+import type { PreviewRecord, PreviewSummary } from '../../../core/preview/preview.js';
 import type { PreviewRepository } from '../../../ports/store.js';
 import type { PreviewsTable } from '../database.tables.js';
 import { fromJson } from './column-codecs.js';
@@ -61,14 +61,21 @@ export class KyselyPreviewRepository implements PreviewRepository {
     return this.findBy('id', id);
   }
 
-  async getMany(ids: readonly string[]): Promise<PreviewRecord[]> {
+  async summaries(ids: readonly string[]): Promise<PreviewSummary[]> {
     if (ids.length === 0) return [];
     const rows = await this.db
       .selectFrom('previews')
-      .selectAll()
+      .select(['id', 'release_id', 'draft_revision', 'expires_at', 'consumed_at', 'summary'])
       .where('id', 'in', [...new Set(ids)])
       .execute();
-    return rows.map(previewFromRow);
+    return rows.map((row) => ({
+      id: row.id,
+      releaseId: row.release_id,
+      draftRevision: row.draft_revision,
+      expiresAt: row.expires_at,
+      consumedAt: row.consumed_at,
+      summary: fromJson(row.summary),
+    }));
   }
 
   getByTokenHash(tokenHash: string): Promise<PreviewRecord | null> {
