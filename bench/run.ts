@@ -4,7 +4,9 @@
 // `npm run bench -- --only=<row id prefix>` runs some rows only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { composeApplyRows } from './compose-apply.bench.js';
 import { releaseReadRows } from './release-read.bench.js';
+import { replicasRows } from './replicas.bench.js';
 import { approvalsRows, listRows, timelineRows } from './scale.bench.js';
 import { startupRows } from './startup.bench.js';
 import type { BenchOptions, Row, RowSource } from './lib/rows.js';
@@ -24,6 +26,8 @@ const sources: RowSource[] = [
   { id: 'approvals-postgres', rows: () => approvalsRows('postgres', options) },
   { id: 'list-sqlite', rows: () => listRows('sqlite', options) },
   { id: 'list-postgres', rows: () => listRows('postgres', options) },
+  { id: 'compose-apply', rows: () => composeApplyRows(options) },
+  { id: 'replicas-throughput', rows: () => replicasRows(options) },
 ];
 
 const rows: Row[] = [];
