@@ -9,7 +9,7 @@ import { AuditKeyring } from '../../src/adapters/system/audit-keyring.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import type { Caller } from '../../src/app/caller.js';
-import { createdEventData, deployDraft } from '../../src/app/release-drafts.js';
+import { createdEventData, deployDraft, previewCreatedEventData } from '../../src/app/release-drafts.js';
 import { TimelineEvents } from '../../src/app/release-events.js';
 import { SecretCache } from '../../src/app/secret-cache.js';
 import { approvalRequiredFor, approvalsGiven, openTicket, type ApprovalTicket } from '../../src/core/approval/approval.js';
@@ -206,17 +206,7 @@ export class StoreSeeder {
 
     const preview = this.preview(record, env, author);
     seeded.previews.push(preview);
-    push(
-      ev.make('preview.created', {
-        previewId: preview.id,
-        draftRevision: preview.draftRevision,
-        draftDigest: preview.draftDigest,
-        liveDigest: preview.liveDigest,
-        expiresAt: preview.expiresAt,
-        summary: preview.summary,
-        policy: preview.policy,
-      }),
-    );
+    push(ev.make('preview.created', previewCreatedEventData(preview)));
     record = { ...record, previewId: preview.id };
     move('previewed');
     if (plan.state === 'previewed') return done();

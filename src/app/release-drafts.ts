@@ -6,6 +6,7 @@ import { NOT_STARTED, type ReleaseRecord, type ReleaseSpec } from '../core/relea
 import { renderSpec, specDocuments, specText } from '../core/release/spec-render.js';
 import { looksSecret, maskParameters, secretValuesOf } from '../core/secrets/secret-masking.js';
 import { draftDigest } from '../core/preview/draft-digest.js';
+import type { PreviewRecord } from '../core/preview/preview.js';
 import type { Caller } from './caller.js';
 
 // What every way of drafting a release shares (create, rollback, promotion): the first revision, its rendering, and
@@ -81,6 +82,19 @@ export function createdEventData(record: ReleaseRecord, fromReleaseId: string | 
     description: record.description,
     fromReleaseId,
     conversationId: record.conversationId,
+  };
+}
+
+/** What `preview.created` records of a preview (its verdict and summary; the diffs stay in the preview). */
+export function previewCreatedEventData(preview: PreviewRecord): Record<string, unknown> {
+  return {
+    previewId: preview.id,
+    draftRevision: preview.draftRevision,
+    draftDigest: preview.draftDigest,
+    liveDigest: preview.liveDigest,
+    expiresAt: preview.expiresAt,
+    summary: preview.summary,
+    policy: preview.policy,
   };
 }
 

@@ -42,7 +42,15 @@ import { deployTargetOf, deployUnitOf, type AppContext } from './app-context.js'
 import { missingFor, requirePermission, type Caller } from './caller.js';
 import { recordRefusal } from './refusals.js';
 import { checkPromotion, promotionDraft, type PromoteInput } from './promotions.js';
-import { carriedFrom, conversationOf, createdEventData, deployDraft, newDraft, renderFor } from './release-drafts.js';
+import {
+  carriedFrom,
+  conversationOf,
+  createdEventData,
+  deployDraft,
+  previewCreatedEventData,
+  newDraft,
+  renderFor,
+} from './release-drafts.js';
 import { storedReleaseView, storedReleaseViews } from './release-view.js';
 
 export type { PromoteInput } from './promotions.js';
@@ -346,18 +354,7 @@ export class ReleaseUseCases {
         ? (await this.ctx.transitions.update(tx, current, { previewId: preview.id, updatedAt: preview.createdAt }, 'conflict'), [])
         : await this.move(tx, caller, current, 'preview', { ...current, previewId: preview.id, updatedAt: preview.createdAt });
       const ev = this.ctx.events.for(current, caller);
-      const events = [
-        ev.make('preview.created', {
-          previewId: preview.id,
-          draftRevision: preview.draftRevision,
-          draftDigest: preview.draftDigest,
-          liveDigest: preview.liveDigest,
-          expiresAt: preview.expiresAt,
-          summary: preview.summary,
-          policy: preview.policy,
-        }),
-        ...stateEvents,
-      ];
+      const events = [ev.make('preview.created', previewCreatedEventData(preview)), ...stateEvents];
       await tx.timeline.append(events);
     });
     const {
