@@ -81,9 +81,16 @@ export class AppContext {
     return env;
   }
 
-  /** Runs a transaction and tells stream listeners of the releases it touched. */
+  /**
+   * Runs a transaction and tells stream listeners of the releases it touched. It queues for the timeline's head before
+   * anything else, so every writer takes its locks in one order (head, then rows) and holds a release's row only
+   * briefly: a lease renewal on that row never waits behind the chain.
+   */
   async write<T>(releaseIds: string[], work: (tx: StoreSession) => Promise<T>): Promise<T> {
-    const result = await this.store.transaction(work);
+    const result = await this.store.transaction(async (tx) => {
+      await tx.timeline.lockHead();
+      return work(tx);
+    });
     for (const id of releaseIds) this.bus.notify(id);
     return result;
   }

@@ -145,14 +145,20 @@ export class Executor {
 
   /** Releases whose executor stopped renewing its lease become `interrupted`, with diagnostics. */
   private async recoverExpiredLeases(): Promise<void> {
-    const expired = await this.ctx.store.releases.expiredLeases(this.ctx.nowIso(), 20);
+    const now = this.ctx.nowIso();
+    const expired = await this.ctx.store.releases.expiredLeases(now, 20);
     for (const release of expired) {
       if (this.running.has(release.id)) continue;
-      this.ctx.logger.warn({ releaseId: release.id }, 'execution lease expired; marking the release interrupted');
-      await this.finish(release, deployUnitOf(release, null), 'interrupt', {
-        message: 'the process driving this release stopped before it finished',
-        runtimeState: null,
-      });
+      // Only while the lease is still out when the write takes the row: an owner that renewed in between keeps it.
+      const ended = await this.finish(
+        release,
+        deployUnitOf(release, null),
+        'interrupt',
+        { message: 'the process driving this release stopped before it finished', runtimeState: null },
+        release.execution,
+        now,
+      );
+      if (ended) this.ctx.logger.warn({ releaseId: release.id }, 'execution lease expired; the release was marked interrupted');
     }
   }
 
@@ -327,7 +333,8 @@ export class Executor {
     kind: ExecutionOutcome,
     outcome: { message: string; runtimeState: Record<string, unknown> | null; finding?: Finding },
     execution: Execution = release.execution,
-  ): Promise<void> {
+    leaseExpiredAt?: string,
+  ): Promise<boolean> {
     const message = redactDeep(outcome.message, unit.secrets);
     const diagnosis = kind === 'succeed' ? null : await this.diagnose(release, unit, message, outcome.finding);
     const rollbackSource = kind === 'succeed' && release.rollbackOf ? release.rollbackOf : null;
@@ -340,6 +347,7 @@ export class Executor {
       const moved = await this.ctx.transitions.move(tx, current, kind, {
         by: null,
         lostRace: 'skip',
+        ...(leaseExpiredAt === undefined ? {} : { leaseExpiredAt }),
         patch: {
           execution: { ...execution, stage, finishedAt: at, message },
           runtimeState: outcome.runtimeState ?? current.runtimeState,
@@ -375,6 +383,7 @@ export class Executor {
       const seconds = (Date.parse(ended) - Date.parse(execution.startedAt)) / 1000;
       this.ctx.metrics.applyFinished({ runtime: release.runtime, outcome: TRANSITIONS[kind].to, seconds });
     }
+    return ended !== null;
   }
 
   private async completeRollback(tx: StoreSession, rollback: ReleaseRecord, sourceId: string): Promise<NewTimelineEvent[]> {

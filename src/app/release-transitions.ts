@@ -37,11 +37,12 @@ export class ReleaseTransitions {
     tx: StoreSession,
     release: ReleaseRecord,
     command: ReleaseCommand,
-    options: { by: Caller | null; lostRace: LostRace; patch?: ReleasePatch },
+    options: { by: Caller | null; lostRace: LostRace; patch?: ReleasePatch; leaseExpiredAt?: string },
   ): Promise<Moved | null> {
     if (options.lostRace === 'skip' && !canTransition(release.state, command)) return null;
     const t = transition(release.state, command);
-    if (!(await this.write(tx, release, { ...options.patch, state: t.to }, options.lostRace, command))) return null;
+    const condition = options.leaseExpiredAt === undefined ? undefined : { leaseExpiredAt: options.leaseExpiredAt };
+    if (!(await this.write(tx, release, { ...options.patch, state: t.to }, options.lostRace, command, condition))) return null;
     const stateEvent =
       t.from === t.to ? null : this.events.for(release, options.by).make('release.state_changed', { from: t.from, to: t.to });
     return { transition: t, stateEvent };
@@ -56,8 +57,15 @@ export class ReleaseTransitions {
     return this.write(tx, release, { ...patch, state: release.state }, lostRace, 'update');
   }
 
-  private async write(tx: StoreSession, release: ReleaseRecord, patch: ReleasePatch, lostRace: LostRace, what: string): Promise<boolean> {
-    if (await tx.releases.compareAndSet(release.id, release.state, patch)) return true;
+  private async write(
+    tx: StoreSession,
+    release: ReleaseRecord,
+    patch: ReleasePatch,
+    lostRace: LostRace,
+    what: string,
+    condition?: { leaseExpiredAt: string },
+  ): Promise<boolean> {
+    if (await tx.releases.compareAndSet(release.id, release.state, patch, condition)) return true;
     if (lostRace === 'skip') return false;
     const now = await tx.releases.get(release.id);
     throw new ShipgateError('INVALID_STATE', `release changed concurrently (now "${now?.state}"); ${what} was not applied`, {

@@ -130,6 +130,7 @@ export class OutboxStore implements Store {
 function bound(timeline: TimelineRepository): TimelineRepository {
   return {
     append: (events) => timeline.append(events),
+    lockHead: () => timeline.lockHead(),
     listByRelease: (releaseId, afterSeq, limit) => timeline.listByRelease(releaseId, afterSeq, limit),
     scan: (afterSeq, limit) => timeline.scan(afterSeq, limit),
     headSeq: () => timeline.headSeq(),

@@ -63,8 +63,11 @@ export interface ReleaseRepository {
   get(id: string): Promise<ReleaseRecord | null>;
   /** The releases of these ids that exist, in no particular order (one query for a page of views). */
   getMany(ids: readonly string[]): Promise<ReleaseRecord[]>;
-  /** Compare-and-set: applies `patch` only while the release is in `expected`. False when it was not. */
-  compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch): Promise<boolean>;
+  /**
+   * Compare-and-set: applies `patch` only while the release is in `expected` (and, with `leaseExpiredAt`, only while
+   * nobody holds a lease on it that is still good at that instant). False when it was not.
+   */
+  compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch, condition?: { leaseExpiredAt: string }): Promise<boolean>;
   list(query: ReleaseQuery): Promise<ReleaseRecord[]>;
   /**
    * Of the `succeeded` releases of an application in an environment (created before `beforeId`), the one that
@@ -124,6 +127,12 @@ export interface ApprovalRepository {
 export interface TimelineRepository {
   /** Appends events to the one global chain, in order, and returns them chained. */
   append(events: NewTimelineEvent[]): Promise<TimelineEvent[]>;
+  /**
+   * Queues for the chain's head without appending (PostgreSQL holds it until commit; SQLite already runs one writer at
+   * a time). A transaction that will append takes it first, so that it holds no other row while appenders ahead of it
+   * finish: a release's row is then never held for long, and a lease renewal on it never waits behind the chain.
+   */
+  lockHead(): Promise<void>;
   listByRelease(releaseId: string, afterSeq: number, limit: number): Promise<TimelineEvent[]>;
   /** Every event after `afterSeq`, in order (for chain verification). */
   scan(afterSeq: number, limit: number): Promise<TimelineEvent[]>;

@@ -158,6 +158,52 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect((await store.releases.unclaimed(100)).map((x) => x.id)).not.toContain(r.id);
   });
 
+  it('interrupts for an expired lease only while the lease is still out when the write takes the row', async () => {
+    const r = release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'applying', attempt: 1 } });
+    await store.releases.insert(r);
+    expect(await store.releases.claim(r.id, 'owner', new Date(Date.now() + 60_000).toISOString())).toBe(false);
+    const at = now();
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const past = new Date(Date.now() - 60_000).toISOString();
+    // Variants of a lease that is still good at `at`: each keeps the release applying.
+    const held = release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'queued' } });
+    await store.releases.insert(held);
+    expect(await store.releases.claim(held.id, 'owner', future)).toBe(true);
+    for (const until of [future, new Date(Date.parse(at) + 1).toISOString(), at]) {
+      expect(await store.releases.renewLease(held.id, 'owner', until)).toBe(true);
+      expect(await store.releases.compareAndSet(held.id, 'applying', { state: 'interrupted' }, { leaseExpiredAt: at })).toBe(false);
+    }
+    expect(await store.releases.renewLease(held.id, 'owner', past)).toBe(true);
+    expect(await store.releases.compareAndSet(held.id, 'applying', { state: 'interrupted' }, { leaseExpiredAt: at })).toBe(true);
+    // Left without a lease after it started: out.
+    expect(await store.releases.compareAndSet(r.id, 'applying', { state: 'interrupted' }, { leaseExpiredAt: at })).toBe(true);
+  });
+
+  it.runIf(dialect === 'postgres')('an interrupt waiting on a row whose owner renews the lease meanwhile loses', async () => {
+    const r = release({ state: 'applying', execution: { ...NOT_STARTED, stage: 'queued' } });
+    await store.releases.insert(r);
+    expect(await store.releases.claim(r.id, 'owner', new Date(Date.now() - 1_000).toISOString())).toBe(true);
+    const at = now();
+    expect((await store.releases.expiredLeases(at, 1000)).map((x) => x.id)).toContain(r.id);
+    let commit!: () => void;
+    const gate = new Promise<void>((resolve) => (commit = resolve));
+    let renewed!: () => void;
+    const renewing = new Promise<void>((resolve) => (renewed = resolve));
+    const renewal = store.transaction(async (tx) => {
+      await tx.releases.renewLease(r.id, 'owner', new Date(Date.now() + 60_000).toISOString());
+      renewed();
+      await gate;
+    });
+    await renewing;
+    const interrupt = store.releases.compareAndSet(r.id, 'applying', { state: 'interrupted' }, { leaseExpiredAt: at });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the update now waits on the row the renewal holds
+    commit();
+    await renewal;
+    expect(await interrupt).toBe(false);
+    expect((await store.releases.get(r.id))?.state).toBe('applying');
+    await store.releases.releaseLease(r.id, 'owner');
+  });
+
   it('tells when the first lease another process holds runs out', async () => {
     const soon = new Date(Date.now() + 5_000).toISOString();
     const later = new Date(Date.now() + 9_000).toISOString();

@@ -123,13 +123,11 @@ export class KyselyReleaseRepository implements ReleaseRepository {
     return rows.map(releaseFromRow);
   }
 
-  async compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch): Promise<boolean> {
-    const result = await this.db
-      .updateTable('releases')
-      .set(releasePatchToRow(patch))
-      .where('id', '=', id)
-      .where('state', '=', expected)
-      .executeTakeFirst();
+  async compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch, condition?: { leaseExpiredAt: string }): Promise<boolean> {
+    let q = this.db.updateTable('releases').set(releasePatchToRow(patch)).where('id', '=', id).where('state', '=', expected);
+    // Evaluated on the row as it is when the update takes it (PostgreSQL re-reads a row another writer just released).
+    if (condition) q = q.where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', condition.leaseExpiredAt)]));
+    const result = await q.executeTakeFirst();
     return changedOneRow(result);
   }
 

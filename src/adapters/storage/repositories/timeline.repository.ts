@@ -76,6 +76,10 @@ export class KyselyTimelineRepository implements TimelineRepository {
     return chained;
   }
 
+  async lockHead(): Promise<void> {
+    if (this.capabilities.rowLocks) await this.headQuery().forUpdate().execute();
+  }
+
   async listByRelease(releaseId: string, afterSeq: number, limit: number): Promise<TimelineEvent[]> {
     const rows = await this.db
       .selectFrom('timeline_events')
