@@ -3,7 +3,7 @@ import { decide, isTicketExpired, type ApprovalTicket, type TicketStatus } from 
 import { ShipgateError, isShipgateError } from '../core/errors.js';
 import type { ChangeSummary, PreviewRecord } from '../core/preview/preview.js';
 import { redactText } from '../core/secrets/secret-masking.js';
-import type { ReleaseRecord } from '../core/release/release.js';
+import type { ReleaseRecord, ReleaseSummary } from '../core/release/release.js';
 import type { StoreSession } from '../ports/store.js';
 import type { AppContext } from './app-context.js';
 import { missingFor, requirePermission, type Caller } from './caller.js';
@@ -33,16 +33,34 @@ export class ApprovalUseCases {
       status: input.status,
       limit: input.limit ?? 100,
     });
-    // A page's releases and previews in two queries, not two per ticket.
-    const releases = new Map((await this.ctx.store.releases.getMany(tickets.map((t) => t.releaseId))).map((r) => [r.id, r]));
+    // A page's releases (summaries: no specs) and previews in two queries, not two per ticket.
+    const releases = new Map((await this.ctx.store.releases.summaries(tickets.map((t) => t.releaseId))).map((r) => [r.id, r]));
     const previewIds = [...releases.values()].map((r) => r.previewId).filter((id): id is string => id !== null);
     const previews = new Map((await this.ctx.store.previews.summaries(previewIds)).map((p) => [p.id, p]));
+    const secrets = await this.secretsOf([...releases.values()].filter((r) => r.description !== null));
     return {
       items: tickets.map((t) => {
         const release = releases.get(t.releaseId) ?? null;
-        return this.viewOf(t, release, (release?.previewId && previews.get(release.previewId)) || null);
+        const preview = (release?.previewId && previews.get(release.previewId)) || null;
+        return this.viewOf(t, release, preview, (release && secrets.get(release.draftDigest)) ?? []);
       }),
     };
+  }
+
+  /**
+   * The secrets of these releases' drafts, by digest: those remembered, and in one more query the drafts of the rest
+   * (read whole only then: their secrets are found in the spec and parameters).
+   */
+  private async secretsOf(releases: ReleaseSummary[]): Promise<Map<string, readonly string[]>> {
+    const secrets = new Map<string, readonly string[]>();
+    const unknown: string[] = [];
+    for (const r of releases) {
+      const known = this.ctx.secrets.known(r.draftDigest);
+      if (known) secrets.set(r.draftDigest, known);
+      else unknown.push(r.id);
+    }
+    for (const release of await this.ctx.store.releases.getMany(unknown)) secrets.set(release.draftDigest, this.ctx.secrets.of(release));
+    return secrets;
   }
 
   async get(caller: Caller, id: string): Promise<ApprovalView> {
@@ -55,13 +73,18 @@ export class ApprovalUseCases {
   private async view(session: StoreSession, ticket: ApprovalTicket): Promise<ApprovalView> {
     const release = await session.releases.get(ticket.releaseId);
     const preview = release?.previewId ? await session.previews.get(release.previewId) : null;
-    return this.viewOf(ticket, release, preview);
+    return this.viewOf(ticket, release, preview, release ? this.ctx.secrets.of(release) : []);
   }
 
-  private viewOf(ticket: ApprovalTicket, release: ReleaseRecord | null, preview: Pick<PreviewRecord, 'summary'> | null): ApprovalView {
+  private viewOf(
+    ticket: ApprovalTicket,
+    release: ReleaseSummary | null,
+    preview: Pick<PreviewRecord, 'summary'> | null,
+    secrets: readonly string[],
+  ): ApprovalView {
     const { allowSelfApproval: _self, closedAt: _closed, ...rest } = ticket;
     const status = isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status;
-    const description = release?.description ? redactText(release.description, this.ctx.secrets.of(release)) : null;
+    const description = release?.description ? redactText(release.description, secrets) : null;
     return { ...rest, status, summary: preview?.summary ?? null, releaseState: release?.state ?? 'draft', description };
   }
 

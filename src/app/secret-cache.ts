@@ -11,6 +11,11 @@ export class SecretCache {
 
   constructor(private readonly capacity = 1_000) {}
 
+  /** The secrets of the draft of this digest when they are remembered, else undefined (nothing is parsed). */
+  known(draftDigest: string): readonly string[] | undefined {
+    return this.entries.get(draftDigest);
+  }
+
   /** The secrets a release carries (see `secretValuesOf`). */
   of(release: Pick<ReleaseRecord, 'draftDigest' | 'renderedSpec' | 'parameters'>): readonly string[] {
     const hit = this.entries.get(release.draftDigest);

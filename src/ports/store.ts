@@ -6,7 +6,7 @@ import type { DriftRecord } from '../core/drift/drift.js';
 import type { Environment } from '../core/environment/environment.js';
 import type { AppliedRelease } from '../core/insights/insights.js';
 import type { PreviewRecord, PreviewSummary } from '../core/preview/preview.js';
-import type { ApprovalDecision, ExecutionStage, ReleaseRecord, ReleaseState } from '../core/release/release.js';
+import type { ApprovalDecision, ExecutionStage, ReleaseRecord, ReleaseState, ReleaseSummary } from '../core/release/release.js';
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { WebhookDelivery, WebhookSubscription } from '../core/webhooks/webhook.js';
 
@@ -63,6 +63,8 @@ export interface ReleaseRepository {
   get(id: string): Promise<ReleaseRecord | null>;
   /** The releases of these ids that exist, in no particular order (one query for a page of views). */
   getMany(ids: readonly string[]): Promise<ReleaseRecord[]>;
+  /** The summaries of the releases of these ids that exist, in no particular order (reads none of their specs). */
+  summaries(ids: readonly string[]): Promise<ReleaseSummary[]>;
   /**
    * Compare-and-set: applies `patch` only while the release is in `expected` (and, with `leaseExpiredAt`, only while
    * nobody holds a lease on it that is still good at that instant). False when it was not.

@@ -101,6 +101,36 @@ describe('replicas on one PostgreSQL', () => {
     }
   });
 
+  it("masks a pending release's description in the approval queue of a replica that never read its draft", async () => {
+    const secret = 'queue-secret-7c41e9';
+    const env = await a.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', {
+      name: 'vault',
+      runtime: 'compose',
+      target: { project: 'vault' },
+      approval: { required: true, allowSelfApproval: true },
+    });
+    expect(env.status, JSON.stringify(env.body)).toBe(201);
+    const spec = { compose: 'services:\n  web:\n    image: web:1\n    environment:\n      DB_PASSWORD: ${PW}\n' };
+    const { id, token } = await previewed(a, {
+      application: 'web',
+      environment: 'vault',
+      spec,
+      parameters: { PW: secret },
+      description: `rotates ${secret} for web`,
+    });
+    const submitted = await a.api(ADMIN_TOKEN, 'POST', `/api/v1/releases/${id}/submit`, { previewToken: token });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+    // B has not seen this draft: its secrets are found from the stored draft; then from what B remembers.
+    for (let look = 0; look < 2; look++) {
+      const queue = await b.api(ADMIN_TOKEN, 'GET', '/api/v1/approvals?status=pending');
+      expect(queue.status).toBe(200);
+      const item = queue.body.items.find((t: { releaseId: string }) => t.releaseId === id);
+      expect(item?.description).toMatch(/^rotates .+ for web$/);
+      expect(JSON.stringify(queue.body)).not.toContain(secret);
+      expect(item).toMatchObject({ releaseState: 'pending_approval', summary: expect.any(Object) });
+    }
+  });
+
   it('reads only the notifications it knows, whatever arrives on its channel', () => {
     const id = '0192f7a4-5b6c-7d8e-9f01-23456789abcd';
     for (const change of [{ kind: 'release', releaseId: id }, { kind: 'work' }, { kind: 'deliveries' }, { kind: 'tokens' }] as const) {

@@ -1,3 +1,4 @@
+import type { ApprovalTicket } from '../../src/core/approval/approval.js';
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import { DEFAULT_APPROVAL_POLICY, type Environment } from '../../src/core/environment/environment.js';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy.js';
@@ -57,5 +58,25 @@ export function environmentRecord(name: string): Environment {
     verification: null,
     createdAt: at(),
     updatedAt: at(),
+  };
+}
+
+/** A pending approval ticket of `releaseId` (web in staging, two approvers, an hour to go), with `over` laid on top. */
+export function ticketRecord(releaseId: string, over: Partial<ApprovalTicket> = {}): ApprovalTicket {
+  return {
+    id: ids.newId(),
+    releaseId,
+    application: 'web',
+    environment: 'staging',
+    status: 'pending',
+    minApprovers: 2,
+    allowSelfApproval: false,
+    draftDigest: 'sha256:x',
+    requestedBy: 'dana',
+    requestedAt: at(),
+    expiresAt: at(3_600_000),
+    closedAt: null,
+    decisions: [],
+    ...over,
   };
 }

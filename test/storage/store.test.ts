@@ -4,7 +4,7 @@ import { ChainVerifier } from '../../src/core/audit/timeline-event.js';
 import { NOT_STARTED } from '../../src/core/release/release.js';
 import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
 import { testAuditKeys } from '../support/audit-keys.js';
-import { at as now, ids, releaseRecord as release } from './records.fixture.js';
+import { at as now, ids, releaseRecord as release, ticketRecord } from './records.fixture.js';
 
 describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
   let db: TestDatabase;
@@ -241,21 +241,7 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
   it('keeps one decision per approver on a ticket', async () => {
     const r = release({ state: 'pending_approval' });
     await store.releases.insert(r);
-    const ticket = {
-      id: ids.newId(),
-      releaseId: r.id,
-      application: 'web',
-      environment: 'staging',
-      status: 'pending' as const,
-      minApprovers: 2,
-      allowSelfApproval: false,
-      draftDigest: 'sha256:x',
-      requestedBy: 'dana',
-      requestedAt: now(),
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      closedAt: null,
-      decisions: [],
-    };
+    const ticket = ticketRecord(r.id);
     await store.approvals.insert(ticket);
     await store.approvals.addDecision(ticket.id, { approver: 'alice', decision: 'approve', comment: '', at: now() });
     await expect(
@@ -267,6 +253,32 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect(got).toMatchObject({ status: 'approved', decisions: [{ approver: 'alice', decision: 'approve' }] });
   });
 
+  it('reads the same decisions, in the order they were made, through every way a ticket is read', async () => {
+    const r = release({ state: 'pending_approval' });
+    await store.releases.insert(r);
+    // First in the queue, and due.
+    const ticket = ticketRecord(r.id, { minApprovers: 3, requestedAt: '2000-01-01T00:00:00.000Z', expiresAt: now(-1) });
+    await store.approvals.insert(ticket);
+    const decisions = [
+      { approver: 'zoe', decision: 'approve' as const, comment: 'ok "quoted" \\ back\nslash, ünïcode ✓, {"json": [1]}', at: now(-3_000) },
+      { approver: 'bob', decision: 'reject' as const, comment: '', at: now(-2_000) },
+      { approver: 'amy', decision: 'approve' as const, comment: "it's fine", at: now(-2_000) },
+    ];
+    for (const d of decisions) await store.approvals.addDecision(ticket.id, d);
+    const inOrder = [decisions[0], decisions[2], decisions[1]];
+    expect((await store.approvals.get(ticket.id))?.decisions).toEqual(inOrder);
+    expect((await store.approvals.getMany([ticket.id]))[0]?.decisions).toEqual(inOrder);
+    const listed = await store.approvals.list({ readable: ['staging'], status: 'pending', limit: 1 });
+    expect(listed).toEqual([{ ...ticket, decisions: inOrder }]);
+    expect((await store.approvals.expired(now(), 1000)).find((t) => t.id === ticket.id)?.decisions).toEqual(inOrder);
+    // Without decisions: an empty list, not null.
+    const bare = { ...ticket, id: ids.newId(), expiresAt: now(60_000) };
+    await store.approvals.insert(bare);
+    expect((await store.approvals.getMany([bare.id]))[0]?.decisions).toEqual([]);
+    expect(await store.approvals.setStatus(bare.id, 'pending', 'void', now())).toBe(true);
+    expect(await store.approvals.setStatus(ticket.id, 'pending', 'expired', now())).toBe(true);
+  });
+
   it('reads a page of releases, tickets and previews by id in one call each, skipping unknown ids', async () => {
     const [a, b] = [release({ state: 'pending_approval' }), release({ state: 'draft' })];
     for (const r of [a, b]) await store.releases.insert(r);
@@ -274,6 +286,13 @@ describe.each(DIALECTS)('KyselyStore (%s)', (dialect) => {
     expect(got.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
     expect(got.find((r) => r.id === a.id)).toEqual(a);
     expect(await store.releases.getMany([])).toEqual([]);
+    const summaries = await store.releases.summaries([b.id, a.id, a.id, 'r_unknown']);
+    expect(summaries.sort((x, y) => x.id.localeCompare(y.id))).toEqual(
+      [a, b]
+        .sort((x, y) => x.id.localeCompare(y.id))
+        .map((r) => ({ id: r.id, state: r.state, description: r.description, draftDigest: r.draftDigest, previewId: r.previewId })),
+    );
+    expect(await store.releases.summaries([])).toEqual([]);
     const ticket = {
       id: ids.newId(),
       releaseId: a.id,

@@ -7,6 +7,7 @@ export interface DraftInput {
   environment: string;
   spec: { compose: string } | { manifests: string };
   parameters?: Record<string, string>;
+  description?: string;
 }
 
 /** Drafts and previews a release as the admin: its id and the preview's token. */

@@ -130,6 +130,9 @@ export interface ReleaseRecord {
   provenance: Provenance | null;
 }
 
+/** What a list of other things (the approval queue) shows of a release: no spec, no parameters, no runtime facts. */
+export type ReleaseSummary = Pick<ReleaseRecord, 'id' | 'state' | 'description' | 'draftDigest' | 'previewId'>;
+
 /** The normalized release the API returns. */
 export interface Release {
   id: string;

@@ -1,9 +1,11 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, SelectQueryBuilder } from 'kysely';
+import { jsonArrayFrom as postgresJsonArray } from 'kysely/helpers/postgres';
+import { jsonArrayFrom as sqliteJsonArray } from 'kysely/helpers/sqlite';
 import type { ApprovalTicket, TicketStatus } from '../../../core/approval/approval.js';
 import type { ApprovalDecision } from '../../../core/release/release.js';
 import type { ApprovalRepository, TicketQuery } from '../../../ports/store.js';
 import type { DialectCapabilities } from '../database.js';
-import type { ApprovalDecisionsTable, ApprovalTicketsTable } from '../database.tables.js';
+import type { ApprovalDecisionsTable, ApprovalTicketsTable, Database } from '../database.tables.js';
 import { fromFlag, toFlag } from './column-codecs.js';
 import { changedOneRow, onlyReadable, type Connection } from './connection.js';
 
@@ -46,6 +48,11 @@ function decisionFromRow(row: Selectable<ApprovalDecisionsTable>): ApprovalDecis
   return { approver: row.approver, decision: row.decision as ApprovalDecision['decision'], comment: row.comment, at: row.at };
 }
 
+/** Decisions in the order they were made (ties by approver). */
+function byTimeThenApprover(a: ApprovalDecision, b: ApprovalDecision): number {
+  return a.at < b.at ? -1 : a.at > b.at ? 1 : a.approver < b.approver ? -1 : a.approver > b.approver ? 1 : 0;
+}
+
 function decisionToRow(ticketId: string, d: ApprovalDecision): ApprovalDecisionsTable {
   return { ticket_id: ticketId, approver: d.approver, decision: d.decision, comment: d.comment, at: d.at };
 }
@@ -77,13 +84,7 @@ export class KyselyApprovalRepository implements ApprovalRepository {
 
   async getMany(ids: readonly string[]): Promise<ApprovalTicket[]> {
     if (ids.length === 0) return [];
-    return this.withDecisions(
-      await this.db
-        .selectFrom('approval_tickets')
-        .selectAll()
-        .where('id', 'in', [...new Set(ids)])
-        .execute(),
-    );
+    return this.withDecisionsIn(this.tickets().where('id', 'in', [...new Set(ids)]));
   }
 
   async addDecision(ticketId: string, decision: ApprovalDecision): Promise<void> {
@@ -101,22 +102,44 @@ export class KyselyApprovalRepository implements ApprovalRepository {
   }
 
   async list(query: TicketQuery): Promise<ApprovalTicket[]> {
-    let q = onlyReadable(this.db.selectFrom('approval_tickets').selectAll(), query.readable);
+    let q = onlyReadable(this.tickets(), query.readable);
     if (!q) return [];
     if (query.status !== undefined) q = q.where('status', '=', query.status);
-    return this.withDecisions(await q.orderBy('requested_at').orderBy('id').limit(query.limit).execute());
+    return this.withDecisionsIn(q.orderBy('requested_at').orderBy('id').limit(query.limit));
   }
 
   async expired(now: string, limit: number): Promise<ApprovalTicket[]> {
-    const rows = await this.db
-      .selectFrom('approval_tickets')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('expires_at', '<=', now)
-      .orderBy('expires_at')
-      .limit(limit)
+    return this.withDecisionsIn(
+      this.tickets().where('status', '=', 'pending').where('expires_at', '<=', now).orderBy('expires_at').limit(limit),
+    );
+  }
+
+  private tickets() {
+    return this.db.selectFrom('approval_tickets').selectAll();
+  }
+
+  /**
+   * Runs a query of tickets with each ticket's decisions gathered into it as a JSON array (one statement: each ticket's
+   * decisions are looked up by its key, where a second query over a page's ids could scan the whole decisions table).
+   */
+  private async withDecisionsIn(query: SelectQueryBuilder<Database, 'approval_tickets', Selectable<ApprovalTicketsTable>>) {
+    const jsonArrayFrom = this.capabilities.name === 'postgres' ? postgresJsonArray : sqliteJsonArray;
+    const rows = await query
+      .select((eb) =>
+        jsonArrayFrom(
+          eb
+            .selectFrom('approval_decisions')
+            .select(['approver', 'decision', 'comment', 'at'])
+            .whereRef('approval_decisions.ticket_id', '=', 'approval_tickets.id'),
+        ).as('decisions_json'),
+      )
       .execute();
-    return this.withDecisions(rows);
+    return rows.map(({ decisions_json: json, ...row }) => {
+      const decisions = (typeof json === 'string' ? JSON.parse(json) : json) as Array<
+        Omit<Selectable<ApprovalDecisionsTable>, 'ticket_id'>
+      >;
+      return ticketFromRow(row, decisions.map((d) => decisionFromRow({ ...d, ticket_id: row.id })).sort(byTimeThenApprover));
+    });
   }
 
   private async withDecisions(rows: Selectable<ApprovalTicketsTable>[]): Promise<ApprovalTicket[]> {

@@ -1,5 +1,13 @@
 import { sql, type Selectable } from 'kysely';
-import type { Channel, ExecutionStage, ReleaseKind, ReleaseRecord, ReleaseState, Runtime } from '../../../core/release/release.js';
+import type {
+  Channel,
+  ExecutionStage,
+  ReleaseKind,
+  ReleaseRecord,
+  ReleaseState,
+  ReleaseSummary,
+  Runtime,
+} from '../../../core/release/release.js';
 import type { AppliedRelease } from '../../../core/insights/insights.js';
 import type { AppliedReleaseQuery, ReleaseCount, ReleasePatch, ReleaseQuery, ReleaseRepository } from '../../../ports/store.js';
 import type { ReleasesTable } from '../database.tables.js';
@@ -121,6 +129,22 @@ export class KyselyReleaseRepository implements ReleaseRepository {
       .where('id', 'in', [...new Set(ids)])
       .execute();
     return rows.map(releaseFromRow);
+  }
+
+  async summaries(ids: readonly string[]): Promise<ReleaseSummary[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('releases')
+      .select(['id', 'state', 'description', 'draft_digest', 'preview_id'])
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      state: row.state as ReleaseState,
+      description: row.description,
+      draftDigest: row.draft_digest,
+      previewId: row.preview_id,
+    }));
   }
 
   async compareAndSet(id: string, expected: ReleaseState, patch: ReleasePatch, condition?: { leaseExpiredAt: string }): Promise<boolean> {
