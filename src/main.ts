@@ -3,7 +3,6 @@ import { ComposeDriver } from './adapters/runtimes/compose/compose-driver.js';
 import { CommandCenter } from './adapters/ai/command-center.js';
 import { RuleInterpreter } from './adapters/ai/rule-interpreter.js';
 import { buildServer } from './adapters/http/server.js';
-import { PostgresChangeFeed } from './adapters/storage/postgres-change-feed.js';
 import { KyselyStore } from './adapters/storage/kysely-store.js';
 import { loadAuditSecret } from './adapters/system/audit-key-file.js';
 import { AuditKeyring } from './adapters/system/audit-keyring.js';
@@ -54,7 +53,10 @@ async function main(): Promise<void> {
   // Replicas on one PostgreSQL tell each other of their writes (LISTEN/NOTIFY) instead of polling every second.
   const changeFeed =
     store.capabilities.name === 'postgres'
-      ? await PostgresChangeFeed.connect({ url: config.databaseUrl, onError: (err) => logger.warn({ err }, 'change feed') })
+      ? await (await import('./adapters/storage/postgres-change-feed.js')).PostgresChangeFeed.connect({
+          url: config.databaseUrl,
+          onError: (err) => logger.warn({ err }, 'change feed'),
+        })
       : null;
   const shipgate = new Shipgate({
     store,

@@ -1,7 +1,12 @@
-import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { createRequire } from 'node:module';
+import type * as Cel from '@bufbuild/cel';
 import type { PolicyInput, RuleEvaluator } from '../../core/policy/policy.js';
 
-type Program = ReturnType<typeof plan>;
+type Program = ReturnType<typeof Cel.plan>;
+
+/** The CEL implementation, loaded the first time a rule is read: a server whose environments have none never loads it. */
+let cel: typeof Cel | null = null;
+const loadCel = (): typeof Cel => (cel ??= createRequire(import.meta.url)('@bufbuild/cel') as typeof Cel);
 
 /** How many compiled rules are kept: every environment's rules, many times over. */
 const CAPACITY = 1_000;
@@ -12,12 +17,14 @@ const CAPACITY = 1_000;
  * @example new CelRuleEvaluator().evaluate('!images.exists(i, i.endsWith(":latest"))', input)
  */
 export class CelRuleEvaluator implements RuleEvaluator {
-  private readonly env = celEnv();
+  private env: ReturnType<typeof Cel.celEnv> | null = null;
   private readonly programs = new Map<string, Program>();
 
   private program(expression: string): Program {
     let program = this.programs.get(expression);
     if (!program) {
+      const { celEnv, parse, plan } = loadCel();
+      this.env ??= celEnv();
       program = plan(this.env, parse(expression));
       if (this.programs.size >= CAPACITY) this.programs.delete(this.programs.keys().next().value as string);
       this.programs.set(expression, program);
@@ -36,7 +43,7 @@ export class CelRuleEvaluator implements RuleEvaluator {
     } catch (error) {
       return `does not parse: ${(error as Error).message.replace(/^<input>:/, 'at ')}`;
     }
-    if (isCelError(result)) return `cannot be evaluated: ${result.message}`;
+    if (loadCel().isCelError(result)) return `cannot be evaluated: ${result.message}`;
     if (typeof result !== 'boolean') return 'must be a boolean expression (true when the release passes)';
     return null;
   }
@@ -44,7 +51,7 @@ export class CelRuleEvaluator implements RuleEvaluator {
   evaluate(expression: string, input: PolicyInput): boolean | { error: string } {
     try {
       const result = this.run(expression, input);
-      if (isCelError(result)) return { error: result.message };
+      if (loadCel().isCelError(result)) return { error: result.message };
       if (typeof result !== 'boolean') return { error: 'the expression did not yield a boolean' };
       return result;
     } catch (error) {

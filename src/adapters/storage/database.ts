@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
 import type { Database } from './database.tables.js';
 import * as initial from './migrations/2026-11-25T1700-initial.migration.js';
 import * as conversations from './migrations/2026-11-25T1900-conversations.migration.js';
@@ -126,6 +125,8 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
 }
 
 async function openPostgres(options: OpenDatabaseOptions): Promise<OpenDatabase> {
+  // Loaded only for a PostgreSQL store: the embedded default never needs the driver.
+  const { default: pg } = await import('pg');
   const schema = options.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
   if (schema) {
