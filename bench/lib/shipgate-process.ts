@@ -56,7 +56,7 @@ export async function startShipgate(store: Store, env: Record<string, string> = 
     // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there as it stops (open it in Chrome's DevTools).
     [
       '--enable-source-maps',
-      '--max-semi-space-size=2',
+      '--max-semi-space-size=4',
       ...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : []),
       'dist/main.js',
     ],

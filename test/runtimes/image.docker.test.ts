@@ -84,7 +84,7 @@ describe.skipIf(SKIP)('the container image', () => {
   it('holds production dependencies only, runs as a non-root user with a health check on /healthz', async () => {
     const config = JSON.parse(await docker(['image', 'inspect', TAG, '--format', '{{json .Config}}']));
     expect(config.User).toBe('10001:10001');
-    expect(config.Cmd).toEqual(['node', '--enable-source-maps', '--max-semi-space-size=2', 'dist/main.js']);
+    expect(config.Cmd).toEqual(['node', '--enable-source-maps', '--max-semi-space-size=4', 'dist/main.js']);
     expect(config.Healthcheck.Test.join(' ')).toContain('/healthz');
     expect(config.ExposedPorts).toHaveProperty('8080/tcp');
     const probe = [

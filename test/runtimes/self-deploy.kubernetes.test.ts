@@ -106,7 +106,7 @@ describe("Shipgate's own Kubernetes manifests (deploy/kubernetes)", () => {
     }
     const [shipgate] = pod['containers'];
     expect(shipgate['imagePullPolicy']).toBe('IfNotPresent');
-    expect(shipgate['command']).toEqual(['node', '--enable-source-maps', '--max-semi-space-size=2', 'dist/main.js']);
+    expect(shipgate['command']).toEqual(['node', '--enable-source-maps', '--max-semi-space-size=4', 'dist/main.js']);
     expect(shipgate['ports']).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(shipgate['livenessProbe']['httpGet']).toEqual({ path: '/healthz', port: 'http' });
     expect(shipgate['readinessProbe']['httpGet']).toEqual({ path: '/readyz', port: 'http' });

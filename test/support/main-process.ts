@@ -25,7 +25,7 @@ export interface MainProcess {
  * once it listens (its banner is printed).
  */
 export function startMain(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<MainProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=2', ...nodeArgs, 'dist/main.js'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', '--max-semi-space-size=4', ...nodeArgs, 'dist/main.js'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
