@@ -82,10 +82,23 @@ export class ApprovalUseCases {
     preview: Pick<PreviewRecord, 'summary'> | null,
     secrets: readonly string[],
   ): ApprovalView {
-    const { allowSelfApproval: _self, closedAt: _closed, ...rest } = ticket;
-    const status = isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status;
-    const description = release?.description ? redactText(release.description, secrets) : null;
-    return { ...rest, status, summary: preview?.summary ?? null, releaseState: release?.state ?? 'draft', description };
+    // Named field by field: what the queue shows is chosen here, never whatever else a ticket carries.
+    return {
+      id: ticket.id,
+      releaseId: ticket.releaseId,
+      application: ticket.application,
+      environment: ticket.environment,
+      status: isTicketExpired(ticket, this.ctx.clock.now()) ? 'expired' : ticket.status,
+      minApprovers: ticket.minApprovers,
+      draftDigest: ticket.draftDigest,
+      requestedBy: ticket.requestedBy,
+      requestedAt: ticket.requestedAt,
+      expiresAt: ticket.expiresAt,
+      decisions: ticket.decisions,
+      summary: preview?.summary ?? null,
+      releaseState: release?.state ?? 'draft',
+      description: release?.description ? redactText(release.description, secrets) : null,
+    };
   }
 
   /**
