@@ -50,19 +50,18 @@ export function releaseView(
   };
 }
 
-/** The normalized view of a stored release, read through `session` (with its environment, ticket and preview). */
+/**
+ * The normalized view of a stored release, read through `session` with its environment, ticket and preview summary (a
+ * preview's diff, which can be large, is never read for it).
+ */
 export async function storedReleaseView(
   session: StoreSession,
   release: ReleaseRecord,
   now: Date,
   secrets: readonly string[],
 ): Promise<Release> {
-  const [env, ticket, preview] = await Promise.all([
-    session.environments.get(release.environment),
-    release.ticketId ? session.approvals.get(release.ticketId) : Promise.resolve(null),
-    release.previewId ? session.previews.get(release.previewId) : Promise.resolve(null),
-  ]);
-  return releaseView(release, env, ticket, preview, now, secrets);
+  const [view] = await storedReleaseViews(session, [release], now, () => secrets);
+  return view!;
 }
 
 /**

@@ -1,10 +1,17 @@
 import type { NewTimelineEvent, TimelineEvent } from '../core/audit/timeline-event.js';
 import type { Release } from '../core/release/release.js';
 import { redactDeep } from '../core/secrets/secret-masking.js';
-import { eventMessage, linksOf, queuedDelivery, subscriptionMatches, type WebhookDelivery } from '../core/webhooks/webhook.js';
+import {
+  eventMessage,
+  linksOf,
+  queuedDelivery,
+  subscriptionMatches,
+  type WebhookDelivery,
+  type WebhookSubscription,
+} from '../core/webhooks/webhook.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ids } from '../ports/ids.js';
-import type { Store, StoreSession, TimelineRepository } from '../ports/store.js';
+import type { LockedHead, Store, StoreSession, TimelineRepository } from '../ports/store.js';
 import { storedReleaseView } from './release-view.js';
 import type { SecretCache } from './secret-cache.js';
 
@@ -21,11 +28,17 @@ export interface WebhookOutboxOptions {
  * made now, from the event and the release as the API shows it (secrets masked), so every attempt sends the same body.
  */
 export class WebhookOutbox {
+  /** The subscriptions as of a webhooks version of the chain's head (read again only once that moved). */
+  private known: { version: number; subscriptions: WebhookSubscription[] } | null = null;
+
   constructor(private readonly options: WebhookOutboxOptions) {}
 
-  /** Queues the deliveries of `events` through `tx` and returns how many it queued. */
-  async queue(tx: StoreSession, events: readonly TimelineEvent[]): Promise<number> {
-    const subscriptions = await tx.webhooks.list();
+  /**
+   * Queues the deliveries of `events` through `tx` and returns how many it queued. `head` is what `tx` learnt as it
+   * took the chain's head: the subscriptions are those of its webhooks version, read again only when it moved.
+   */
+  async queue(tx: StoreSession, events: readonly TimelineEvent[], head: LockedHead): Promise<number> {
+    const subscriptions = await this.subscriptions(tx, head.webhooksVersion);
     if (subscriptions.length === 0) return 0;
     const now = this.options.clock.now().toISOString();
     const releases = new Map<string, { view: Release; secrets: readonly string[] } | null>();
@@ -53,6 +66,13 @@ export class WebhookOutbox {
     }
     await tx.webhooks.enqueue(deliveries);
     return deliveries.length;
+  }
+
+  private async subscriptions(tx: StoreSession, version: number): Promise<WebhookSubscription[]> {
+    if (this.known?.version === version) return this.known.subscriptions;
+    const subscriptions = await tx.webhooks.list();
+    this.known = { version, subscriptions };
+    return subscriptions;
   }
 
   private async releaseOf(tx: StoreSession, id: string): Promise<{ view: Release; secrets: readonly string[] } | null> {
@@ -107,8 +127,10 @@ export class OutboxStore implements Store {
     let queued = 0;
     const result = await this.inner.transaction((tx) => {
       const append = async (events: NewTimelineEvent[]): Promise<TimelineEvent[]> => {
+        // Taken first (where the transaction has not already): the head it locks tells which subscriptions hold.
+        const head = await tx.timeline.lockHead();
         const chained = await tx.timeline.append(events);
-        queued += await this.outbox.queue(tx, chained);
+        queued += await this.outbox.queue(tx, chained, head);
         return chained;
       };
       return work({ ...tx, timeline: { ...bound(tx.timeline), append } });

@@ -86,7 +86,8 @@ export class WebhookUseCases {
       createdAt: this.ctx.nowIso(),
       createdBy: caller.principal.subject,
     };
-    await this.ctx.store.webhooks.insert(subscription);
+    // Under the chain's head, as every appender: the subscriptions' version moves in one lock order with theirs.
+    await this.ctx.write([], (tx) => tx.webhooks.insert(subscription));
     return { ...viewOf(subscription), secret: subscription.secret };
   }
 
@@ -98,7 +99,8 @@ export class WebhookUseCases {
   /** Deletes a subscription; its pending deliveries are never sent. */
   async delete(caller: Caller, id: string): Promise<void> {
     requireGlobal(caller, 'admin');
-    if (!(await this.ctx.store.webhooks.delete(id))) throw new ShipgateError('NOT_FOUND', `webhook ${id} not found`);
+    // Under the chain's head: an appender queueing a delivery to it finishes first, never deadlocking with this.
+    if (!(await this.ctx.write([], (tx) => tx.webhooks.delete(id)))) throw new ShipgateError('NOT_FOUND', `webhook ${id} not found`);
   }
 
   /** The newest deliveries of a subscription, newest first. */

@@ -126,6 +126,15 @@ export interface ApprovalRepository {
   expired(now: string, limit: number): Promise<ApprovalTicket[]>;
 }
 
+/** What a transaction learns as it takes the chain's head. */
+export interface LockedHead {
+  /**
+   * The version of the webhook subscriptions, which every subscription made or deleted moves (under this same lock on
+   * PostgreSQL): the subscriptions read while it holds one version are those of that version, in every process.
+   */
+  webhooksVersion: number;
+}
+
 export interface TimelineRepository {
   /** Appends events to the one global chain, in order, and returns them chained. */
   append(events: NewTimelineEvent[]): Promise<TimelineEvent[]>;
@@ -134,7 +143,7 @@ export interface TimelineRepository {
    * a time). A transaction that will append takes it first, so that it holds no other row while appenders ahead of it
    * finish: a release's row is then never held for long, and a lease renewal on it never waits behind the chain.
    */
-  lockHead(): Promise<void>;
+  lockHead(): Promise<LockedHead>;
   listByRelease(releaseId: string, afterSeq: number, limit: number): Promise<TimelineEvent[]>;
   /** Every event after `afterSeq`, in order (for chain verification). */
   scan(afterSeq: number, limit: number): Promise<TimelineEvent[]>;
@@ -275,6 +284,11 @@ export interface ConversationRepository {
 /** What one delivery attempt left: the delivery's new status and counters. */
 export type DeliveryAttempt = Pick<WebhookDelivery, 'status' | 'attempts' | 'lastStatusCode' | 'lastError' | 'nextAttemptAt'>;
 
+/**
+ * Webhook subscriptions and their deliveries. Making or deleting a subscription moves the webhooks version of the
+ * chain's head ({@link LockedHead}) in the same statement or transaction: run either in a transaction that took the
+ * head first, as every appender does (one lock order).
+ */
 export interface WebhookRepository {
   insert(subscription: WebhookSubscription): Promise<void>;
   get(id: string): Promise<WebhookSubscription | null>;

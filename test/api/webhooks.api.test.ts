@@ -376,4 +376,49 @@ describe('webhooks from two servers on one PostgreSQL', () => {
       await receiver.close();
     }
   });
+
+  it("holds a subscription made or deleted on one server for the other's very next event, and never fails a write", async () => {
+    const database = testDatabase('postgres');
+    const shared = { database, keepDatabase: true } as const;
+    // Nothing is sent here: what counts is what each write queues, in its own transaction.
+    const a = await startTestServer({ dialect: 'postgres', ...shared, instanceId: 'a', webhookAllowPrivate: true });
+    const b = await startTestServer({ dialect: 'postgres', ...shared, instanceId: 'b', webhookAllowPrivate: true });
+    const draft = (srv: TestServer, i: number) =>
+      srv.api(ADMIN_TOKEN, 'POST', '/api/v1/releases', {
+        application: `v-${i}`,
+        environment: 'staging',
+        spec,
+        parameters: { TAG: '1', DB_PASSWORD: PARAMETER_SECRET },
+      });
+    try {
+      await createEnvironments(a);
+      // b learns the subscriptions as they are now (none) with its first event.
+      expect((await draft(b, 0)).status).toBe(201);
+      const first = await subscribe(a, { url: 'http://127.0.0.1:9/first', events: ['release.created'] });
+      expect((await draft(b, 1)).status).toBe(201);
+      expect(await deliveries(b, first.id)).toHaveLength(1);
+
+      // Deleted on a while b writes: every write succeeds, and none after the delete queues anything to it.
+      const [writes, deleted] = await Promise.all([
+        Promise.all(Array.from({ length: 12 }, (_, i) => draft(b, 100 + i))),
+        a.api(ADMIN_TOKEN, 'DELETE', `/api/v1/webhooks/${first.id}`),
+      ]);
+      expect(writes.map((r) => r.status)).toEqual(Array(12).fill(201));
+      expect(deleted.status).toBe(204);
+      expect((await b.api(ADMIN_TOKEN, 'GET', `/api/v1/webhooks/${first.id}/deliveries`)).status).toBe(404);
+
+      const second = await subscribe(a, { url: 'http://127.0.0.1:9/second', events: ['release.created'] });
+      const after = await draft(b, 2);
+      expect(after.status).toBe(201);
+      const queued = await deliveries(b, second.id);
+      expect(queued).toHaveLength(1);
+      // And b's own subscription list, asked of b, is the one a left.
+      const listed = await b.api(ADMIN_TOKEN, 'GET', '/api/v1/webhooks');
+      expect(listed.body.items.map((w: { id: string }) => w.id)).toEqual([second.id]);
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+    }
+  });
 });

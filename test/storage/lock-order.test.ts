@@ -3,21 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import type { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
 import { AppContext } from '../../src/app/app-context.js';
-import type { NewTimelineEvent } from '../../src/core/audit/timeline-event.js';
 import { NOT_STARTED } from '../../src/core/release/release.js';
 import { testDatabase, type TestDatabase } from '../support/dialects.js';
-import { at, environmentRecord, ids, releaseRecord } from './records.fixture.js';
-
-const event = (releaseId: string): NewTimelineEvent => ({
-  id: ids.newId(),
-  releaseId,
-  type: 'release.updated',
-  at: at(),
-  actor: { type: 'system', id: 'test' },
-  channel: 'api',
-  release: { application: 'web', environment: 'staging', runtime: 'compose', kind: 'deploy' },
-  data: {},
-});
+import { at, environmentRecord, ids, releaseRecord, timelineEvent } from './records.fixture.js';
 
 /** Resolves with the value, or with 'timed out' once `ms` pass first. */
 const within = <T>(promise: Promise<T>, ms: number): Promise<T | 'timed out'> =>
@@ -51,14 +39,14 @@ describe('a write queued for the timeline holds no release row (postgres)', () =
     const holding = new Promise<void>((resolve) => (appended = resolve));
     // Another release's writer holds the chain's head until it commits.
     const other = store.transaction(async (tx) => {
-      await tx.timeline.append([event(ids.newId())]);
+      await tx.timeline.append([timelineEvent(ids.newId())]);
       appended();
       await gate;
     });
     await holding;
     const stageWrite = ctx.write([r.id], async (tx) => {
       expect(await tx.releases.compareAndSet(r.id, 'applying', { updatedAt: at() })).toBe(true);
-      await tx.timeline.append([event(r.id)]);
+      await tx.timeline.append([timelineEvent(r.id)]);
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const renewal = await within(store.releases.renewLease(r.id, 'owner', at(60_000)), 1_500);

@@ -1,4 +1,5 @@
 import type { ApprovalTicket } from '../../src/core/approval/approval.js';
+import type { NewTimelineEvent } from '../../src/core/audit/timeline-event.js';
 import { UuidV7Ids } from '../../src/adapters/system/uuid-ids.js';
 import { DEFAULT_APPROVAL_POLICY, type Environment } from '../../src/core/environment/environment.js';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy.js';
@@ -78,5 +79,19 @@ export function ticketRecord(releaseId: string, over: Partial<ApprovalTicket> = 
     closedAt: null,
     decisions: [],
     ...over,
+  };
+}
+
+/** A plain event of a release, for tests of the chain itself. */
+export function timelineEvent(releaseId: string): NewTimelineEvent {
+  return {
+    id: ids.newId(),
+    releaseId,
+    type: 'release.updated',
+    at: at(),
+    actor: { type: 'system', id: 'test' },
+    channel: 'api',
+    release: { application: 'web', environment: 'staging', runtime: 'compose', kind: 'deploy' },
+    data: {},
   };
 }

@@ -6,7 +6,7 @@ import { OutboxStore, WebhookOutbox } from '../../src/app/webhook-outbox.js';
 import type { NewTimelineEvent } from '../../src/core/audit/timeline-event.js';
 import type { WebhookDelivery, WebhookSubscription } from '../../src/core/webhooks/webhook.js';
 import { DIALECTS, testDatabase, type TestDatabase } from '../support/dialects.js';
-import { at, environmentRecord, ids, releaseRecord } from './records.fixture.js';
+import { at, environmentRecord, ids, releaseRecord, timelineEvent } from './records.fixture.js';
 
 function subscription(over: Partial<WebhookSubscription> = {}): WebhookSubscription {
   return {
@@ -66,6 +66,31 @@ describe.each(DIALECTS)('webhook storage (%s)', (dialect) => {
     expect(await store.webhooks.delete(sub.id)).toBe(false);
     expect(await store.webhooks.deliveries(sub.id, 10)).toEqual([]);
     expect(await store.webhooks.get(sub.id)).toBeNull();
+  });
+
+  it("moves the head's webhooks version with every subscription made or deleted, and with nothing else", async () => {
+    const version = () => store.transaction(async (tx) => (await tx.timeline.lockHead()).webhooksVersion);
+    const start = await version();
+    const sub = subscription();
+    await store.transaction((tx) => tx.webhooks.insert(sub));
+    expect(await version()).toBe(start + 1);
+    // Not by appends, deliveries or a delete that finds nothing.
+    await store.timeline.append([timelineEvent(ids.newId())]);
+    await store.webhooks.enqueue([delivery(sub.id)]);
+    expect(await store.webhooks.delete(ids.newId())).toBe(false);
+    expect(await version()).toBe(start + 1);
+    expect(await store.webhooks.delete(sub.id)).toBe(true);
+    expect(await version()).toBe(start + 2);
+    // A transaction that took the head sees it as it took it, and appends onto the head it holds.
+    await store.transaction(async (tx) => {
+      const held = await tx.timeline.lockHead();
+      expect(held.webhooksVersion).toBe(start + 2);
+      const before = await tx.timeline.head();
+      const [appended] = await tx.timeline.append([timelineEvent(ids.newId())]);
+      expect(appended!.seq).toBe(before.seq + 1);
+      expect(appended!.prevHash).toBe(before.hash);
+      expect(await tx.timeline.head()).toEqual({ seq: appended!.seq, hash: appended!.hash });
+    });
   });
 
   it('claims each due delivery for one owner at a time, again once its lease ran out, and records only for the holder', async () => {

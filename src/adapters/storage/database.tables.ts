@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Row shapes of Shipgate's tables, as the database holds them (snake_case, JSON as text, booleans as 0/1). */
 export interface EnvironmentsTable {
   name: string;
@@ -116,6 +118,8 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** Moved by every webhook subscription made or deleted (see the webhook repository). */
+  webhooks_version: Generated<number>;
 }
 
 export interface TokensTable {

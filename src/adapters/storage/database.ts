@@ -14,6 +14,7 @@ import * as identity from './migrations/2026-11-27T1100-identity.migration.js';
 import * as insights from './migrations/2026-11-28T0900-insights.migration.js';
 import * as rateLimits from './migrations/2026-11-28T1000-rate-limits.migration.js';
 import * as readIndexes from './migrations/2026-11-28T1100-read-indexes.migration.js';
+import * as webhooksVersion from './migrations/2026-11-28T1200-webhooks-version.migration.js';
 
 /** What differs between the SQL engines, declared once instead of tested for at each use. */
 export interface DialectCapabilities {
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28T0900-insights': insights,
   '2026-11-28T1000-rate-limits': rateLimits,
   '2026-11-28T1100-read-indexes': readIndexes,
+  '2026-11-28T1200-webhooks-version': webhooksVersion,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -29,6 +29,34 @@ export function decodeChange(payload: string): Change | null {
   return UUID.test(id) ? { kind: 'release', releaseId: id } : null;
 }
 
+/** Changes published in one turn of the event loop go out as one notification, `,`-separated (none has a comma). */
+const SEPARATOR = ',';
+/** Below PostgreSQL's 8,000-byte NOTIFY payload limit, with room for the origin. */
+const MAX_PAYLOAD = 7_000;
+
+/** The changes of one notification's body; those that do not decode are dropped. */
+export function decodeChanges(body: string): Change[] {
+  return body
+    .split(SEPARATOR)
+    .map(decodeChange)
+    .filter((change): change is Change => change !== null);
+}
+
+/** Payloads joined into as few bodies as fit under {@link MAX_PAYLOAD}. */
+export function batchPayloads(payloads: Iterable<string>): string[] {
+  const bodies: string[] = [];
+  let body = '';
+  for (const payload of payloads) {
+    if (body && body.length + SEPARATOR.length + payload.length > MAX_PAYLOAD) {
+      bodies.push(body);
+      body = '';
+    }
+    body = body ? `${body}${SEPARATOR}${payload}` : payload;
+  }
+  if (body) bodies.push(body);
+  return bodies;
+}
+
 /**
  * LISTEN/NOTIFY on one channel per schema: one dedicated connection listens (reconnecting after a loss, then telling
  * its listeners to `resync`); publishing goes through a small pool. Each notification names the process that sent it,
@@ -41,6 +69,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   private reconnect: NodeJS.Timeout | null = null;
   /** Names this process's notifications, so that it skips its own. */
   private readonly origin = randomBytes(6).toString('hex');
+  /** What was published in this turn of the event loop, sent together at its end (each once). */
+  private pending = new Set<string>();
 
   private constructor(
     private readonly url: string,
@@ -66,8 +96,7 @@ export class PostgresChangeFeed implements ChangeFeed {
       // This process's own changes reached its listeners when they were made.
       const [origin, body = ''] = message.payload.split('|', 2);
       if (origin === this.origin) return;
-      const change = decodeChange(body);
-      if (change) this.emit(change);
+      for (const change of decodeChanges(body)) this.emit(change);
     });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, null));
@@ -105,7 +134,18 @@ export class PostgresChangeFeed implements ChangeFeed {
   publish(change: Change): void {
     const payload = encodeChange(change);
     if (payload === null || this.closed) return;
-    this.pool.query('select pg_notify($1, $2)', [this.channel, `${this.origin}|${payload}`]).catch((error: unknown) => this.onError(error));
+    // Busy writers publish many changes at once (a release, then work for the executors): one round trip for all.
+    if (this.pending.size === 0) setImmediate(() => this.flush());
+    this.pending.add(payload);
+  }
+
+  private flush(): void {
+    const payloads = this.pending;
+    this.pending = new Set();
+    if (this.closed) return;
+    for (const body of batchPayloads(payloads)) {
+      this.pool.query('select pg_notify($1, $2)', [this.channel, `${this.origin}|${body}`]).catch((error: unknown) => this.onError(error));
+    }
   }
 
   subscribe(listener: (change: Change) => void): () => void {
@@ -114,6 +154,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   async close(): Promise<void> {
+    // What this turn published still goes out: a replica stopping right after a write tells the others of it.
+    this.flush();
     this.closed = true;
     if (this.reconnect) clearTimeout(this.reconnect);
     const client = this.listener;

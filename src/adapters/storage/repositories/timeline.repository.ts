@@ -7,7 +7,7 @@ import {
   type TimelineEventType,
 } from '../../../core/audit/timeline-event.js';
 import type { Channel } from '../../../core/release/release.js';
-import type { TimelineRepository } from '../../../ports/store.js';
+import type { LockedHead, TimelineRepository } from '../../../ports/store.js';
 import type { DialectCapabilities } from '../database.js';
 import type { TimelineEventsTable } from '../database.tables.js';
 import { fromJson } from './column-codecs.js';
@@ -52,6 +52,13 @@ function eventToRow(e: TimelineEvent): TimelineEventsTable {
  * @example const [event] = await tx.timeline.append([newEvent])
  */
 export class KyselyTimelineRepository implements TimelineRepository {
+  /**
+   * The head as this transaction holds it locked (after {@link lockHead} or an append): no one else can move it until
+   * the transaction ends, so the next append chains onto it without reading the row again. Never set outside a
+   * transaction.
+   */
+  private held: { seq: number; hash: string; webhooksVersion: number } | null = null;
+
   constructor(
     private readonly db: Connection,
     private readonly capabilities: DialectCapabilities,
@@ -60,24 +67,47 @@ export class KyselyTimelineRepository implements TimelineRepository {
 
   async append(events: NewTimelineEvent[]): Promise<TimelineEvent[]> {
     if (events.length === 0) return [];
-    // The head row is the chain's lock: appenders in other transactions (and other processes) queue behind it.
-    let headQuery = this.headQuery();
-    if (this.capabilities.rowLocks) headQuery = headQuery.forUpdate();
-    const head = await headQuery.executeTakeFirstOrThrow();
-    let current = { seq: Number(head.seq), hash: head.hash };
+    const held = this.held ?? (await this.lockedHead());
+    let current = { seq: held.seq, hash: held.hash };
     const chained: TimelineEvent[] = [];
     for (const event of events) {
       const next = chainEvent(event, current, this.chain);
       chained.push(next);
       current = { seq: next.seq, hash: next.hash };
     }
-    await this.db.insertInto('timeline_events').values(chained.map(eventToRow)).execute();
-    await this.db.updateTable('audit_head').set({ seq: current.seq, hash: current.hash }).where('id', '=', 1).execute();
+    const rows = chained.map(eventToRow);
+    const head = { seq: current.seq, hash: current.hash };
+    if (this.capabilities.name === 'postgres') {
+      // PostgreSQL moves the head in the same statement (a data-modifying WITH): one round trip less under its lock.
+      await this.db
+        .with('moved_head', (db) => db.updateTable('audit_head').set(head).where('id', '=', 1))
+        .insertInto('timeline_events')
+        .values(rows)
+        .execute();
+    } else {
+      await this.db.insertInto('timeline_events').values(rows).execute();
+      await this.db.updateTable('audit_head').set(head).where('id', '=', 1).execute();
+    }
+    if (this.held) this.held = { ...this.held, ...current };
     return chained;
   }
 
-  async lockHead(): Promise<void> {
-    if (this.capabilities.rowLocks) await this.headQuery().forUpdate().execute();
+  async lockHead(): Promise<LockedHead> {
+    const { webhooksVersion } = this.held ?? (await this.lockedHead());
+    return { webhooksVersion };
+  }
+
+  /**
+   * Reads the head, locking its row where the store has row locks (appenders elsewhere queue behind it; SQLite runs
+   * one writer at a time already). Inside a transaction it is then held, and not read again.
+   */
+  private async lockedHead(): Promise<{ seq: number; hash: string; webhooksVersion: number }> {
+    let query = this.db.selectFrom('audit_head').select(['seq', 'hash', 'webhooks_version']).where('id', '=', 1);
+    if (this.capabilities.rowLocks) query = query.forUpdate();
+    const head = await query.executeTakeFirstOrThrow();
+    const current = { seq: Number(head.seq), hash: head.hash, webhooksVersion: Number(head.webhooks_version) };
+    if (this.capabilities.rowLocks && this.db.isTransaction) this.held = current;
+    return current;
   }
 
   async listByRelease(releaseId: string, afterSeq: number, limit: number): Promise<TimelineEvent[]> {

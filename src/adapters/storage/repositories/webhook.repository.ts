@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type QueryCreator, type Selectable } from 'kysely';
 import type { TimelineEventType } from '../../../core/audit/timeline-event.js';
 import type {
   DeliveryEventType,
@@ -9,7 +9,7 @@ import type {
 } from '../../../core/webhooks/webhook.js';
 import type { DeliveryAttempt, WebhookRepository } from '../../../ports/store.js';
 import type { DialectCapabilities } from '../database.js';
-import type { WebhookDeliveriesTable, WebhooksTable } from '../database.tables.js';
+import type { Database, WebhookDeliveriesTable, WebhooksTable } from '../database.tables.js';
 import { fromJson } from './column-codecs.js';
 import { changedOneRow, type Connection } from './connection.js';
 
@@ -86,7 +86,17 @@ export class KyselyWebhookRepository implements WebhookRepository {
   ) {}
 
   async insert(subscription: WebhookSubscription): Promise<void> {
-    await this.db.insertInto('webhooks').values(subscriptionToRow(subscription)).execute();
+    const row = subscriptionToRow(subscription);
+    if (this.capabilities.name === 'postgres') {
+      await this.db
+        .with('moved', (db) => this.moveVersion(db))
+        .insertInto('webhooks')
+        .values(row)
+        .execute();
+      return;
+    }
+    await this.db.insertInto('webhooks').values(row).execute();
+    await this.moveVersion().execute();
   }
 
   async get(id: string): Promise<WebhookSubscription | null> {
@@ -100,8 +110,29 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async delete(id: string): Promise<boolean> {
+    if (this.capabilities.name === 'postgres') {
+      const { rows } = await sql<{ deleted: number }>`
+        with deleted as (delete from webhooks where id = ${id} returning id),
+          moved as (update audit_head set webhooks_version = webhooks_version + 1 where id = 1 and exists (select 1 from deleted))
+        select count(*)::int as deleted from deleted`.execute(this.db);
+      return rows[0]?.deleted === 1;
+    }
     const result = await this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    if (Number(result.numDeletedRows) !== 1) return false;
+    await this.moveVersion().execute();
+    return true;
+  }
+
+  /**
+   * Moves the subscriptions' version on the chain's head. On PostgreSQL it moves in the very statement that changes
+   * them (data-modifying WITH): no crash can part the two, which would leave other processes' outboxes queueing to a
+   * subscription that is gone. SQLite's store belongs to one process, whose outbox a crash empties anyway.
+   */
+  private moveVersion(db: QueryCreator<Database> = this.db) {
+    return db
+      .updateTable('audit_head')
+      .set((eb) => ({ webhooks_version: eb('webhooks_version', '+', 1) }))
+      .where('id', '=', 1);
   }
 
   async enqueue(deliveries: WebhookDelivery[]): Promise<void> {
