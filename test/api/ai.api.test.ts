@@ -290,12 +290,17 @@ describe('the command center with an OpenAI-compatible model', () => {
     expect(res.body.release).toMatchObject({ application: 'web', environment: 'production', parameters: { TAG: '4' }, channel: 'ai' });
     const request = llm.requests.at(-1)!;
     expect(request.tools.map((t) => t.function.name).sort()).toEqual([
+      'cancel_release',
+      'check_health',
       'draft_release',
       'explain_failure',
       'list_approvals',
       'preview_release',
       'propose_apply',
       'propose_rollback',
+      'show_drift',
+      'show_environment',
+      'show_policy',
       'show_status',
       'show_timeline',
       'submit_release',

@@ -61,6 +61,26 @@ export const ACTIONS = {
     parameters: Type.Object(Target, closed),
   },
   list_approvals: { description: 'List the releases waiting for approval.', parameters: Type.Object({}, closed) },
+  cancel_release: {
+    description: 'Cancel a release that has not been applied (a draft, a previewed release, or one waiting for or granted approval).',
+    parameters: Type.Object(Target, closed),
+  },
+  show_environment: {
+    description: 'Show what runs in an environment: the last succeeded release of each application, and what is in flight.',
+    parameters: Type.Object({ environment: Type.Optional(Name) }, closed),
+  },
+  check_health: {
+    description: 'Check whether an application is healthy in an environment, from what its runtime shows now.',
+    parameters: Type.Object(Target, closed),
+  },
+  show_drift: {
+    description: 'Show whether what runs in an environment drifted from its last succeeded releases.',
+    parameters: Type.Object({ application: Type.Optional(Name), environment: Type.Optional(Name) }, closed),
+  },
+  show_policy: {
+    description: "Show the runtime policy's verdict on a release, from its latest preview.",
+    parameters: Type.Object(Target, closed),
+  },
 } as const satisfies Record<string, { description: string; parameters: TSchema }>;
 
 export type ActionName = keyof typeof ACTIONS;

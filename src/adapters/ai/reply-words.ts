@@ -4,11 +4,12 @@ import type { ChangeSummary } from '../../core/preview/preview.js';
 
 /** What the command center can do, with examples. */
 export const HELP = [
-  'I can draft, preview, submit and propose to apply releases, show their status and timeline, explain failures and propose rollbacks. ' +
-    'For example:',
-  '• “deploy web to staging with IMAGE_TAG=1.4.2” (starts from the last release of web in staging)',
-  '• “promote web from staging to production”',
-  '• “preview it”, “submit it”, “apply it” (you confirm before anything runs)',
+  'I can draft, promote, preview, submit, cancel and propose to apply releases; say what runs where and whether it is healthy; show ' +
+    'status, timelines, drift and policy verdicts; explain failures and propose rollbacks. For example:',
+  '• “deploy web to staging with IMAGE_TAG=1.4.2”, “push web v5 to staging”, “rollout web on staging image tag 3”',
+  '• “promote web from staging to production”, “deploy web to production, same as staging”',
+  '• “preview it”, “submit it”, “apply it” (you confirm before anything runs), “cancel it”',
+  '• “what runs in production?”, “is web healthy in staging?”, “any drift in production?”, “does it pass policy?”',
   '• “status of web in production”, “show the timeline”, “why did web fail in staging?”',
   '• “roll back web in production”, “what waits for approval?”',
   'I act with your own permissions and I never approve releases.',

@@ -90,6 +90,26 @@ const STOP_WORDS = new Set([
   'timeline',
   'history',
   'events',
+  // Words of the other questions: what a release is (a draft), its policy, drift and health.
+  'draft',
+  'drafts',
+  'any',
+  'policy',
+  'policies',
+  'violation',
+  'violations',
+  'results',
+  'compliant',
+  'drift',
+  'drifted',
+  'sync',
+  'healthy',
+  'health',
+  'someone',
+  'somebody',
+  'change',
+  'changed',
+  'hand',
 ]);
 
 /** Words before an environment's name ("in production", "to staging"). */
@@ -104,14 +124,31 @@ function unreadableEnvironmentOf(word: string): string | undefined {
   return Object.entries(ENVIRONMENT_SYNONYMS).find(([, synonyms]) => synonyms.includes(word))?.[0];
 }
 
-/** Synonym-aware resolution of one word to an environment name. */
+/** True when `a` becomes `b` by at most one insertion, deletion, substitution or swap of neighbours. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
+  const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  return swapped || a.slice(i + 1) === b.slice(i + 1) || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i);
+}
+
+/** Names one slip of a key away from a word long enough for that to mean something (never the word itself). */
+function misspelt(word: string, names: readonly string[]): string[] {
+  return word.length >= 5 ? names.filter((n) => n !== word && withinOneEdit(word, n)) : [];
+}
+
+/** Synonym-aware resolution of one word to an environment name: exact, common name, prefix, then one slip. */
 function environmentOf(word: string, context: ParseContext): string[] {
   const w = word.toLowerCase();
   if (context.environments.includes(w)) return [w];
   const canonical = Object.entries(ENVIRONMENT_SYNONYMS).find(([, synonyms]) => synonyms.includes(w))?.[0];
-  if (canonical && context.environments.includes(canonical)) return [canonical];
-  if (w.length >= 3) return context.environments.filter((env) => env.startsWith(w));
-  return [];
+  const prefixed = w.length >= 3 ? context.environments.filter((env) => env.startsWith(w)) : [];
+  // "prod" is production, unless another environment starts with it too (prod-eu): then it is asked.
+  if (canonical && context.environments.includes(canonical)) return [canonical, ...prefixed.filter((e) => e !== canonical)];
+  if (prefixed.length > 0 || STOP_WORDS.has(w) || context.applications.includes(w)) return prefixed;
+  return misspelt(w, context.environments);
 }
 
 /** Words of the text (lowercase, punctuation trimmed), parameters and ids removed. */
@@ -293,8 +330,49 @@ function applicationsIn(
   const first = candidates[0];
   if (!first) return { exact: [], loose: [] };
   const prefixed = context.applications.filter((a) => a.startsWith(first));
-  return prefixed.length > 0 ? { exact: [], loose: prefixed } : { exact: [first], loose: [] };
+  if (prefixed.length > 0) return { exact: [], loose: prefixed };
+  const slipped = misspelt(first, context.applications);
+  return slipped.length > 0 ? { exact: [], loose: slipped } : { exact: [first], loose: [] };
 }
+
+/**
+ * A version written on its own ("push web v5", "update web to 1.4.2"): with a `v` or a dot, so that a plain count
+ * ("3 replicas") is never taken for one.
+ */
+const BARE_VERSION = /^(?:v\d+(?:\.\d+)*|\d+(?:\.\d+)+)(?:[-+][A-Za-z0-9.]+)?$/i;
+
+/** The bare versions of a text, exactly as written (trailing punctuation aside). */
+function bareVersions(text: string): string[] {
+  return (text.match(/[^\s,;()]+/g) ?? []).map((t) => t.replace(/[.!?:]+$/, '')).filter((t) => BARE_VERSION.test(t));
+}
+
+/** Parameter names that hold a version: `TAG`, `VERSION`, `IMAGE_TAG`, `APP_VERSION`… */
+const VERSION_PARAMETER = /(^|_)(TAG|VERSION)$/;
+
+/**
+ * A bare version put into the application's one version parameter; with none known or several, a question. The
+ * value is kept exactly as written (`v5` stays `v5`).
+ */
+function withBareVersion(
+  parameters: Record<string, string>,
+  versions: readonly string[],
+  known: readonly string[],
+): { parameters: Record<string, string> } | { question: string } {
+  if (versions.length === 0) return { parameters };
+  const [version] = versions;
+  if (versions.length > 1) return { question: `Which version do you mean: ${versions.join(' or ')}?` };
+  const names = known.filter((n) => VERSION_PARAMETER.test(n));
+  if (names.length === 0) return { question: `Which parameter should take ${version}? Give it as NAME=${version}.` };
+  if (names.length > 1) return { question: `Which parameter should take ${version}: ${names.join(' or ')}?` };
+  const name = names[0]!;
+  if (parameters[name] !== undefined && parameters[name] !== version)
+    return { question: `Two values for ${name}: ${parameters[name]} or ${version}?` };
+  return { parameters: { ...parameters, [name]: version! } };
+}
+
+/** "same as staging", "like prod", "what runs in staging": the environment a draft should copy (a promotion). */
+const SAME_AS =
+  /\b(?:same as|just like|like|matching|match(?:es)?|as (?:in|on)|what (?:runs|is running|is) (?:in|on))\s+([a-z0-9][-a-z0-9]*)/i;
 
 /**
  * The embedded, model-free interpreter: a small grammar with synonyms that maps a message to one action of the
@@ -309,8 +387,12 @@ export function parseMessage(text: string, context: ParseContext): Understanding
   const ws = words(rest);
   const releaseId = UUID.exec(text)?.[0]?.toLowerCase();
   const explicit = explicitParameters(text);
-  const parametersFor = (application: string | undefined) =>
-    draftParameters(text, spoken, (application && context.parameterNames?.[application]) || []);
+  const versions = bareVersions(rest);
+  const parametersFor = (application: string | undefined) => {
+    const known = (application && context.parameterNames?.[application]) || [];
+    const drafted = draftParameters(text, spoken, known);
+    return 'question' in drafted ? drafted : withBareVersion(drafted.parameters, versions, known);
+  };
 
   // Environments named in the text, with the preposition before each (to/from/in/on).
   const named: Array<{ env: string; prep: string | undefined; word: string }> = [];
@@ -341,7 +423,10 @@ export function parseMessage(text: string, context: ParseContext): Understanding
       0,
       ws.findIndex((w) => re.test(w)),
     );
-  const withTarget = (action: 'show_status' | 'show_timeline' | 'explain_failure' | 'propose_rollback', verb: RegExp): Understanding => {
+  const withTarget = (
+    action: 'show_status' | 'show_timeline' | 'explain_failure' | 'propose_rollback' | 'cancel_release' | 'check_health' | 'show_policy',
+    verb: RegExp,
+  ): Understanding => {
     if (releaseId) return intent({ action, args: { releaseId } });
     const t = target(verbAt(verb));
     if ('kind' in t) return t;
@@ -360,14 +445,39 @@ export function parseMessage(text: string, context: ParseContext): Understanding
       text: 'I cannot approve releases or skip approval. Approvers decide in the Approvals queue, and I can show you what waits there.',
     };
   }
+  if (/\b(cancel|abort|discard|withdraw|scrap|throw away)\b/.test(lower))
+    return withTarget('cancel_release', /^(cancel|abort|discard|withdraw|scrap|away)$/);
   if (/\b(submit|request (an )?approval|ask for approval|send (it )?(off )?for approval)\b/.test(lower)) return onRelease('submit_release');
   if (/\b(approvals|wait(s|ing)? for (an )?approval|pending approval|awaiting approval|needs? approval|queue)\b/.test(lower))
     return intent({ action: 'list_approvals', args: {} });
+  if (/\b(drift\w*|out of sync|in sync|by hand|manually|manual changes?|hand[- ]?edit\w*)\b/.test(lower)) {
+    const t = target(verbAt(/^(drift\w*|sync|changed|manual\w*)$/));
+    if ('kind' in t) return t;
+    return intent({
+      action: 'show_drift',
+      args: { ...(t.application ? { application: t.application } : {}), ...(t.environment ? { environment: t.environment } : {}) },
+    });
+  }
+  if (/\b(polic(y|ies)|violations?|compliant|compliance|guard ?rails?)\b/.test(lower))
+    return withTarget('show_policy', /^(policy|policies|violations?|compliant|compliance|guardrails?)$/);
   if (/\b(roll ?back|revert|undo)\b/.test(lower)) return withTarget('propose_rollback', /^(roll|rollback|revert|undo|back)$/);
   if (/\b(why|what went wrong|explain|diagnos\w*|what broke|broken|crash\w*)\b/.test(lower))
     return withTarget('explain_failure', /^(why|explain|diagnose|wrong)$/);
+  if (/\b(healthy|unhealthy|health|healthcheck)\b/.test(lower) || /^\s*(is|are)\b.*\b(ok|okay|up|alive|working|fine|good)\b/.test(lower))
+    return withTarget('check_health', /^(healthy|unhealthy|health|healthcheck|is|are)$/);
   if (/\b(timeline|history|events|audit trail|what happened)\b/.test(lower))
     return withTarget('show_timeline', /^(timeline|history|events|happened)$/);
+  const namesApplication = ws.some((w) => context.applications.includes(w));
+  if (
+    !namesApplication &&
+    /\b(what('s| is| are)? (runs?|running|deployed|live|out|installed)|what('s| is) (in|on)|what versions?|overview|inventory)\b/.test(
+      lower,
+    )
+  ) {
+    const envs = [...new Set(named.map((n) => n.env))];
+    if (envs.length > 1) return { kind: 'question', text: `Which environment do you mean: ${envs.join(' or ')}?` };
+    return intent({ action: 'show_environment', args: envs[0] ? { environment: envs[0] } : {} });
+  }
   if (/\b(preview|diff|what (would|will) change|dry[- ]?run|plan)\b/.test(lower)) return onRelease('preview_release');
   if (/\b(status|state of|how is|how's|what's running|what is running|progress|where is)\b/.test(lower))
     return withTarget('show_status', /^(status|how|what's|running|progress|where)$/);
@@ -391,6 +501,28 @@ export function parseMessage(text: string, context: ParseContext): Understanding
   const applyWords = /\b(apply|go ahead|execute|do it|proceed|confirm|ship it|deploy it|roll it out|make it so)\b/;
   if (applyWords.test(lower) && named.length === 0 && Object.keys(explicit).length === 0 && spoken.length === 0)
     return onRelease('propose_apply');
+  const sameAs = SAME_AS.exec(lower);
+  const copied = sameAs ? environmentOf(sameAs[1]!, context) : [];
+  if (deployVerb.test(lower) && copied.length === 1) {
+    // "deploy web to production, same as staging": a promotion of what runs in staging.
+    const from = copied[0]!;
+    const to = [...new Set(named.map((n) => n.env))].filter((e) => e !== from);
+    if (to.length !== 1)
+      return {
+        kind: 'question',
+        text: to.length > 1 ? `Which environment do you mean: ${to.join(' or ')}?` : `Deploy to which environment, as in ${from}?`,
+      };
+    const apps = applicationsIn(ws, context, verbAt(/^(deploy|release|ship|rollout|roll|push|upgrade|bump|update)$/), envSet);
+    if (apps.loose.length > 1 || apps.exact.length > 1)
+      return { kind: 'question', text: `Which application do you mean: ${[...apps.exact, ...apps.loose].join(' or ')}?` };
+    const application = apps.exact[0] ?? apps.loose[0];
+    const drafted = parametersFor(application);
+    if ('question' in drafted) return { kind: 'question', text: drafted.question };
+    return intent({
+      action: 'draft_release',
+      args: { ...(application ? { application } : {}), environment: to[0]!, fromEnvironment: from, parameters: drafted.parameters },
+    });
+  }
   if (deployVerb.test(lower)) {
     const t = target(verbAt(/^(deploy|release|ship|rollout|roll|push|upgrade|bump|update)$/));
     if ('kind' in t) return t;

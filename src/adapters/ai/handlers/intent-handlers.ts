@@ -1,6 +1,9 @@
 import { listApprovals } from './approvals.handler.js';
+import { cancelRelease } from './cancel.handler.js';
 import { draftRelease } from './draft.handler.js';
+import { checkHealth, showPolicy } from './health.handler.js';
 import type { IntentHandlers } from './intent-handler.js';
+import { showDrift, showEnvironment } from './overview.handler.js';
 import { previewRelease, submitRelease } from './preview-submit.handler.js';
 import { proposeApply, proposeRollback } from './proposals.handler.js';
 import { explainFailure, showStatus, showTimeline } from './status.handler.js';
@@ -16,4 +19,9 @@ export const INTENT_HANDLERS: IntentHandlers = {
   explain_failure: explainFailure,
   propose_rollback: proposeRollback,
   list_approvals: listApprovals,
+  cancel_release: cancelRelease,
+  show_environment: showEnvironment,
+  check_health: checkHealth,
+  show_drift: showDrift,
+  show_policy: showPolicy,
 };
