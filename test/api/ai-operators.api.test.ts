@@ -103,6 +103,62 @@ describe.each(DIALECTS)('the command center answers operators (%s)', (dialect) =
     expect((await srv.api(dana, 'GET', `/api/v1/releases/${baseId}`)).body.state).toBe('succeeded');
   });
 
+  it('investigates a failure with the facts of the diagnostics API: findings, masked logs, what changed, the next step', async () => {
+    const secret = 'investigation-canary-5521';
+    const spec = { compose: 'services:\n  api:\n    image: api:${TAG}\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n' };
+    const release = async (tag: string, state: string) => {
+      const r = await srv.api(dana, 'POST', '/api/v1/releases', {
+        application: 'api',
+        environment: 'staging',
+        spec,
+        parameters: { TAG: tag, DB_PASSWORD: secret },
+      });
+      const p = await srv.api(dana, 'POST', `/api/v1/releases/${r.body.id}/preview`);
+      await srv.api(dana, 'POST', `/api/v1/releases/${r.body.id}/apply`, { previewToken: p.body.preview.token });
+      await waitFor(r.body.id, state);
+      return r.body.id as string;
+    };
+    const good = await release('1', 'succeeded');
+    const bad = await release('fail', 'failed');
+    const api = (await srv.api(dana, 'GET', `/api/v1/releases/${bad}/diagnostics`)).body;
+    const errors = api.findings.filter((f: { severity: string }) => f.severity === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+
+    const res = await say(dana, 'why did api fail in staging?');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain(secret);
+    // The findings in plain words, as the API has them.
+    expect(res.body.reply).toContain(`(${errors[0].code} on ${errors[0].resource.kind}/${errors[0].resource.name})`);
+    const card = res.body.actions.find((a: { type: string }) => a.type === 'diagnostics');
+    expect(card.findings.map((f: { code: string }) => f.code)).toEqual(api.findings.map((f: { code: string }) => f.code));
+    // The log lines, as the API has them (masked there and here).
+    expect(card.logs).toEqual(
+      api.logs.map((l: { resource: string; lines: string[] }) => ({ resource: l.resource, lines: l.lines.slice(-5) })),
+    );
+    expect(card.logs[0].lines.join('\n')).toContain('********');
+    expect(res.body.reply).toContain('fatal: boom');
+    // What changed since the last good release: its parameters, masked as the views mask them.
+    expect(res.body.actions.find((a: { type: string }) => a.type === 'changes')).toEqual({
+      type: 'changes',
+      releaseId: bad,
+      sinceReleaseId: good,
+      parameters: [{ name: 'TAG', from: '1', to: 'fail' }],
+    });
+    expect(res.body.reply).toContain(`Since the last good release, ${good.slice(0, 8)}: TAG 1 → fail`);
+    // The next safe step: a rollback the deployer is offered as a button (its message drafts and previews it).
+    const steps = res.body.actions.find((a: { type: string }) => a.type === 'next_steps').items;
+    expect(steps[0]).toEqual({ label: `Roll back to ${good.slice(0, 8)}`, message: 'roll back api in staging' });
+    const history = await srv.api(dana, 'GET', `/api/v1/ai/conversations/${res.body.conversationId}`);
+    expect(JSON.stringify(history.body)).not.toContain(secret);
+
+    // A viewer gets the same facts, and no rollback offered.
+    const seen = await say(stella, 'why did api fail in staging?');
+    expect(seen.status).toBe(200);
+    const viewerSteps = seen.body.actions.find((a: { type: string }) => a.type === 'next_steps').items;
+    expect(viewerSteps.map((s: { message: string }) => s.message)).toEqual([`show the timeline of ${bad}`]);
+    expect(seen.body.reply).toContain('A deployer of staging can roll it back');
+  });
+
   it('refuses what the caller may not read with the same FORBIDDEN as the API, for every new question', async () => {
     const api = await srv.api(stella, 'GET', '/api/v1/environments/production/drift');
     expect([api.status, api.body.code]).toEqual([403, 'FORBIDDEN']);

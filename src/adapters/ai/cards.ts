@@ -1,6 +1,6 @@
 import type { ApprovalTicket } from '../../core/approval/approval.js';
 import type { TimelineEvent, TimelineEventType } from '../../core/audit/timeline-event.js';
-import type { Diagnostics, Severity } from '../../core/diagnostics/diagnostics.js';
+import type { Diagnostics, LogExcerpt, Severity } from '../../core/diagnostics/diagnostics.js';
 import type { ChangeAction, ChangeSummary, PreviewRecord } from '../../core/preview/preview.js';
 import { approvalsGiven } from '../../core/approval/approval.js';
 import type { ApprovalStatus, Channel, ExecutionStage, Release, ReleaseState } from '../../core/release/release.js';
@@ -47,6 +47,34 @@ interface DiagnosticsCard {
   releaseId: string;
   summary: string;
   findings: Array<{ severity: Severity; code: string; resource: string; message: string }>;
+  /** The log lines an investigation found relevant (masked by the diagnostics); none elsewhere. */
+  logs: LogExcerpt[];
+}
+
+/** A parameter that differs between the last good release and the one investigated (values as the views mask them). */
+export interface ParameterChange {
+  name: string;
+  from: string | null;
+  to: string | null;
+}
+
+interface ChangesCard {
+  type: 'changes';
+  releaseId: string;
+  /** The last succeeded release before it, compared with. */
+  sinceReleaseId: string;
+  parameters: ParameterChange[];
+}
+
+/** A next step offered as a button: what it says, and the message it sends (nothing runs without a confirmation). */
+export interface NextStep {
+  label: string;
+  message: string;
+}
+
+interface NextStepsCard {
+  type: 'next_steps';
+  items: NextStep[];
 }
 
 interface ApprovalsCard {
@@ -63,7 +91,15 @@ interface ApprovalsCard {
 }
 
 /** A card in a reply: what the chat panel renders besides the text. */
-export type ActionCard = ReleaseCard | PreviewCard | ProposalCard | TimelineCard | DiagnosticsCard | ApprovalsCard;
+export type ActionCard =
+  | ReleaseCard
+  | PreviewCard
+  | ProposalCard
+  | TimelineCard
+  | DiagnosticsCard
+  | ApprovalsCard
+  | ChangesCard
+  | NextStepsCard;
 
 /** A release's state, approval status and execution stage. */
 export function releaseCard(r: Release): ActionCard {
@@ -110,8 +146,8 @@ export function timelineCard(releaseId: string, events: readonly TimelineEvent[]
   };
 }
 
-/** A release's diagnostics: the summary and every finding. */
-export function diagnosticsCard(d: Pick<Diagnostics, 'releaseId' | 'summary' | 'findings'>): ActionCard {
+/** A release's diagnostics: the summary, every finding, and the log lines given (an investigation's). */
+export function diagnosticsCard(d: Pick<Diagnostics, 'releaseId' | 'summary' | 'findings'>, logs: readonly LogExcerpt[] = []): ActionCard {
   return {
     type: 'diagnostics',
     releaseId: d.releaseId,
@@ -122,7 +158,18 @@ export function diagnosticsCard(d: Pick<Diagnostics, 'releaseId' | 'summary' | '
       resource: `${f.resource.kind}/${f.resource.name}`,
       message: f.message,
     })),
+    logs: logs.map((l) => ({ resource: l.resource, lines: [...l.lines] })),
   };
+}
+
+/** What changed since the last good release: the parameters that differ. */
+export function changesCard(releaseId: string, sinceReleaseId: string, parameters: readonly ParameterChange[]): ActionCard {
+  return { type: 'changes', releaseId, sinceReleaseId, parameters: parameters.map((p) => ({ ...p })) };
+}
+
+/** The next steps offered as buttons. */
+export function nextStepsCard(items: readonly NextStep[]): ActionCard {
+  return { type: 'next_steps', items: items.map((i) => ({ ...i })) };
 }
 
 type QueuedTicket = Pick<ApprovalTicket, 'id' | 'releaseId' | 'application' | 'environment' | 'requestedBy' | 'decisions' | 'minApprovers'>;

@@ -73,13 +73,16 @@ export function AssistantPage() {
   });
   const busy = actions.pending !== null;
 
+  const say = (message: string) => {
+    append({ id: `local-${Date.now()}`, role: 'user', text: message, actions: [], at: new Date().toISOString() });
+    actions.run('send', message);
+  };
   const send = (e: FormEvent) => {
     e.preventDefault();
     const message = text.trim();
     if (!message) return;
     setText('');
-    append({ id: `local-${Date.now()}`, role: 'user', text: message, actions: [], at: new Date().toISOString() });
-    actions.run('send', message);
+    say(message);
   };
   const confirm = (card: ProposalCard) => {
     if (id) actions.run('confirm', card, id);
@@ -123,6 +126,7 @@ export function AssistantPage() {
                     live={index === lastWithRelease}
                     confirmed={card.type === 'proposal' && (confirmed.has(card.id) || card.status !== 'proposed')}
                     onConfirm={confirm}
+                    onStep={say}
                   />
                 ))}
               </li>

@@ -6,7 +6,8 @@ import type { IntentHandlers } from './intent-handler.js';
 import { showDrift, showEnvironment } from './overview.handler.js';
 import { previewRelease, submitRelease } from './preview-submit.handler.js';
 import { proposeApply, proposeRollback } from './proposals.handler.js';
-import { explainFailure, showStatus, showTimeline } from './status.handler.js';
+import { explainFailure } from './investigation.handler.js';
+import { showStatus, showTimeline } from './status.handler.js';
 
 /** The handler of every action of the set, by action name. */
 export const INTENT_HANDLERS: IntentHandlers = {

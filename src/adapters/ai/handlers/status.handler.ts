@@ -1,6 +1,5 @@
 import { approvalsGiven } from '../../../core/approval/approval.js';
-import type { Finding } from '../../../core/diagnostics/diagnostics.js';
-import { diagnosticsCard, releaseCard, timelineCard } from '../cards.js';
+import { releaseCard, timelineCard } from '../cards.js';
 import { short, words } from '../reply-words.js';
 import { ask, type IntentHandler } from './intent-handler.js';
 import { resolveRelease } from './release-subject.js';
@@ -35,29 +34,4 @@ export const showTimeline: IntentHandler<'show_timeline'> = async (scope, args) 
     reply: `The last ${events.length} of ${page.items.length} events of ${release.application} in ${release.environment}.`,
     actions: [timelineCard(release.id, events)],
   };
-};
-
-/**
- * Why a release failed, from its diagnostics (preferring a failed or interrupted release of those named): the reply
- * opens with the first error finding (the runtime's own explanation, when it gave one), then the others.
- */
-export const explainFailure: IntentHandler<'explain_failure'> = async (scope, args) => {
-  const resolved = await resolveRelease(scope, args, ['failed', 'interrupted']);
-  if ('ask' in resolved) return ask(resolved.ask);
-  const release = resolved.release;
-  const diagnostics = await scope.shipgate.releases.diagnostics(scope.caller, release.id);
-  const named = `${release.application} in ${release.environment}`;
-  let reply: string;
-  if (release.state === 'failed' || release.state === 'interrupted') {
-    const [lead, ...others] = diagnostics.findings.filter((f) => f.severity === 'error').slice(0, 3);
-    const where = (f: Finding) => `${f.code} on ${f.resource.kind}/${f.resource.name}`;
-    const opening = lead
-      ? `${lead.message.charAt(0).toUpperCase()}${lead.message.slice(1)} (${where(lead)}). ${named} ${release.state}.`
-      : `${named} ${release.state}: ${diagnostics.summary}.`;
-    const also = others.length ? ` Also: ${others.map((f) => `${where(f)} (${f.message})`).join('; ')}.` : '';
-    reply = `${opening}${also} Say “roll back ${named}” to restore the last good release.`;
-  } else {
-    reply = `${named} has not failed (it is ${words(release.state)}). ${diagnostics.summary}.`;
-  }
-  return { reply, actions: [diagnosticsCard(diagnostics)] };
 };

@@ -12,12 +12,15 @@ export function CardView({
   confirmed,
   live,
   onConfirm,
+  onStep,
 }: {
   card: Card;
   busy: boolean;
   confirmed: boolean;
   live: boolean;
   onConfirm: (c: ProposalCard) => void;
+  /** Sends a next step's message, as if typed. */
+  onStep: (message: string) => void;
 }) {
   switch (card.type) {
     case 'release':
@@ -73,7 +76,42 @@ export function CardView({
               </li>
             ))}
           </ul>
+          {(card.logs ?? []).map((l) => (
+            <figure key={l.resource} className="log-excerpt">
+              <figcaption className="muted small">Last log lines of {l.resource}</figcaption>
+              <pre className="small">{l.lines.join('\n')}</pre>
+            </figure>
+          ))}
           <Link to={`/releases/${card.releaseId}`}>Open the diagnostics</Link>
+        </div>
+      );
+    case 'changes':
+      return (
+        <div className="card action-card" data-card="changes">
+          <strong>
+            Since the last good release <Link to={`/releases/${card.sinceReleaseId}`}>{card.sinceReleaseId.slice(0, 8)}</Link>
+          </strong>
+          {card.parameters.length === 0 ? (
+            <p className="muted small">No parameter changed.</p>
+          ) : (
+            <ul className="plain small">
+              {card.parameters.map((p) => (
+                <li key={p.name}>
+                  <code>{p.name}</code> {p.from ?? '(unset)'} → {p.to ?? '(unset)'}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      );
+    case 'next_steps':
+      return (
+        <div className="card action-card actions" data-card="next_steps">
+          {card.items.map((step) => (
+            <button key={step.message} type="button" className="button button-small" disabled={busy} onClick={() => onStep(step.message)}>
+              {step.label}
+            </button>
+          ))}
         </div>
       );
     case 'approvals':

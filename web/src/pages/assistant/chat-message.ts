@@ -25,7 +25,16 @@ export type Card =
       releaseId: string;
       summary: string;
       findings: Array<{ severity: FindingSeverity; code: string; resource: string; message: string }>;
+      /** The log lines an investigation found relevant (absent on cards stored before they were kept). */
+      logs?: Array<{ resource: string; lines: string[] }>;
     }
+  | {
+      type: 'changes';
+      releaseId: string;
+      sinceReleaseId: string;
+      parameters: Array<{ name: string; from: string | null; to: string | null }>;
+    }
+  | { type: 'next_steps'; items: Array<{ label: string; message: string }> }
   | {
       type: 'approvals';
       items: Array<{
