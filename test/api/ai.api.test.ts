@@ -3,7 +3,8 @@ import { LlmInterpreter } from '../../src/adapters/ai/llm-interpreter.js';
 import { createLogger } from '../../src/adapters/system/logger.js';
 import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../support/test-server.js';
 import { DIALECTS } from '../support/dialects.js';
-import { FakeOpenAi } from '../support/fake-openai.js';
+import { serverWithModel, type FakeOpenAi } from '../support/fake-openai.js';
+import { openSse } from '../support/sse-reader.js';
 
 const SPEC = 'services:\n  web:\n    image: web:${TAG}\n';
 
@@ -255,12 +256,7 @@ describe('the command center with an OpenAI-compatible model', () => {
   let tokens: Awaited<ReturnType<typeof setUp>>['tokens'];
 
   beforeAll(async () => {
-    llm = new FakeOpenAi();
-    await llm.start();
-    srv = await startTestServer({
-      dialect: 'sqlite',
-      interpreter: new LlmInterpreter({ baseURL: llm.url, model: 'scripted', apiKey: 'test', logger: createLogger({ level: 'silent' }) }),
-    });
+    ({ llm, srv } = await serverWithModel());
     ({ tokens } = await setUp(srv));
   });
   afterAll(async () => {
@@ -272,23 +268,31 @@ describe('the command center with an OpenAI-compatible model', () => {
     srv.api(token, 'POST', '/api/v1/ai/messages', { text, ...(conversationId ? { conversationId } : {}) });
 
   it('turns a tool call into the same use case, and offers only the fixed action set', async () => {
-    llm.enqueue({
-      toolCalls: [
-        {
-          name: 'draft_release',
-          arguments: JSON.stringify({
-            application: 'web',
-            environment: 'production',
-            fromEnvironment: 'staging',
-            parameters: { TAG: '4' },
-          }),
-        },
-      ],
-    });
+    llm.enqueue(
+      {
+        toolCalls: [
+          {
+            name: 'draft_release',
+            arguments: JSON.stringify({
+              application: 'web',
+              environment: 'production',
+              fromEnvironment: 'staging',
+              parameters: { TAG: '4' },
+            }),
+          },
+        ],
+      },
+      { text: '' },
+    );
     const res = await say(tokens.dana, 'please put what runs in staging on prod, with tag 4');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.release).toMatchObject({ application: 'web', environment: 'production', parameters: { TAG: '4' }, channel: 'ai' });
-    const request = llm.requests.at(-1)!;
+    // The message's first model call: the operator's words last; the second gets the tool's result as untrusted data.
+    const [request, after] = llm.requests.slice(-2) as [(typeof llm.requests)[number], (typeof llm.requests)[number]];
+    expect(JSON.parse(after.messages.at(-1)!.content!)).toMatchObject({
+      untrusted: true,
+      result: { reply: expect.stringContaining('Drafted') },
+    });
     expect(request.tools.map((t) => t.function.name).sort()).toEqual([
       'cancel_release',
       'check_health',
@@ -318,23 +322,38 @@ describe('the command center with an OpenAI-compatible model', () => {
     });
     const p = await srv.api(tokens.dana, 'POST', `/api/v1/releases/${rel.body.id}/preview`);
     const s = await srv.api(tokens.dana, 'POST', `/api/v1/releases/${rel.body.id}/submit`, { previewToken: p.body.preview.token });
+    // Each message: the scripted tool calls, then the model's (empty) last word.
     llm.enqueue(
       { toolCalls: [{ name: 'approve_release', arguments: JSON.stringify({ releaseId: rel.body.id }) }] },
+      { text: '' },
       { toolCalls: [{ name: 'propose_apply', arguments: JSON.stringify({ releaseId: rel.body.id, confirm: true, skipApproval: true }) }] },
+      { text: '' },
       { toolCalls: [{ name: 'preview_release', arguments: '{"releaseId": ' }] },
-      {
-        toolCalls: [
-          { name: 'show_status', arguments: '{}' },
-          { name: 'propose_apply', arguments: '{}' },
-        ],
-      },
+      { text: '' },
       { toolCalls: [{ name: 'shell', arguments: '{"cmd":"rm -rf /"}' }] },
+      { text: '' },
     );
     const replies = [];
-    for (let i = 0; i < 5; i++) replies.push(await say(tokens.alice, `status of ${rel.body.id}`));
-    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    for (let i = 0; i < 4; i++) replies.push(await say(tokens.alice, `status of ${rel.body.id}`));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(replies[0]!.body.reply).toMatch(/cannot approve/i);
     for (const r of replies) expect(r.body.actions).toEqual([]);
+    // Several calls in one message run in turn; a change asked for after a result was read is held, not done.
+    llm.enqueue(
+      {
+        toolCalls: [
+          { name: 'show_status', arguments: JSON.stringify({ releaseId: rel.body.id }) },
+          { name: 'propose_apply', arguments: JSON.stringify({ releaseId: rel.body.id }) },
+        ],
+      },
+      { text: '' },
+    );
+    const both = await say(tokens.alice, `status of ${rel.body.id}`);
+    expect(both.status, JSON.stringify(both.body)).toBe(200);
+    expect(both.body.actions.map((a: any) => [a.type, a.kind ?? null])).toEqual([
+      ['release', null],
+      ['proposal', 'action'],
+    ]);
     const ticket = await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/approvals/${s.body.approval.ticketId}`);
     expect(ticket.body).toMatchObject({ status: 'pending', decisions: [] });
     expect((await srv.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${rel.body.id}`)).body.state).toBe('pending_approval');
@@ -355,6 +374,15 @@ describe('the command center with an OpenAI-compatible model', () => {
       const res = await down.api(ADMIN_TOKEN, 'POST', '/api/v1/ai/messages', { text: 'what waits for approval?' });
       expect(res.status).toBe(200);
       expect(res.body.actions[0].type).toBe('approvals');
+      // Streamed, the embedded parser's answer comes as one reply.
+      const s = await openSse(
+        `${down.url}/api/v1/ai/messages/stream`,
+        { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        { method: 'POST', body: JSON.stringify({ text: 'what waits for approval?' }) },
+      );
+      const events = await s.end(10_000);
+      expect(events.map((e) => e.event)).toEqual(['reply']);
+      expect(events[0]!.data.actions[0].type).toBe('approvals');
     } finally {
       await down.close();
     }
@@ -369,7 +397,7 @@ describe('the command center with an OpenAI-compatible model', () => {
   });
 
   it('lists approvals through the list_approvals tool', async () => {
-    llm.enqueue({ toolCalls: [{ name: 'list_approvals', arguments: '{}' }] });
+    llm.enqueue({ toolCalls: [{ name: 'list_approvals', arguments: '{}' }] }, { text: '' });
     const res = await say(tokens.dana, 'anything waiting on sign-off?');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.actions.map((a: any) => a.type)).toEqual(['approvals']);

@@ -643,7 +643,12 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
     };
 
     it('lists approvals through list_approvals, for what the caller may read', async () => {
-      llm.enqueue({ toolCalls: [{ name: 'list_approvals', arguments: '{}' }] }, { toolCalls: [{ name: 'list_approvals', arguments: '' }] });
+      llm.enqueue(
+        { toolCalls: [{ name: 'list_approvals', arguments: '{}' }] },
+        { text: '' },
+        { toolCalls: [{ name: 'list_approvals', arguments: '' }] },
+        { text: '' },
+      );
       const deployer = await ask(token.dana, 'what needs a sign-off?');
       expect(deployer.status, JSON.stringify(deployer.body)).toBe(200);
       expect(deployer.body.actions).toEqual([
@@ -657,16 +662,24 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
     it("never lets the model's words claim what did not happen", async () => {
       const claim = 'I have applied it and approved it.';
       const before = (await model.api(ADMIN_TOKEN, 'GET', `/api/v1/releases/${modelPending}`)).body;
-      llm.enqueue(
-        { text: claim },
-        { text: `${claim} Anything else?` },
-        { text: 'Done! Deployed web to production.' },
-        { toolCalls: [{ name: 'approve_release', arguments: JSON.stringify({ releaseId: modelPending }) }], text: claim },
-        { toolCalls: [{ name: 'propose_apply', arguments: JSON.stringify({ releaseId: modelPending, confirm: true }) }], text: claim },
-        { toolCalls: [{ name: 'show_status', arguments: JSON.stringify({ releaseId: modelPending }) }], text: claim },
-        { toolCalls: [{ name: 'list_approvals', arguments: '{}' }], text: claim },
-      );
-      for (let i = 0; i < 7; i++) {
+      // Each message's script: the claim alone, or tool calls with the claim beside them and then again as the last word.
+      const scripts: Array<Array<Parameters<FakeOpenAi['enqueue']>[0]>> = [
+        [{ text: claim }],
+        [{ text: `${claim} Anything else?` }],
+        [{ text: 'Done! Deployed web to production.' }],
+        [
+          { toolCalls: [{ name: 'approve_release', arguments: JSON.stringify({ releaseId: modelPending }) }], text: claim },
+          { text: claim },
+        ],
+        [
+          { toolCalls: [{ name: 'propose_apply', arguments: JSON.stringify({ releaseId: modelPending, confirm: true }) }], text: claim },
+          { text: claim },
+        ],
+        [{ toolCalls: [{ name: 'show_status', arguments: JSON.stringify({ releaseId: modelPending }) }], text: claim }, { text: claim }],
+        [{ toolCalls: [{ name: 'list_approvals', arguments: '{}' }], text: claim }, { text: `It is approved and live now. ${claim}` }],
+      ];
+      for (const script of scripts) {
+        llm.enqueue(...script);
         const res = await ask(token.dana, `apply ${modelPending} and approve it`);
         expect(res.status, JSON.stringify(res.body)).toBe(200);
         expect(res.body.reply, res.body.reply).not.toMatch(/I have|applied|approved it|deployed web|done!/i);
@@ -705,6 +718,7 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
             },
           ],
         },
+        { text: '' },
         { text: `Which one, ${OPERATOR_SECRET}?` },
       );
       const res = await ask(token.dana, `deploy web to staging with image tag 3 and DB_PASSWORD=${OPERATOR_SECRET}`);

@@ -27,9 +27,13 @@ export interface SseStream {
  * Opens `url` as a Server-Sent Events stream with the given headers and parses its frames as they come.
  * @example const s = await openSse(`${url}/api/v1/releases/${id}/stream`, { authorization: `Bearer ${t}` }); await s.end()
  */
-export async function openSse(url: string, headers: Record<string, string>): Promise<SseStream> {
+export async function openSse(
+  url: string,
+  headers: Record<string, string>,
+  init: { method?: string; body?: string } = {},
+): Promise<SseStream> {
   const controller = new AbortController();
-  const res = await fetch(url, { headers, signal: controller.signal });
+  const res = await fetch(url, { headers, signal: controller.signal, ...init });
   const events: SseEvent[] = [];
   const waiters = new Set<() => void>();
   let ended = false;

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { DNS_LABEL, MAX_PARAMETER_VALUE_LENGTH, PARAMETER_NAME } from '../../core/names.js';
+import { MASK, looksSecret } from '../../core/secrets/secret-masking.js';
 
 // The command center's fixed action set. Each maps one to one onto a use case of the app; there is no "approve"
 // action, and nothing here changes a runtime without the operator confirming a proposal.
@@ -129,4 +130,67 @@ export function toolDefinitions(): Array<{
     type: 'function' as const,
     function: { name, description: def.description, parameters: JSON.parse(JSON.stringify(def.parameters)) as Record<string, unknown> },
   }));
+}
+
+/**
+ * The actions that change something in Shipgate (a draft, a preview, a request, a cancel) or lead to a change of a
+ * runtime (a proposal). A model asks for them directly only from the operator's own words: once a tool result (data
+ * from Shipgate's records, which may carry text written by others) is in its context, they are held for the
+ * operator to confirm.
+ */
+export const CHANGING_ACTIONS: ReadonlySet<ActionName> = new Set([
+  'draft_release',
+  'preview_release',
+  'submit_release',
+  'cancel_release',
+  'propose_apply',
+  'propose_rollback',
+]);
+
+const ACTION_WORDS: Record<ActionName, string> = {
+  draft_release: 'Draft a release',
+  preview_release: 'Preview',
+  submit_release: 'Submit for approval',
+  propose_apply: 'Propose to apply',
+  show_status: 'Show the status',
+  show_timeline: 'Show the timeline',
+  explain_failure: 'Explain the failure',
+  propose_rollback: 'Draft a rollback',
+  list_approvals: 'List the approvals waiting',
+  cancel_release: 'Cancel',
+  show_environment: 'Show what runs',
+  check_health: 'Check the health',
+  show_drift: 'Show the drift',
+  show_policy: 'Show the policy verdict',
+};
+
+/** An intent in a few words, for the button that confirms it: the action, then its arguments as given. */
+export function describeIntent(intent: Intent): string {
+  const args = intent.args as Record<string, unknown>;
+  const parts = Object.entries(args)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => {
+      if (k === 'releaseId' && typeof v === 'string') return `release ${v.slice(0, 8)}`;
+      if (k === 'parameters' && v && typeof v === 'object') {
+        const pairs = Object.entries(v as Record<string, string>).map(([n, x]) => `${n}=${looksSecret(n) ? MASK : x}`);
+        return pairs.length > 0 ? pairs.join(', ') : null;
+      }
+      return `${k === 'fromEnvironment' ? 'from' : k === 'environment' ? 'in' : ''}${k === 'application' ? '' : ' '}${String(v)}`.trim();
+    })
+    .filter((p): p is string => p !== null && p !== '');
+  return parts.length > 0 ? `${ACTION_WORDS[intent.action]}: ${parts.join(', ')}` : ACTION_WORDS[intent.action];
+}
+
+/** Runs the tool calls of a model during one message: the command center carries each out, or holds or refuses it. */
+export interface ToolRunner {
+  run(name: string, args: unknown): Promise<Record<string, unknown>>;
+}
+
+/** How a conversation with the model ended: its last text, or the embedded parser's reading when it was never reached. */
+export interface ModelTurn {
+  text: string;
+  /** The model could not be reached at all: what the embedded parser understood instead. */
+  fallback?: Understanding;
+  /** The model stopped answering after some tools ran. */
+  interrupted?: boolean;
 }

@@ -4,7 +4,7 @@ import type { Diagnostics, LogExcerpt, Severity } from '../../core/diagnostics/d
 import type { ChangeAction, ChangeSummary, PreviewRecord } from '../../core/preview/preview.js';
 import { approvalsGiven } from '../../core/approval/approval.js';
 import type { ApprovalStatus, Channel, ExecutionStage, Release, ReleaseState } from '../../core/release/release.js';
-import type { Proposal } from './conversation-state.js';
+import type { HeldAction, Proposal } from './conversation-state.js';
 
 // The cards a reply carries besides its text: what the chat panel renders. Each is built by one function from
 // what a use case returned, so a card never says more than the view it came from.
@@ -30,8 +30,9 @@ interface PreviewCard {
 interface ProposalCard {
   type: 'proposal';
   id: string;
-  kind: Proposal['kind'];
-  releaseId: string;
+  /** `apply`: a release's apply; `action`: an action a model asked for after reading Shipgate's data. */
+  kind: Proposal['kind'] | 'action';
+  releaseId: string | null;
   label: string;
   status: Proposal['status'];
 }
@@ -160,6 +161,12 @@ export function diagnosticsCard(d: Pick<Diagnostics, 'releaseId' | 'summary' | '
     })),
     logs: logs.map((l) => ({ resource: l.resource, lines: [...l.lines] })),
   };
+}
+
+/** An action held for the operator to confirm (a model asked for it after reading Shipgate's data). */
+export function heldCard(h: HeldAction): ActionCard {
+  const releaseId = typeof h.args['releaseId'] === 'string' ? h.args['releaseId'] : null;
+  return { type: 'proposal', id: h.id, kind: 'action', releaseId, label: h.label, status: h.status };
 }
 
 /** What changed since the last good release: the parameters that differ. */

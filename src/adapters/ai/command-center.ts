@@ -3,10 +3,20 @@ import type { Shipgate } from '../../app/shipgate.js';
 import { ShipgateError, isShipgateError } from '../../core/errors.js';
 import type { Release } from '../../core/release/release.js';
 import { redactDeep, redactText } from '../../core/secrets/secret-masking.js';
-import type { ActionArgs, ActionName, Understanding } from './ai-actions.js';
-import { releaseCard, type ActionCard } from './cards.js';
-import { Turn, emptyState, stateOf } from './conversation-state.js';
+import {
+  CHANGING_ACTIONS,
+  checkIntent,
+  type ActionArgs,
+  type ActionName,
+  type ModelTurn,
+  type ToolRunner,
+  type Understanding,
+} from './ai-actions.js';
+import { heldCard, releaseCard, type ActionCard } from './cards.js';
+import { Turn, emptyState, stateOf, type HeldAction } from './conversation-state.js';
 import type { Outcome, TurnScope } from './handlers/intent-handler.js';
+import { hold } from './handlers/release-steps.js';
+import { StatementGate } from './model-statements.js';
 import { INTENT_HANDLERS } from './handlers/intent-handlers.js';
 import { HELP, UNCLEAR, short, words } from './reply-words.js';
 import { maskMessage, secretsInMessage, type ParseContext } from './rule-intent-parser.js';
@@ -14,6 +24,22 @@ import { maskMessage, secretsInMessage, type ParseContext } from './rule-intent-
 /** Turns a message into an understanding: the embedded parser, or a model with tool calling. */
 export interface IntentInterpreter {
   interpret(text: string, context: ParseContext & { history: string[] }): Promise<Understanding>;
+  /**
+   * A model's way: one message as a bounded conversation with tool calls, which `tools` carries out, holds or
+   * refuses; its text streamed to `onText` as it comes.
+   */
+  converse?(
+    text: string,
+    context: ParseContext & { history: string[] },
+    tools: ToolRunner,
+    onText: (delta: string) => void,
+  ): Promise<ModelTurn>;
+}
+
+/** What a streamed answer tells as it goes: each step's outcome (Shipgate's words), and the model's sentences that hold. */
+export interface ReplySink {
+  step(outcome: { reply: string; actions: ActionCard[] }): void;
+  text(sentence: string): void;
 }
 
 /** The answer to one message or confirmation: Shipgate's reply, its cards, and the release the conversation is about. */
@@ -47,7 +73,7 @@ export class CommandCenter {
   ) {}
 
   /** Handles one message of the operator. Use-case refusals (e.g. FORBIDDEN) are thrown with the conversation id. */
-  async message(user: Caller, input: { text: string; conversationId?: string }): Promise<CommandReply> {
+  async message(user: Caller, input: { text: string; conversationId?: string }, sink?: ReplySink): Promise<CommandReply> {
     const secrets = secretsInMessage(input.text);
     const shown = maskMessage(input.text, secrets);
     const conversations = this.shipgate.conversations;
@@ -63,9 +89,79 @@ export class CommandCenter {
       .slice(-HISTORY_MESSAGES);
     await conversations.addMessage(caller, conversation.id, { role: 'user', text: shown, actions: [], releaseId: turn.state.releaseId });
     return this.answer(caller, turn, secrets, async () => {
-      const understanding = await this.interpreter.interpret(input.text, { ...(await this.context(caller)), history });
-      return this.act({ shipgate: this.shipgate, caller, turn }, understanding);
+      const scope = { shipgate: this.shipgate, caller, turn };
+      const context = { ...(await this.context(caller)), history };
+      if (this.interpreter.converse)
+        return this.converse(scope, this.interpreter.converse.bind(this.interpreter), input.text, context, sink);
+      return this.act(scope, await this.interpreter.interpret(input.text, context));
     });
+  }
+
+  /**
+   * A message answered with a model: each tool call validated against the action set and carried out through its
+   * handler with the operator's permissions; a changing action asked for after a tool result entered the model's
+   * context (data that may carry others' words) is held for the operator to confirm. The reply is Shipgate's words for
+   * what ran, then the model's sentences whose claims about actions hold, as a marked note.
+   */
+  private async converse(
+    scope: TurnScope,
+    converse: NonNullable<IntentInterpreter['converse']>,
+    text: string,
+    context: ParseContext & { history: string[] },
+    sink?: ReplySink,
+  ): Promise<Outcome> {
+    const outcomes: Outcome[] = [];
+    const performed = new Set<ActionName>();
+    let tainted = false;
+    const told = (outcome: Outcome) => {
+      outcomes.push(outcome);
+      sink?.step(outcome);
+    };
+    const gate = new StatementGate(performed, (sentence) => sink?.text(sentence));
+    const tools = {
+      run: async (name: string, args: unknown): Promise<Record<string, unknown>> => {
+        const understanding = checkIntent(name, args);
+        if (understanding.kind !== 'intent') {
+          const refusal = understanding.kind === 'refusal' ? understanding.text : 'That was not understood, so I did nothing.';
+          told({ reply: refusal, actions: [] });
+          return { refused: refusal };
+        }
+        const intent = understanding.intent;
+        if (tainted && CHANGING_ACTIONS.has(intent.action)) {
+          const held = hold(scope, intent);
+          told({
+            reply: `The model asked for “${held.label}” after reading Shipgate's data: it is held until you confirm it.`,
+            actions: [heldCard(held)],
+          });
+          return { held: true, note: 'Held for the operator to confirm. It has not happened.' };
+        }
+        const outcome = await this.perform(scope, intent);
+        performed.add(intent.action);
+        tainted = true;
+        told(outcome);
+        return { reply: outcome.reply, cards: outcome.actions };
+      },
+    };
+    const turn = await converse(text, context, tools, (delta) => gate.push(delta));
+    gate.flush();
+    if (turn.fallback) return this.act(scope, turn.fallback);
+    const note = gate.note;
+    const withheld =
+      gate.withheld === 0
+        ? ''
+        : gate.withheld === 1
+          ? '\n(One sentence of the model was left out: it said something happened that did not.)'
+          : `\n(${gate.withheld} sentences of the model were left out: they said something happened that did not.)`;
+    const stopped = turn.interrupted ? '\nThe language model stopped answering; what is above is what was done.' : '';
+    if (outcomes.length === 0) {
+      const said = note ? `\nNote from the language model (nothing was done): “${note}”` : '';
+      return { reply: `${UNCLEAR}${said}${withheld}${stopped}`, actions: [] };
+    }
+    const said = note ? `\nNote from the language model: “${note}”` : '';
+    return {
+      reply: `${outcomes.map((o) => o.reply).join('\n')}${said}${withheld}${stopped}`,
+      actions: outcomes.flatMap((o) => o.actions),
+    };
   }
 
   /** Carries out a proposal the operator confirms: through the very same apply use case and its checks. */
@@ -74,6 +170,8 @@ export class CommandCenter {
     const caller: Caller = { principal: user.principal, channel: 'ai', conversationId: conversation.id };
     const turn = new Turn(stateOf(conversation.state));
     const proposal = turn.state.proposals.find((p) => p.id === input.actionId);
+    const held = turn.state.held.find((h) => h.id === input.actionId);
+    if (held) return this.confirmHeld(caller, held);
     if (!proposal) throw new ShipgateError('NOT_FOUND', `no proposed action ${input.actionId} in this conversation`);
     if (proposal.status !== 'proposed') {
       throw new ShipgateError('INVALID_STATE', `this action was already ${proposal.status}`, { state: proposal.status });
@@ -89,6 +187,45 @@ export class CommandCenter {
       return { reply: `${applying}: it is ${words(release.state)}. I will show its progress here.`, actions: [releaseCard(release)] };
     };
     return this.answer(caller, turn, [], apply, 'The apply was refused');
+  }
+
+  /**
+   * Carries out an action a model asked for after reading Shipgate's data, now that the operator confirms it: claimed
+   * first (a second confirmation, even a concurrent one, finds it taken), validated against the action set again, and
+   * run through its handler as if the operator had asked for it.
+   */
+  private async confirmHeld(caller: Caller, held: HeldAction): Promise<CommandReply> {
+    const conversationId = caller.conversationId as string;
+    if (held.status !== 'proposed')
+      throw new ShipgateError('INVALID_STATE', `this action was already ${held.status}`, { state: held.status });
+    await this.shipgate.conversations.changeState(caller, conversationId, (stored) => {
+      const state = stateOf(stored);
+      const current = state.held.find((h) => h.id === held.id);
+      if (current?.status !== 'proposed') {
+        throw new ShipgateError('INVALID_STATE', `this action was already ${current?.status ?? 'taken'}`, { state: current?.status });
+      }
+      return { ...state, held: state.held.map((h) => (h.id === held.id ? { ...h, status: 'confirmed' as const } : h)) };
+    });
+    const conversation = await this.shipgate.conversations.get(caller, conversationId);
+    const turn = new Turn(stateOf(conversation.state));
+    const text = `Confirm: ${held.label}`;
+    await this.shipgate.conversations.addMessage(caller, conversationId, {
+      role: 'user',
+      text,
+      actions: [],
+      releaseId: turn.state.releaseId,
+    });
+    return this.answer(
+      caller,
+      turn,
+      [],
+      async () => {
+        const understanding = checkIntent(held.action, held.args);
+        if (understanding.kind !== 'intent') return { reply: 'That action is no longer one I can do, so I did nothing.', actions: [] };
+        return this.perform({ shipgate: this.shipgate, caller, turn }, understanding.intent);
+      },
+      'The action was refused',
+    );
   }
 
   /** The operator's conversations, most recently active first. */

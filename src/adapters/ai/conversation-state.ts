@@ -11,6 +11,19 @@ export interface Proposal {
 }
 
 /**
+ * An action a model asked for after it had read Shipgate's data (tool results may carry text written by others:
+ * logs, descriptions): it is held until the operator confirms it by id, then carried out as if asked directly.
+ */
+export interface HeldAction {
+  id: string;
+  /** The action and its arguments, validated against the action set when held and again when confirmed. */
+  action: string;
+  args: Record<string, unknown>;
+  label: string;
+  status: 'proposed' | 'confirmed';
+}
+
+/**
  * What the command center remembers of a conversation (server side only). It never holds a preview token: only
  * preview ids, which the submit and apply use cases accept solely from the same caller in the same conversation
  * that made the preview (a token is a bearer credential; an id bound to its maker is not).
@@ -21,6 +34,7 @@ export interface ConversationState {
   /** The newest preview made in this conversation, by release. */
   previews: Record<string, string>;
   proposals: Proposal[];
+  held: HeldAction[];
 }
 
 /**
@@ -32,11 +46,13 @@ type StateChange =
   | { type: 'subject'; releaseId: string }
   | { type: 'previewed'; releaseId: string; previewId: string }
   | { type: 'proposed'; proposal: Proposal }
-  | { type: 'confirmed'; proposalId: string };
+  | { type: 'confirmed'; proposalId: string }
+  | { type: 'held'; action: HeldAction }
+  | { type: 'heldConfirmed'; id: string };
 
 /** The state a conversation starts with. */
 export function emptyState(): ConversationState {
-  return { releaseId: null, previews: {}, proposals: [] };
+  return { releaseId: null, previews: {}, proposals: [], held: [] };
 }
 
 /** The state as stored, reduced to what is known (fields of older versions, such as preview tokens, are dropped). */
@@ -47,6 +63,7 @@ export function stateOf(stored: Record<string, unknown>): ConversationState {
     releaseId: s.releaseId ?? null,
     previews: { ...(s.previews ?? {}) },
     proposals: proposals.map((p) => ({ ...p })),
+    held: (s.held ?? []).map((h) => ({ ...h, args: { ...h.args } })),
   };
 }
 
@@ -69,6 +86,10 @@ function applyChange(state: ConversationState, change: StateChange): Conversatio
         ...state,
         proposals: state.proposals.map((p) => (p.id === change.proposalId ? { ...p, status: 'confirmed' as const } : p)),
       };
+    case 'held':
+      return { ...state, held: [...state.held, change.action] };
+    case 'heldConfirmed':
+      return { ...state, held: state.held.map((h) => (h.id === change.id ? { ...h, status: 'confirmed' as const } : h)) };
   }
 }
 

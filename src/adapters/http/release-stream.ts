@@ -4,6 +4,14 @@ import { isShipgateError, ShipgateError } from '../../core/errors.js';
 import { TERMINAL_STATES } from '../../core/release/release.js';
 
 const KEEPALIVE_MS = 15_000;
+
+/** The headers of a Server-Sent Events response: never cached or transformed, never buffered by a proxy. */
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
 /** Events per read; a full batch means more may be waiting. */
 const BATCH_SIZE = 500;
 /** How long a client refused for the stream caps should wait. */
@@ -124,12 +132,7 @@ export class ReleaseStreams {
 
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    res.writeHead(200, SSE_HEADERS);
     res.write('retry: 2000\n\n');
 
     let closed = false;

@@ -1,7 +1,8 @@
 import type { ChangeSummary } from '../../../core/preview/preview.js';
 import type { Release } from '../../../core/release/release.js';
 import { previewCard, type ActionCard } from '../cards.js';
-import type { Proposal } from '../conversation-state.js';
+import { describeIntent, type Intent } from '../ai-actions.js';
+import type { HeldAction, Proposal } from '../conversation-state.js';
 import type { TurnScope } from './intent-handler.js';
 
 /** A preview made in this conversation: its id, its counts and its card. */
@@ -29,6 +30,19 @@ export function propose({ shipgate, turn }: TurnScope, release: Release, preview
   };
   turn.record({ type: 'proposed', proposal });
   return proposal;
+}
+
+/** Holds an action a model asked for after reading Shipgate's data; it runs once the operator confirms it by id. */
+export function hold({ shipgate, turn }: TurnScope, intent: Intent): HeldAction {
+  const held: HeldAction = {
+    id: shipgate.conversations.newId(),
+    action: intent.action,
+    args: { ...(intent.args as Record<string, unknown>) },
+    label: describeIntent(intent),
+    status: 'proposed',
+  };
+  turn.record({ type: 'held', action: held });
+  return held;
 }
 
 /** What the operator says next for a previewed release: submit it where approval is required, else apply it. */

@@ -45,10 +45,12 @@ export function CardView({
         <div className="card action-card" data-card="proposal">
           <strong>{card.label}</strong>
           <p className="muted small">
-            Nothing runs until you confirm. The apply goes through the same preview, approval and freeze checks as the Deployment page.
+            {card.kind === 'apply'
+              ? 'Nothing runs until you confirm. The apply passes the same preview, approval and freeze checks as the Deployment page.'
+              : "The language model asked for this after reading Shipgate's data; it is held until you confirm it."}
           </p>
           <button type="button" className="button button-primary" disabled={busy || confirmed} onClick={() => onConfirm(card)}>
-            {confirmed ? 'Confirmed' : 'Confirm apply'}
+            {confirmed ? 'Confirmed' : card.kind === 'apply' ? 'Confirm apply' : 'Confirm'}
           </button>
         </div>
       );

@@ -18,7 +18,7 @@ export type Card =
       changes: Array<{ action: ChangeAction; kind: string; name: string }>;
       expiresAt: string;
     }
-  | { type: 'proposal'; id: string; kind: 'apply'; releaseId: string; label: string; status: string }
+  | { type: 'proposal'; id: string; kind: 'apply' | 'action'; releaseId: string | null; label: string; status: string }
   | { type: 'timeline'; releaseId: string; events: Array<{ seq: number; type: string; actor: string; channel: Channel; at: string }> }
   | {
       type: 'diagnostics';
