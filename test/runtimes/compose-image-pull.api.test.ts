@@ -111,7 +111,10 @@ describe.each(DIALECTS)('a Compose release whose image cannot be pulled (%s)', (
     const why = await api('POST', '/api/v1/ai/messages', { text: 'why did web fail in dev?' });
     expect(why.status, JSON.stringify(why.body)).toBe(200);
     expect(why.body.reply).toMatch(
-      new RegExp(`^The image ${MISSING} of service web could not be pulled \\(IMAGE_PULL_FAILED on Service/web\\)\\. web in dev failed\\.`),
+      new RegExp(
+        `^The image ${MISSING} of service web could not be pulled \\(IMAGE_PULL_FAILED on Service/web\\)\\. ` +
+          'web in dev failed \\(release [0-9a-f]{8}\\)\\.',
+      ),
     );
     expect(why.body.reply).toContain('STILL_RUNNING_PREVIOUS_IMAGE on Service/web');
 

@@ -237,7 +237,12 @@ export class CommandCenter {
   async conversation(user: Caller, id: string): Promise<{ id: string; title: string; messages: ShownMessage[] }> {
     const conversation = await this.shipgate.conversations.get(user, id);
     const messages = await this.shipgate.conversations.messages(user, id, 500);
-    const shown = messages.map(({ conversationId: _c, actions, ...m }) => ({ ...m, actions: actions as ActionCard[] }));
+    // A proposal card shows what became of it since (confirmed, superseded): a confirmed one is never offered again.
+    const state = stateOf(conversation.state);
+    const statusOf = new Map<string, string>([...state.proposals, ...state.held].map((p) => [p.id, p.status]));
+    const current = (card: ActionCard): ActionCard =>
+      card.type === 'proposal' && statusOf.has(card.id) ? ({ ...card, status: statusOf.get(card.id) } as ActionCard) : card;
+    const shown = messages.map(({ conversationId: _c, actions, ...m }) => ({ ...m, actions: (actions as ActionCard[]).map(current) }));
     return { id, title: conversation.title, messages: shown };
   }
 

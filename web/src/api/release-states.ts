@@ -1,5 +1,5 @@
 import { ROLLBACK_SOURCE_STATES as CORE_ROLLBACK_SOURCE_STATES } from '../../../src/core/release/release-machine';
-import { RELEASE_STATES as CORE_RELEASE_STATES } from '../../../src/core/release/release';
+import { RELEASE_STATES as CORE_RELEASE_STATES, TERMINAL_STATES as CORE_TERMINAL_STATES } from '../../../src/core/release/release';
 import type { ReleaseState } from './client';
 
 /** The same list of states as the API's: a state the core adds or drops without the API following stops the build. */
@@ -16,6 +16,9 @@ export function isReleaseState(value: string): value is ReleaseState {
 }
 
 /** Not applied yet: the release may be previewed again (an approval survives that) or cancelled. */
+/** States a release's stream ends in: nothing more happens to it there (the core's list). */
+export const TERMINAL_STATES: readonly ReleaseState[] = CORE_TERMINAL_STATES;
+
 export const OPEN_STATES: readonly ReleaseState[] = ['draft', 'previewed', 'pending_approval', 'approved'];
 
 /** The runtime gave an outcome: a rollback may restore what ran before (the core's rule). */

@@ -1,5 +1,6 @@
 import type { Release, TimelineEvent } from './client';
 import { readToken } from '../session/session';
+import { readSseFrames } from './sse-frames';
 
 export interface StreamHandlers {
   onEvent(event: TimelineEvent): void;
@@ -54,31 +55,15 @@ function followRelease(id: string, handlers: StreamHandlers): () => void {
           signal: controller.signal,
         });
         if (!res.ok || !res.body) return;
-        const reader = res.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            let event = 'message';
-            let data = '';
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event: ')) event = line.slice(7);
-              else if (line.startsWith('data: ')) data += line.slice(6);
-              else if (line.startsWith('id: ')) lastEventId = line.slice(4);
-            }
-            if (!data) continue;
-            if (event === 'timeline') handlers.onEvent(JSON.parse(data) as TimelineEvent);
-            else if (event === 'release') handlers.onRelease(JSON.parse(data) as Release);
-            // The server's last frame: a terminal release or a lost token is not worth reconnecting for.
-            else if (event === 'end' && !(JSON.parse(data) as { reconnect: boolean }).reconnect) return;
-          }
-        }
+        const ended = await readSseFrames(res.body, (frame) => {
+          if (frame.id !== null) lastEventId = frame.id;
+          if (frame.event === 'timeline') handlers.onEvent(JSON.parse(frame.data) as TimelineEvent);
+          else if (frame.event === 'release') handlers.onRelease(JSON.parse(frame.data) as Release);
+          // The server's last frame: a terminal release or a lost token is not worth reconnecting for.
+          else if (frame.event === 'end') return !(JSON.parse(frame.data) as { reconnect: boolean }).reconnect;
+          return false;
+        });
+        if (ended) return;
       } catch {
         if (controller.signal.aborted) return;
       }

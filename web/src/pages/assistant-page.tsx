@@ -6,6 +6,7 @@ import { queryKeys, useConversation } from '../api/queries';
 import { useActions } from '../api/use-actions';
 import { EmptyState } from '../components/empty-state';
 import { ProblemNotice } from '../components/problem-notice';
+import { sendCommand } from '../api/command-stream';
 import { CardView } from './assistant/chat-cards';
 import type { Card, ChatMessage, ProposalCard } from './assistant/chat-message';
 import { ConversationList } from './assistant/conversation-list';
@@ -36,8 +37,6 @@ export function AssistantPage() {
     if (list) list.scrollTop = list.scrollHeight;
   }, [messages.length]);
 
-  // Only the newest release card follows its release live: each live card holds a connection.
-  const lastWithRelease = messages.reduce((last, m, i) => (m.actions.some((a) => a.type === 'release') ? i : last), -1);
   const append = (...more: ChatMessage[]) => setMessages((list) => [...list, ...more]);
   const appendReply = (prefix: string, answer: { reply: string; actions: unknown[] }) =>
     append({
@@ -54,11 +53,42 @@ export function AssistantPage() {
 
   const actions = useActions({
     send: async (message: string) => {
+      // The answer shows as it is made: each step's words and cards, then the model's checked sentences.
+      const pending = `pending-${Date.now()}`;
+      let steps = '';
+      let note = '';
+      const cards: Card[] = [];
+      const show = () =>
+        setMessages((list) => [
+          ...list.filter((m) => m.id !== pending),
+          {
+            id: pending,
+            role: 'assistant',
+            text: [steps, note].filter(Boolean).join('\n'),
+            actions: [...cards],
+            at: new Date().toISOString(),
+          },
+        ]);
       try {
-        const answer = await unwrap(api.POST('/api/v1/ai/messages', { body: { text: message, ...(id ? { conversationId: id } : {}) } }));
+        const answer = await sendCommand(
+          { text: message, ...(id ? { conversationId: id } : {}) },
+          {
+            onStep: (step) => {
+              steps = steps ? `${steps}\n${step.reply}` : step.reply;
+              cards.push(...(step.actions as Card[]));
+              show();
+            },
+            onText: (text) => {
+              note = note ? `${note} ${text}` : text;
+              show();
+            },
+          },
+        );
+        setMessages((list) => list.filter((m) => m.id !== pending));
         appendReply('reply', answer);
         await afterReply(answer.conversationId);
       } catch (err) {
+        setMessages((list) => list.filter((m) => m.id !== pending));
         // A refusal still belongs to a conversation: open it, so that the message is not lost.
         const conversationId = err instanceof ApiError ? (err.problem as { conversationId?: string }).conversationId : undefined;
         if (conversationId) await afterReply(conversationId);
@@ -114,8 +144,8 @@ export function AssistantPage() {
                 </EmptyState>
               </li>
             )}
-            {messages.map((m, index) => (
-              <li key={m.id} className={`message message-${m.role}`}>
+            {messages.map((m) => (
+              <li key={m.id} className={`message message-${m.role}`} data-pending={m.id.startsWith('pending-') ? '' : undefined}>
                 <span className="visually-hidden">{m.role === 'user' ? 'You' : 'Shipgate'}:</span>
                 <p className="pre-line">{m.text}</p>
                 {m.actions.map((card, i) => (
@@ -123,7 +153,6 @@ export function AssistantPage() {
                     key={i}
                     card={card}
                     busy={busy}
-                    live={index === lastWithRelease}
                     confirmed={card.type === 'proposal' && (confirmed.has(card.id) || card.status !== 'proposed')}
                     onConfirm={confirm}
                     onStep={say}

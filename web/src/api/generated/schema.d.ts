@@ -1144,6 +1144,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai/messages/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The same as POST /ai/messages, answered as Server-Sent Events as the answer is made
+         * @description Events: `step` (data `{ reply, actions }`: what one action did, in Shipgate's words, as it is done), `text` (data `{ text }`: a sentence of the language model that passed the check of its claims), then `reply` (data: the whole CommandReply, as POST /ai/messages returns it) or `problem` (data: an RFC 9457 problem, as the API would answer it); the stream then ends. Authentication and body errors are answered before the stream, as plain problems.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A UUID */
+                        conversationId?: string;
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description text/event-stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            code: string;
+                            /** @description The command-center conversation the refusal belongs to */
+                            conversationId?: string;
+                            detail: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            reason?: string;
+                            requestId: string;
+                            state?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                            /** @description With POLICY_DENIED: the deny violations */
+                            violations?: {
+                                message: string;
+                                path: string;
+                                resource: {
+                                    kind: string;
+                                    name: string;
+                                };
+                                ruleId: string;
+                                /** @enum {unknown} */
+                                severity: "deny" | "warn";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals": {
         parameters: {
             query?: never;

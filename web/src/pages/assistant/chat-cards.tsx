@@ -10,21 +10,19 @@ export function CardView({
   card,
   busy,
   confirmed,
-  live,
   onConfirm,
   onStep,
 }: {
   card: Card;
   busy: boolean;
   confirmed: boolean;
-  live: boolean;
   onConfirm: (c: ProposalCard) => void;
   /** Sends a next step's message, as if typed. */
   onStep: (message: string) => void;
 }) {
   switch (card.type) {
     case 'release':
-      return <LiveReleaseCard card={card} live={live} />;
+      return <LiveReleaseCard card={card} />;
     case 'preview':
       return (
         <div className="card action-card" data-card="preview">

@@ -1,19 +1,23 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import type { Release } from '../../api/client';
-import { inWords } from '../../api/release-states';
+import { TERMINAL_STATES, inWords } from '../../api/release-states';
 import { watchRelease } from '../../api/release-stream';
 import { StateBadge } from '../../components/badges';
 import type { Card } from './chat-message';
 
-/** A release card whose state and stage follow the release live. */
-export function LiveReleaseCard({ card, live }: { card: Extract<Card, { type: 'release' }>; live: boolean }) {
+/**
+ * A release card whose state and stage follow the release live, every card of the conversation (cards of one release
+ * share one stream; a card shown in a final state opens none: its stream would end at once).
+ */
+export function LiveReleaseCard({ card }: { card: Extract<Card, { type: 'release' }> }) {
   const [release, setRelease] = useState<Pick<Release, 'state' | 'execution' | 'approval'> | null>(null);
+  const final = TERMINAL_STATES.includes(card.state);
   useEffect(() => {
-    if (!live) return;
+    if (final) return;
     const stop = watchRelease(card.releaseId, { onEvent: () => undefined, onRelease: (r) => setRelease(r) });
     return () => stop();
-  }, [card.releaseId, live]);
+  }, [card.releaseId, final]);
   const state = release?.state ?? card.state;
   return (
     <div className="card action-card" data-card="release" data-state={state}>
