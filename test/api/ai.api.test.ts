@@ -84,7 +84,7 @@ describe.each(DIALECTS)('the AI command center (%s)', (dialect) => {
     expect(drafted.status, JSON.stringify(drafted.body)).toBe(200);
     const conversationId = drafted.body.conversationId;
     expect(drafted.body.reply).toContain('requires approval');
-    expect(drafted.body.actions.map((a: any) => a.type)).toEqual(['release', 'preview']);
+    expect(drafted.body.actions.map((a: any) => a.type)).toEqual(['release', 'preview', 'next_steps']);
     const aiId = drafted.body.release.id;
     expect(drafted.body.release).toMatchObject({ channel: 'ai', conversationId, state: 'previewed', createdBy: 'dana' });
     const submitted = await say(tokens.dana, 'submit it for approval', conversationId);

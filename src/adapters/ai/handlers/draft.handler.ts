@@ -47,9 +47,10 @@ export const draftRelease: IntentHandler<'draft_release'> = async (scope, args) 
   const origin = `release ${short(base.id)} in ${base.environment}${base.state === 'succeeded' ? '' : ` (${words(base.state)})`}`;
   const drafted = `Drafted release ${short(created.id)} of ${application} for ${environment}${params ? ` (${params})` : ''}`;
   const start = created.provenance ? `promoting ${origin}, ${pinnedWords(created)}` : `starting from ${origin}`;
+  const next = await nextStep(scope, created);
   return {
-    reply: `${drafted}, ${start}. ${describePreview(made.summary)} ${await soakWords(scope, created)}${await nextStep(scope, created)}`,
-    actions: [releaseCard(await releases.get(caller, created.id)), made.card],
+    reply: `${drafted}, ${start}. ${describePreview(made.summary)} ${await soakWords(scope, created)}${next.words}`,
+    actions: [releaseCard(await releases.get(caller, created.id)), made.card, next.card],
   };
 };
 

@@ -1,4 +1,4 @@
-import { releaseCard } from '../cards.js';
+import { nextStepsCard, releaseCard } from '../cards.js';
 import { describePreview } from '../reply-words.js';
 import { ask, type IntentHandler } from './intent-handler.js';
 import { nextStep, preview } from './release-steps.js';
@@ -9,7 +9,8 @@ export const previewRelease: IntentHandler<'preview_release'> = async (scope, ar
   const found = await target(scope, args.releaseId, 'Which release should I preview? Draft one first, or give its id.');
   if ('ask' in found) return ask(found.ask);
   const made = await preview(scope, found.release.id);
-  return { reply: `${describePreview(made.summary)} ${await nextStep(scope, found.release)}`, actions: [made.card] };
+  const next = await nextStep(scope, found.release);
+  return { reply: `${describePreview(made.summary)} ${next.words}`, actions: [made.card, next.card] };
 };
 
 /** Submits a release with the preview this conversation made of it (the use case refuses any other). */
@@ -24,5 +25,6 @@ export const submitRelease: IntentHandler<'submit_release'> = async (scope, args
       ? `Submitted ${release.application} for ${release.environment}: it waits for ${needed} approval${needed > 1 ? 's' : ''} in the ` +
         `Approvals queue. Nothing runs until it is approved; then say “apply it”.`
       : `Submitted. ${release.environment} needs no approval: say “apply it” when you are ready.`;
-  return { reply, actions: [releaseCard(release)] };
+  const steps = release.state === 'pending_approval' ? [] : [nextStepsCard([{ label: 'Apply it', message: 'apply it' }])];
+  return { reply, actions: [releaseCard(release), ...steps] };
 };

@@ -1,6 +1,6 @@
 import type { ChangeSummary } from '../../../core/preview/preview.js';
 import type { Release } from '../../../core/release/release.js';
-import { previewCard, type ActionCard } from '../cards.js';
+import { nextStepsCard, previewCard, type ActionCard, type NextStep } from '../cards.js';
 import { describeIntent, type Intent } from '../ai-actions.js';
 import type { HeldAction, Proposal } from '../conversation-state.js';
 import type { TurnScope } from './intent-handler.js';
@@ -45,10 +45,20 @@ export function hold({ shipgate, turn }: TurnScope, intent: Intent): HeldAction 
   return held;
 }
 
-/** What the operator says next for a previewed release: submit it where approval is required, else apply it. */
-export async function nextStep({ shipgate, caller }: TurnScope, release: Release): Promise<string> {
+/**
+ * What the operator says next for a previewed release — submit it where approval is required, else apply it — in
+ * words and as buttons (a button sends the message it names; an apply still waits for the confirmation).
+ */
+export async function nextStep({ shipgate, caller }: TurnScope, release: Release): Promise<{ words: string; card: ActionCard }> {
   const env = await shipgate.environments.get(caller, release.environment);
-  return release.approval.status !== 'not_required'
-    ? `${env.name} requires approval: say “submit it” to request it.`
-    : `Say “apply it” to apply it (you will confirm).`;
+  const steps: NextStep[] =
+    release.approval.status !== 'not_required'
+      ? [{ label: 'Submit for approval', message: 'submit it' }]
+      : [{ label: 'Apply it', message: 'apply it' }];
+  steps.push({ label: 'Cancel it', message: 'cancel it' });
+  const words =
+    release.approval.status !== 'not_required'
+      ? `${env.name} requires approval: say “submit it” to request it.`
+      : `Say “apply it” to apply it (you will confirm).`;
+  return { words, card: nextStepsCard(steps) };
 }
