@@ -145,17 +145,43 @@ describe.each(DIALECTS)('the command center answers operators (%s)', (dialect) =
       parameters: [{ name: 'TAG', from: '1', to: 'fail' }],
     });
     expect(res.body.reply).toContain(`Since the last good release, ${good.slice(0, 8)}: TAG 1 → fail`);
-    // The next safe step: a rollback the deployer is offered as a button (its message drafts and previews it).
-    const steps = res.body.actions.find((a: { type: string }) => a.type === 'next_steps').items;
-    expect(steps[0]).toEqual({ label: `Roll back to ${good.slice(0, 8)}`, message: 'roll back api in staging' });
+    // What its preview changed against what ran, as its timeline recorded it.
+    const previewed = (await srv.api(dana, 'GET', `/api/v1/releases/${bad}/timeline`)).body.items.filter(
+      (e: { type: string }) => e.type === 'preview.created',
+    );
+    const s = previewed.at(-1).data.summary;
+    expect(res.body.reply).toContain(`(${s.create} to create, ${s.update} to update, ${s.delete} to delete)`);
+    // The next safe step: a rollback proposed to the deployer, which runs only when confirmed.
+    const proposals = res.body.actions.filter((a: { type: string }) => a.type === 'proposal');
+    expect(proposals.map((p: { kind: string; label: string; status: string }) => [p.kind, p.label, p.status])).toEqual([
+      ['action', `Roll back to ${good.slice(0, 8)}`, 'proposed'],
+    ]);
+    expect(res.body.actions.find((a: { type: string }) => a.type === 'next_steps').items).toEqual([
+      { label: 'Show the timeline', message: `show the timeline of ${bad}` },
+    ]);
     const history = await srv.api(dana, 'GET', `/api/v1/ai/conversations/${res.body.conversationId}`);
     expect(JSON.stringify(history.body)).not.toContain(secret);
+    const rollbacksBefore = (await srv.api(dana, 'GET', '/api/v1/releases?environment=staging&limit=200')).body.items.filter(
+      (r: { kind: string }) => r.kind === 'rollback',
+    ).length;
+    const confirmed = await srv.api(dana, 'POST', '/api/v1/ai/confirmations', {
+      conversationId: res.body.conversationId,
+      actionId: proposals[0].id,
+    });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    expect(confirmed.body.release).toMatchObject({ kind: 'rollback', rollbackTo: good, state: 'previewed', channel: 'ai' });
+    expect(confirmed.body.actions.find((a: { type: string; kind?: string }) => a.type === 'proposal' && a.kind === 'apply')).toBeTruthy();
+    const rollbacksAfter = (await srv.api(dana, 'GET', '/api/v1/releases?environment=staging&limit=200')).body.items.filter(
+      (r: { kind: string }) => r.kind === 'rollback',
+    ).length;
+    expect(rollbacksAfter).toBe(rollbacksBefore + 1);
 
     // A viewer gets the same facts, and no rollback offered.
     const seen = await say(stella, 'why did api fail in staging?');
     expect(seen.status).toBe(200);
     const viewerSteps = seen.body.actions.find((a: { type: string }) => a.type === 'next_steps').items;
     expect(viewerSteps.map((s: { message: string }) => s.message)).toEqual([`show the timeline of ${bad}`]);
+    expect(seen.body.actions.filter((a: { type: string }) => a.type === 'proposal')).toEqual([]);
     expect(seen.body.reply).toContain('A deployer of staging can roll it back');
   });
 

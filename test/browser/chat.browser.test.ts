@@ -119,7 +119,7 @@ describe('the command center chat in a browser', () => {
     for (const b of await proposals.all()) expect(await b.isDisabled()).toBe(true);
   }, 120_000);
 
-  it('offers the next safe step of an investigation as a button that works from the keyboard', async () => {
+  it('proposes the next safe step of an investigation, confirmed from the keyboard', async () => {
     const bad = await previewed(srv, {
       application: 'api',
       environment: 'staging',
@@ -132,10 +132,12 @@ describe('the command center chat in a browser', () => {
     const answer = await say('why did api fail in staging?');
     expect(await answer.locator('[data-card="diagnostics"]').textContent()).toContain('CONTAINER_EXITED');
     expect(await answer.locator('[data-card="changes"]').textContent()).toContain('TAG');
-    const step = answer.locator('[data-card="next_steps"] button').first();
-    const label = ((await step.textContent()) ?? '').trim();
-    expect(label).toMatch(/^Roll back to [0-9a-f]{8}$/);
-    await tabTo(focusedButton(label), label);
+    const proposal = answer.locator('[data-card="proposal"]').first();
+    expect(await proposal.textContent()).toMatch(/Roll back to [0-9a-f]{8}/);
+    await tabTo(
+      async () => (await focusedButton('Confirm')()) && (await proposal.evaluate((card) => card.contains(document.activeElement))),
+      'the rollback proposal',
+    );
     const before = await page.locator('.message-assistant').count();
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.message-assistant').count(), { timeout: 20_000 }).toBe(before + 1);

@@ -193,8 +193,21 @@ export class ScriptedDriver implements RuntimeDriver {
         status: name === failed ? 'exited' : 'running',
         message: '',
       })),
-      // Logs that print a secret, as real applications do: the app layer must mask it.
-      logs: failed ? [{ resource: failed, lines: ['starting', `connecting with password ${secretValue ?? 'none'}`, 'fatal: boom'] }] : [],
+      // Logs that print a secret, as real applications do: the app layer must mask it. A service's STARTUP_MESSAGE
+      // is printed too: what anyone who drafts a release can make a log say.
+      logs: failed
+        ? [
+            {
+              resource: failed,
+              lines: [
+                'starting',
+                ...(startupMessage(wanted.get(failed)?.body) ?? []),
+                `connecting with password ${secretValue ?? 'none'}`,
+                'fatal: boom',
+              ],
+            },
+          ]
+        : [],
     };
   }
 
@@ -236,4 +249,10 @@ export class ScriptedDriver implements RuntimeDriver {
     if (this.stageDelayMs > 0) await new Promise((r) => setTimeout(r, this.stageDelayMs));
     if (options.signal.aborted) throw new Error('aborted');
   }
+}
+
+/** The STARTUP_MESSAGE a service's environment sets, as the one log line it prints. */
+function startupMessage(body: Record<string, unknown> | undefined): string[] | null {
+  const message = body ? composeEnvironment(body)['STARTUP_MESSAGE'] : undefined;
+  return message ? [message] : null;
 }

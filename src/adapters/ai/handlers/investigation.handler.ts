@@ -1,9 +1,11 @@
 import { can } from '../../../core/access/access.js';
 import type { Diagnostics, Finding } from '../../../core/diagnostics/diagnostics.js';
+import type { ChangeSummary } from '../../../core/preview/preview.js';
 import type { Release } from '../../../core/release/release.js';
-import { changesCard, diagnosticsCard, nextStepsCard, type NextStep, type ParameterChange } from '../cards.js';
+import { changesCard, diagnosticsCard, heldCard, nextStepsCard, type ParameterChange } from '../cards.js';
 import { short, words } from '../reply-words.js';
 import { ask, type IntentHandler, type TurnScope } from './intent-handler.js';
+import { hold } from './release-steps.js';
 import { resolveRelease } from './release-subject.js';
 
 /** How many error findings, log sources and lines per source an investigation tells. */
@@ -62,8 +64,9 @@ function changedWords(lastGood: Release, release: Release, changes: readonly Par
 
 /**
  * Investigates why a release failed (preferring a failed or interrupted release of those named): the error findings
- * in plain words, the log lines that matter (masked), what changed since the last good release, and the next safe
- * step as buttons. Every fact comes from the use cases the release page reads, with the caller's permissions.
+ * in plain words, the log lines that matter (masked), what its preview changed against what ran (from its timeline),
+ * what changed since the last good release, and the next safe steps as proposals to confirm. Every fact comes from the
+ * use cases the release page reads, with the caller's permissions.
  */
 export const explainFailure: IntentHandler<'explain_failure'> = async (scope, args) => {
   const resolved = await resolveRelease(scope, args, ['failed', 'interrupted']);
@@ -85,27 +88,41 @@ export const explainFailure: IntentHandler<'explain_failure'> = async (scope, ar
   const also = others.length > 0 ? ` Also: ${others.map(told).join('; ')}.` : '';
   const logs = relevantLogs(diagnostics);
   const logWords = logs.length > 0 ? ` Last log line of ${logs[0]!.resource}: “${logs[0]!.lines.at(-1)}”.` : '';
+  // From its timeline: what its preview found it would change against what ran then.
+  const timeline = await scope.shipgate.releases.timeline(scope.caller, release.id, { limit: 500 });
+  const previewed = timeline.items.filter((e) => e.type === 'preview.created').at(-1);
+  const summary = previewed?.data['summary'] as ChangeSummary | undefined;
+  const previewWords = summary
+    ? ` Against what ran, its preview changed ${summary.create + summary.update + summary.delete} resource(s) ` +
+      `(${summary.create} to create, ${summary.update} to update, ${summary.delete} to delete).`
+    : '';
   const lastGood = await lastGoodBefore(scope, release);
   const changes = lastGood ? parameterChanges(lastGood, release) : [];
   const changed = lastGood ? ` ${changedWords(lastGood, release, changes)}` : ' There is no earlier good release here to compare with.';
-  const steps: NextStep[] = [];
+  // The next safe steps, as proposals the operator confirms (only for who may deploy there): back to the last good
+  // release, or — when nothing in the release changed, so what failed is around it — the same release drafted and
+  // previewed again. Confirming either drafts and previews; an apply still waits for its own confirmation.
   const mayWrite = can(scope.caller.principal, 'deployment:write', release.environment);
-  if (lastGood && mayWrite) {
-    steps.push({ label: `Roll back to ${short(lastGood.id)}`, message: `roll back ${release.application} in ${release.environment}` });
+  const target = { application: release.application, environment: release.environment };
+  const proposals = [];
+  if (mayWrite && lastGood) proposals.push(hold(scope, { action: 'propose_rollback', args: target }, `Roll back to ${short(lastGood.id)}`));
+  if (mayWrite && (!lastGood || changes.length === 0)) {
+    proposals.push(hold(scope, { action: 'draft_release', args: { ...target, parameters: {} } }, 'Draft it again and preview'));
   }
-  steps.push({ label: 'Show the timeline', message: `show the timeline of ${release.id}` });
   const next =
-    lastGood && mayWrite
-      ? ` Next safe step: roll back to ${short(lastGood.id)} (drafted and previewed first; nothing runs until you confirm).`
+    proposals.length > 0
+      ? ` Next safe step: ${proposals.map((p) => p.label.toLowerCase()).join(', or ')} (confirm below; it is drafted and ` +
+        'previewed first, and nothing runs until you confirm its apply).'
       : lastGood
         ? ` A deployer of ${release.environment} can roll it back to ${short(lastGood.id)}.`
         : '';
   return {
-    reply: `${opening}${also}${logWords}${changed}${next}`,
+    reply: `${opening}${also}${logWords}${previewWords}${changed}${next}`,
     actions: [
       diagnosticsCard(diagnostics, logs),
       ...(lastGood ? [changesCard(release.id, lastGood.id, changes)] : []),
-      nextStepsCard(steps),
+      ...proposals.map(heldCard),
+      nextStepsCard([{ label: 'Show the timeline', message: `show the timeline of ${release.id}` }]),
     ],
   };
 };

@@ -32,13 +32,16 @@ export function propose({ shipgate, turn }: TurnScope, release: Release, preview
   return proposal;
 }
 
-/** Holds an action a model asked for after reading Shipgate's data; it runs once the operator confirms it by id. */
-export function hold({ shipgate, turn }: TurnScope, intent: Intent): HeldAction {
+/**
+ * Holds an action for the operator to confirm by id (one a model asked for after reading Shipgate's data, or a next
+ * step an answer proposes); it runs, as if asked directly, once confirmed.
+ */
+export function hold({ shipgate, turn }: TurnScope, intent: Intent, label = describeIntent(intent)): HeldAction {
   const held: HeldAction = {
     id: shipgate.conversations.newId(),
     action: intent.action,
     args: { ...(intent.args as Record<string, unknown>) },
-    label: describeIntent(intent),
+    label,
     status: 'proposed',
   };
   turn.record({ type: 'held', action: held });
