@@ -204,6 +204,68 @@ describe('the command center with a model that uses several tools', () => {
     expect(res.body.reply).not.toContain('I rolled it back');
   });
 
+  it('never holds a secret the operator typed, pins what it holds to the release of that moment, and keeps what ran', async () => {
+    // A draft of this conversation: "it".
+    llm.enqueue(
+      {
+        toolCalls: [
+          { name: 'draft_release', arguments: JSON.stringify({ application: 'web', environment: 'staging', parameters: { TAG: '3' } }) },
+        ],
+      },
+      { text: '' },
+    );
+    const drafted = await srv.api(dana, 'POST', '/api/v1/ai/messages', { text: 'deploy web to staging with tag 3' });
+    const conversationId = drafted.body.conversationId as string;
+    const draftId = drafted.body.release.id as string;
+
+    const canary = 'held-secret-canary-4471';
+    llm.enqueue(
+      { toolCalls: [{ name: 'show_environment', arguments: JSON.stringify({ environment: 'staging' }) }] },
+      {
+        toolCalls: [
+          // Carries the operator's secret (given back through its placeholder): never held, never stored.
+          {
+            name: 'draft_release',
+            arguments: JSON.stringify({
+              application: 'web',
+              environment: 'staging',
+              parameters: { DATABASE_URL: 'postgres://app:[[secret-1]]@db/app' },
+            }),
+          },
+          // "it" is the draft now: pinned to it.
+          { name: 'cancel_release', arguments: '{}' },
+          // A read of another release after untrusted data: it does not become "it".
+          { name: 'show_status', arguments: JSON.stringify({ releaseId: running }) },
+        ],
+      },
+      // A refusal after something ran is told, and what ran stands.
+      { toolCalls: [{ name: 'show_environment', arguments: JSON.stringify({ environment: 'nowhere' }) }] },
+      { text: '' },
+    );
+    const s = await stream(dana, `check staging, then redeploy web with DATABASE_URL=postgres://app:${canary}@db/app`, conversationId);
+    const events = await s.end(10_000);
+    expect(JSON.stringify(events)).not.toContain(canary);
+    const reply = events.at(-1)!;
+    expect(reply.event, JSON.stringify(reply.data)).toBe('reply');
+    expect(reply.data.reply).toContain('carrying a value you gave as a secret');
+    expect(reply.data.reply).toContain('I could not do that');
+    const held = reply.data.actions.filter((a: { type: string }) => a.type === 'proposal');
+    expect(held.map((h: { label: string; releaseId: string }) => [h.label, h.releaseId])).toEqual([
+      [`Cancel: release ${draftId.slice(0, 8)}`, draftId],
+    ]);
+    const stored = await srv.api(dana, 'GET', `/api/v1/ai/conversations/${conversationId}`);
+    expect(JSON.stringify(stored.body)).not.toContain(canary);
+    expect(JSON.stringify(await srv.store.conversations.get(conversationId))).not.toContain(canary);
+    // "it" is still the draft: the operator's "preview it" previews the draft, not the release read after the data.
+    llm.enqueue({ toolCalls: [{ name: 'preview_release', arguments: '{}' }] }, { text: '' });
+    const previewed = await srv.api(dana, 'POST', '/api/v1/ai/messages', { text: 'preview it', conversationId });
+    expect(previewed.body.release.id).toBe(draftId);
+    // Confirmed, the held cancel acts on the draft it was pinned to.
+    const confirmed = await srv.api(dana, 'POST', '/api/v1/ai/confirmations', { conversationId, actionId: held[0].id });
+    expect(confirmed.body.release).toMatchObject({ id: draftId, state: 'cancelled' });
+    expect((await srv.api(dana, 'GET', `/api/v1/releases/${running}`)).body.state).toBe('succeeded');
+  });
+
   it('answers a refusal inside the stream as the API would, and a body error before it', async () => {
     const viewer = await srv.tokenFor('vera', 'viewer', ['production']);
     llm.enqueue({ toolCalls: [{ name: 'show_status', arguments: JSON.stringify({ releaseId: running }) }] });

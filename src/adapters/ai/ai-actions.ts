@@ -167,8 +167,9 @@ const ACTION_WORDS: Record<ActionName, string> = {
 /** An intent in a few words, for the button that confirms it: the action, then its arguments as given. */
 export function describeIntent(intent: Intent): string {
   const args = intent.args as Record<string, unknown>;
+  // A description is free text a model may fill with anything: it is never part of a label.
   const parts = Object.entries(args)
-    .filter(([, v]) => v !== undefined)
+    .filter(([k, v]) => v !== undefined && k !== 'description')
     .map(([k, v]) => {
       if (k === 'releaseId' && typeof v === 'string') return `release ${v.slice(0, 8)}`;
       if (k === 'parameters' && v && typeof v === 'object') {
@@ -193,4 +194,24 @@ export interface ModelTurn {
   fallback?: Understanding;
   /** The model stopped answering after some tools ran. */
   interrupted?: boolean;
+}
+
+/** The actions whose target may be "it" (the conversation's release) when no release is named. */
+const ON_SUBJECT: ReadonlySet<ActionName> = new Set([
+  'preview_release',
+  'submit_release',
+  'propose_apply',
+  'cancel_release',
+  'propose_rollback',
+]);
+
+/**
+ * An intent with its target pinned: one that acts on "it" gets the release "it" means now (`subject`), so that what is
+ * confirmed later acts on that release whatever the conversation is about by then; null when "it" is nothing.
+ */
+export function pinTarget(intent: Intent, subject: string | null): Intent | null {
+  if (!ON_SUBJECT.has(intent.action)) return intent;
+  const args = intent.args as { releaseId?: string; application?: string; environment?: string };
+  if (args.releaseId || args.application || args.environment) return intent;
+  return subject ? ({ action: intent.action, args: { ...args, releaseId: subject } } as Intent) : null;
 }

@@ -6,6 +6,9 @@ import { redactDeep, redactText } from '../../core/secrets/secret-masking.js';
 import {
   CHANGING_ACTIONS,
   checkIntent,
+  describeIntent,
+  pinTarget,
+  type Intent,
   type ActionArgs,
   type ActionName,
   type ModelTurn,
@@ -33,6 +36,7 @@ export interface IntentInterpreter {
     context: ParseContext & { history: string[] },
     tools: ToolRunner,
     onText: (delta: string) => void,
+    signal?: AbortSignal,
   ): Promise<ModelTurn>;
 }
 
@@ -40,6 +44,8 @@ export interface IntentInterpreter {
 export interface ReplySink {
   step(outcome: { reply: string; actions: ActionCard[] }): void;
   text(sentence: string): void;
+  /** Aborted once no one listens any more: no further model call or tool runs. */
+  signal?: AbortSignal;
 }
 
 /** The answer to one message or confirmation: Shipgate's reply, its cards, and the release the conversation is about. */
@@ -55,6 +61,9 @@ type ConversationSummary = Awaited<ReturnType<Conversations['list']>>['items'][n
 type StoredMessage = Awaited<ReturnType<Conversations['messages']>>[number];
 /** A message of a conversation as the chat panel shows it. */
 type ShownMessage = Omit<StoredMessage, 'conversationId' | 'actions'> & { actions: ActionCard[] };
+
+/** How a confirmation is recorded among the operator's messages (never given to a model as the operator's words). */
+const CONFIRMATION = 'Confirm: ';
 
 /** The user messages the interpreter sees as history: the newest of the last {@link HISTORY_WINDOW} messages. */
 const HISTORY_MESSAGES = 6;
@@ -83,8 +92,9 @@ export class CommandCenter {
     const caller: Caller = { principal: user.principal, channel: 'ai', conversationId: conversation.id };
     const turn = new Turn(stateOf(conversation.state));
     const recent = await conversations.messages(caller, conversation.id, HISTORY_WINDOW);
+    // The operator's own words only: a confirmation is a click, and its text names what a model chose.
     const history = recent
-      .filter((m) => m.role === 'user')
+      .filter((m) => m.role === 'user' && !m.text.startsWith(CONFIRMATION))
       .map((m) => m.text)
       .slice(-HISTORY_MESSAGES);
     await conversations.addMessage(caller, conversation.id, { role: 'user', text: shown, actions: [], releaseId: turn.state.releaseId });
@@ -92,7 +102,7 @@ export class CommandCenter {
       const scope = { shipgate: this.shipgate, caller, turn };
       const context = { ...(await this.context(caller)), history };
       if (this.interpreter.converse)
-        return this.converse(scope, this.interpreter.converse.bind(this.interpreter), input.text, context, sink);
+        return this.converse(scope, this.interpreter.converse.bind(this.interpreter), input.text, context, secrets, sink);
       return this.act(scope, await this.interpreter.interpret(input.text, context));
     });
   }
@@ -108,6 +118,7 @@ export class CommandCenter {
     converse: NonNullable<IntentInterpreter['converse']>,
     text: string,
     context: ParseContext & { history: string[] },
+    secrets: readonly string[],
     sink?: ReplySink,
   ): Promise<Outcome> {
     const outcomes: Outcome[] = [];
@@ -115,11 +126,13 @@ export class CommandCenter {
     let tainted = false;
     const told = (outcome: Outcome) => {
       outcomes.push(outcome);
-      sink?.step(outcome);
+      // Streamed as it is stored: masked with the secrets of the operator's message.
+      sink?.step({ reply: redactText(outcome.reply, secrets), actions: redactDeep(outcome.actions, secrets) });
     };
     const gate = new StatementGate(performed, (sentence) => sink?.text(sentence));
     const tools = {
       run: async (name: string, args: unknown): Promise<Record<string, unknown>> => {
+        if (sink?.signal?.aborted) return { refused: 'the operator left; nothing more is done' };
         const understanding = checkIntent(name, args);
         if (understanding.kind !== 'intent') {
           const refusal = understanding.kind === 'refusal' ? understanding.text : 'That was not understood, so I did nothing.';
@@ -127,22 +140,29 @@ export class CommandCenter {
           return { refused: refusal };
         }
         const intent = understanding.intent;
-        if (tainted && CHANGING_ACTIONS.has(intent.action)) {
-          const held = hold(scope, intent);
-          told({
-            reply: `The model asked for “${held.label}” after reading Shipgate's data: it is held until you confirm it.`,
-            actions: [heldCard(held)],
-          });
-          return { held: true, note: 'Held for the operator to confirm. It has not happened.' };
+        if (tainted && CHANGING_ACTIONS.has(intent.action)) return this.holdForModel(scope, intent, secrets, told);
+        let outcome: Outcome;
+        try {
+          outcome = await this.perform(scope, intent);
+        } catch (error) {
+          // Refused before anything ran: the message is refused as the API refuses it. After something ran, what ran
+          // stands (and is kept); the refusal is told, and the model hears of it.
+          if (!isShipgateError(error) || outcomes.length === 0) throw error;
+          const refusal = `I could not do that: ${redactText(error.detail, secrets)} (${error.code}).`;
+          told({ reply: refusal, actions: [] });
+          return { refused: error.code };
         }
-        const outcome = await this.perform(scope, intent);
         performed.add(intent.action);
-        tainted = true;
+        if (!tainted) {
+          tainted = true;
+          // What the model asks for from now on read untrusted data: it may no longer change what "it" refers to.
+          scope.turn.pinSubject();
+        }
         told(outcome);
         return { reply: outcome.reply, cards: outcome.actions };
       },
     };
-    const turn = await converse(text, context, tools, (delta) => gate.push(delta));
+    const turn = await converse(text, context, tools, (delta) => gate.push(delta), sink?.signal);
     gate.flush();
     if (turn.fallback) return this.act(scope, turn.fallback);
     const note = gate.note;
@@ -164,6 +184,38 @@ export class CommandCenter {
     };
   }
 
+  /**
+   * Holds a changing action a model asked for after reading Shipgate's data. Its target is pinned now (the release
+   * "it" means at this moment), so that a later turn cannot point it elsewhere; one that would carry a secret the
+   * operator typed is not held at all (it would have to be stored): the operator asks for it directly instead.
+   */
+  private holdForModel(
+    scope: TurnScope,
+    intent: Intent,
+    secrets: readonly string[],
+    told: (outcome: Outcome) => void,
+  ): Record<string, unknown> {
+    const carried = JSON.stringify(intent.args);
+    if (secrets.some((secret) => carried.includes(secret))) {
+      told({
+        reply: 'The model asked for a change carrying a value you gave as a secret; ask for it directly if you want it.',
+        actions: [],
+      });
+      return { refused: 'not held: it carries a secret; the operator must ask for it directly' };
+    }
+    const pinned = pinTarget(intent, scope.turn.state.releaseId);
+    if (!pinned) {
+      told({ reply: 'The model asked for a change to “it”, but this conversation is about no release; nothing was held.', actions: [] });
+      return { refused: 'no release to act on' };
+    }
+    const held = hold(scope, pinned, redactText(describeIntent(pinned), secrets));
+    told({
+      reply: `The model asked for “${held.label}” after reading Shipgate's data: it is held until you confirm it.`,
+      actions: [heldCard(held)],
+    });
+    return { held: true, note: 'Held for the operator to confirm. It has not happened.' };
+  }
+
   /** Carries out a proposal the operator confirms: through the very same apply use case and its checks. */
   async confirm(user: Caller, input: { conversationId: string; actionId: string }): Promise<CommandReply> {
     const conversation = await this.shipgate.conversations.get(user, input.conversationId);
@@ -177,7 +229,7 @@ export class CommandCenter {
       throw new ShipgateError('INVALID_STATE', `this action was already ${proposal.status}`, { state: proposal.status });
     }
     const { releaseId, previewId } = proposal;
-    const text = `Confirm: apply release ${releaseId}`;
+    const text = `${CONFIRMATION}apply release ${releaseId}`;
     await this.shipgate.conversations.addMessage(caller, conversation.id, { role: 'user', text, actions: [], releaseId });
     const apply = async (): Promise<Outcome> => {
       const release = await this.shipgate.releases.apply(caller, releaseId, { previewId });
@@ -208,7 +260,7 @@ export class CommandCenter {
     });
     const conversation = await this.shipgate.conversations.get(caller, conversationId);
     const turn = new Turn(stateOf(conversation.state));
-    const text = `Confirm: ${held.label}`;
+    const text = `${CONFIRMATION}${held.label}`;
     await this.shipgate.conversations.addMessage(caller, conversationId, {
       role: 'user',
       text,

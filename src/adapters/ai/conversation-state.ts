@@ -107,8 +107,16 @@ export class Turn {
     return this.current;
   }
 
+  private subjectPinned = false;
+
+  /** From now on this turn keeps what "it" refers to: a change of subject is ignored. */
+  pinSubject(): void {
+    this.subjectPinned = true;
+  }
+
   /** Records a change and applies it to {@link Turn.state}. */
   record(change: StateChange): void {
+    if (change.type === 'subject' && this.subjectPinned) return;
     this.changes.push(change);
     this.current = applyChange(this.current, change);
   }

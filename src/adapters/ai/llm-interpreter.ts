@@ -96,14 +96,16 @@ export class LlmInterpreter implements IntentInterpreter {
     context: ParseContext & { history: string[] },
     tools: ToolRunner,
     onText: (delta: string) => void,
+    signal?: AbortSignal,
   ): Promise<ModelTurn> {
     const sealed = new SealedSecrets(secretsInMessage(text));
     const messages: ChatCompletionMessageParam[] = this.opening(text, context, sealed);
     for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
+      if (signal?.aborted) return { text: '', interrupted: true };
       const last = call === MAX_MODEL_CALLS;
       let answer: Awaited<ReturnType<LlmInterpreter['complete']>>;
       try {
-        answer = await this.complete(messages, last, onText);
+        answer = await this.complete(messages, last, onText, signal);
       } catch (error) {
         // Unreachable before anything ran: the embedded parser answers instead. Later: what ran stands, told as it is.
         this.options.logger.warn({ err: error, call }, 'the model could not be reached');
@@ -158,15 +160,19 @@ export class LlmInterpreter implements IntentInterpreter {
     messages: ChatCompletionMessageParam[],
     noTools: boolean,
     onText: (delta: string) => void,
+    signal?: AbortSignal,
   ): Promise<{ text: string; calls: Array<{ id: string; name: string; arguments: string }> }> {
-    const stream = await this.client.chat.completions.create({
-      model: this.options.model,
-      temperature: 0,
-      tools: toolDefinitions(),
-      tool_choice: noTools ? 'none' : 'auto',
-      messages,
-      stream: true,
-    });
+    const stream = await this.client.chat.completions.create(
+      {
+        model: this.options.model,
+        temperature: 0,
+        tools: toolDefinitions(),
+        tool_choice: noTools ? 'none' : 'auto',
+        messages,
+        stream: true,
+      },
+      signal ? { signal } : {},
+    );
     let text = '';
     const calls: Array<{ id: string; name: string; arguments: string }> = [];
     for await (const chunk of stream) {

@@ -16,6 +16,13 @@ describe("a model's sentences about actions", () => {
     'I cancelled the draft.',
     'I submitted it for approval.',
     'I drafted a release of web.',
+    'I rolled web back.',
+    'It is running in production now.',
+    'The rollout succeeded.',
+    'I pushed it to production.',
+    'It has approval.',
+    'I d\u0435ployed it.',
+    'I de\u200Bployed it.',
   ])('are withheld when nothing made them true: %s', (sentence) => {
     expect(holds(sentence, none)).toBe(false);
   });

@@ -7,8 +7,21 @@ import type { ActionName } from './ai-actions.js';
 const CLAIMS: ReadonlyArray<{ words: RegExp; madeTrueBy: readonly ActionName[] }> = [
   // Approvals are the approvers' alone; applies and rollbacks run only once the operator confirms, never in a message.
   { words: /\b(approv(e|ed|es|ing|al granted)|signed off|sign-off given)\b/i, madeTrueBy: [] },
-  { words: /\b(applied|deployed|rolled (it |them )?out|shipped|released|(is|are) (now )?live|went live|now running)\b/i, madeTrueBy: [] },
-  { words: /\b(rolled (it |them )?back|reverted)\b/i, madeTrueBy: [] },
+  {
+    words: new RegExp(
+      [
+        'applied|deployed|pushed|shipped|released|went live|now running',
+        'rolled( \\S+)? out|rollout (succeeded|completed|finished|is done)',
+        '(is|are) (now )?live|(is|are) (now )?running (in|on)',
+      ]
+        .map((words) => `\\b(${words})\\b`)
+        .join('|'),
+      'i',
+    ),
+    madeTrueBy: [],
+  },
+  { words: /\b(rolled( \S+)? back|reverted)\b/i, madeTrueBy: [] },
+  { words: /\b(has|have|got) (the )?approvals?\b/i, madeTrueBy: [] },
   { words: /\b(cancell?ed|discarded|withdrawn)\b/i, madeTrueBy: ['cancel_release'] },
   { words: /\bsubmitted\b/i, madeTrueBy: ['submit_release'] },
   { words: /\b(drafted|promoted|created (a|the) (draft|release))\b/i, madeTrueBy: ['draft_release', 'propose_rollback'] },
@@ -24,9 +37,19 @@ const CLAIMS: ReadonlyArray<{ words: RegExp; madeTrueBy: readonly ActionName[] }
 /** The longest note of a model shown, in characters. */
 const MAX_NOTE = 600;
 
-/** True when every claim of the sentence is made true by an action of `performed`. */
+/** A sentence as its claims are judged: compatibility forms folded (look-alike letters), invisible characters gone. */
+function normalized(sentence: string): string {
+  return sentence.normalize('NFKC').replace(/[\u200B-\u200F\u2060-\u2064\uFEFF\u00AD]/g, '');
+}
+
+/**
+ * True when every claim of the sentence is made true by an action of `performed`. A sentence with letters outside
+ * the Latin scripts among Latin ones (a Cyrillic "е" in "dеployed") is judged to claim, as it cannot be read plainly.
+ */
 export function holds(sentence: string, performed: ReadonlySet<ActionName>): boolean {
-  return CLAIMS.every((c) => !c.words.test(sentence) || c.madeTrueBy.some((a) => performed.has(a)));
+  const text = normalized(sentence);
+  if (/\p{Script=Latin}/u.test(text) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(text)) return false;
+  return CLAIMS.every((c) => !c.words.test(text) || c.madeTrueBy.some((a) => performed.has(a)));
 }
 
 /**

@@ -105,7 +105,10 @@ export const explainFailure: IntentHandler<'explain_failure'> = async (scope, ar
   const mayWrite = can(scope.caller.principal, 'deployment:write', release.environment);
   const target = { application: release.application, environment: release.environment };
   const proposals = [];
-  if (mayWrite && lastGood) proposals.push(hold(scope, { action: 'propose_rollback', args: target }, `Roll back to ${short(lastGood.id)}`));
+  // Pinned to this release: the rollback goes back from it to the last good release before it, whatever runs later.
+  if (mayWrite && lastGood) {
+    proposals.push(hold(scope, { action: 'propose_rollback', args: { releaseId: release.id } }, `Roll back to ${short(lastGood.id)}`));
+  }
   if (mayWrite && (!lastGood || changes.length === 0)) {
     proposals.push(hold(scope, { action: 'draft_release', args: { ...target, parameters: {} } }, 'Draft it again and preview'));
   }

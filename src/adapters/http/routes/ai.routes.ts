@@ -71,10 +71,16 @@ export async function aiRoutes(app: FastifyInstance, { commandCenter }: { comman
       const send = (event: string, data: unknown) => {
         if (!res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
+      // A client that leaves stops the work: no further model call or tool runs for no one.
+      const left = new AbortController();
+      res.on('close', () => {
+        if (!res.writableEnded) left.abort();
+      });
       try {
         const answer = await commandCenter.message(req.caller, req.body, {
           step: (outcome) => send('step', outcome),
           text: (text) => send('text', { text }),
+          signal: left.signal,
         });
         send('reply', answer);
       } catch (error) {
