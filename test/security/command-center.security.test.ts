@@ -732,6 +732,26 @@ describe.each(DIALECTS)('the command center under attack (%s)', (dialect) => {
       expect(echoed.body.reply).toContain('Note from the language model');
       expect(echoed.body.reply).not.toContain(OPERATOR_SECRET);
       expect(JSON.stringify(llm.requests)).not.toContain(OPERATOR_SECRET);
+      // A short secret too: sealed where it is a secret-named value, and passed back as given.
+      llm.enqueue(
+        {
+          toolCalls: [
+            {
+              name: 'draft_release',
+              arguments: JSON.stringify({
+                application: 'web',
+                environment: 'staging',
+                parameters: { IMAGE_TAG: '4', DB_PASSWORD: '[[secret-1]]' },
+              }),
+            },
+          ],
+        },
+        { text: '' },
+      );
+      const short = await ask(token.dana, 'deploy web to staging with image tag 4 and DB_PASSWORD=q7Z');
+      expect(short.status, JSON.stringify(short.body)).toBe(200);
+      expect((await model.store.releases.get(short.body.release.id))?.parameters).toMatchObject({ IMAGE_TAG: '4', DB_PASSWORD: 'q7Z' });
+      expect(JSON.stringify(llm.requests)).not.toContain('q7Z');
     });
 
     it('sends the model the newest messages of a long conversation', async () => {

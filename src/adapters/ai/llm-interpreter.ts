@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
+import { looksSecret } from '../../core/secrets/secret-masking.js';
 import { toolDefinitions, type ModelTurn, type ToolRunner, type Understanding } from './ai-actions.js';
 import type { IntentInterpreter } from './command-center.js';
 import { parseMessage, secretsInMessage, type ParseContext } from './rule-intent-parser.js';
@@ -41,16 +42,40 @@ function asUntrusted(result: Record<string, unknown>): string {
   });
 }
 
-/** Secret values of a message replaced by placeholders, and the way back for what the model returns. */
+/** Secrets shorter than this are sealed only where they are a secret-named pair's value (see secret-masking). */
+const SHORT_SECRET = 4;
+
+/** A value without the quotes around it. */
+const unquoted = (value: string): string => (/^(["']).*\1$/s.test(value) ? value.slice(1, -1) : value);
+
+/** `NAME=value` pairs as the operator writes them. */
+const PAIR = /\b([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s,;]+)/g;
+
+/**
+ * Secret values of a message replaced by placeholders, and the way back for what the model returns: every value found
+ * as a secret, wherever it appears, and the value of every `NAME=value` whose name looks secret, however short (a
+ * short one only there: replaced everywhere, it would mangle other words).
+ */
 class SealedSecrets {
   private readonly placeholders: Array<[placeholder: string, secret: string]>;
+  private readonly byValue = new Map<string, string>();
 
-  constructor(secrets: readonly string[]) {
-    this.placeholders = secrets.map((secret, i) => [`[[secret-${i + 1}]]`, secret]);
+  constructor(text: string) {
+    const paired = [...text.matchAll(PAIR)].filter((m) => looksSecret(m[1]!)).map((m) => unquoted(m[2]!));
+    const values = [...new Set([...secretsInMessage(text), ...paired])].sort((a, b) => b.length - a.length);
+    this.placeholders = values.map((secret, i) => [`[[secret-${i + 1}]]`, secret]);
+    for (const [placeholder, secret] of this.placeholders) this.byValue.set(secret, placeholder);
   }
 
   seal(text: string): string {
-    return this.placeholders.reduce((out, [placeholder, secret]) => out.split(secret).join(placeholder), text);
+    const paired = text.replace(PAIR, (pair, name: string, value: string) => {
+      const placeholder = looksSecret(name) ? this.byValue.get(unquoted(value)) : undefined;
+      return placeholder ? `${name}=${placeholder}` : pair;
+    });
+    return this.placeholders.reduce(
+      (out, [placeholder, secret]) => (secret.length < SHORT_SECRET ? out : out.split(secret).join(placeholder)),
+      paired,
+    );
   }
 
   /** Puts the secret values back into the strings of a tool call's arguments. */
@@ -98,7 +123,7 @@ export class LlmInterpreter implements IntentInterpreter {
     onText: (delta: string) => void,
     signal?: AbortSignal,
   ): Promise<ModelTurn> {
-    const sealed = new SealedSecrets(secretsInMessage(text));
+    const sealed = new SealedSecrets(text);
     const messages: ChatCompletionMessageParam[] = this.opening(text, context, sealed);
     for (let call = 1; call <= MAX_MODEL_CALLS; call++) {
       if (signal?.aborted) return { text: '', interrupted: true };
