@@ -29,6 +29,21 @@ describe('the command center with a model that uses several tools', () => {
       { method: 'POST', body: JSON.stringify({ text, ...(conversationId ? { conversationId } : {}) }) },
     );
 
+  /** A draft of web made through the model in a new conversation (its one tool call, then its empty last word). */
+  const draftThroughModel = async (tag: string) => {
+    llm.enqueue(
+      {
+        toolCalls: [
+          { name: 'draft_release', arguments: JSON.stringify({ application: 'web', environment: 'staging', parameters: { TAG: tag } }) },
+        ],
+      },
+      { text: '' },
+    );
+    const drafted = await srv.api(dana, 'POST', '/api/v1/ai/messages', { text: `deploy web to staging with tag ${tag}` });
+    expect(drafted.status, JSON.stringify(drafted.body)).toBe(200);
+    return drafted;
+  };
+
   beforeAll(async () => {
     ({ llm, srv } = await serverWithModel());
     await srv.api(ADMIN_TOKEN, 'POST', '/api/v1/environments', { name: 'staging', runtime: 'compose', target: { project: 'mdl' } });
@@ -84,16 +99,7 @@ describe('the command center with a model that uses several tools', () => {
 
   it('holds every change a model asks for after reading hostile records; only the operator makes it happen', async () => {
     // A draft of this conversation first, so that cancel and apply have something to act on.
-    llm.enqueue(
-      {
-        toolCalls: [
-          { name: 'draft_release', arguments: JSON.stringify({ application: 'web', environment: 'staging', parameters: { TAG: '2' } }) },
-        ],
-      },
-      { text: '' },
-    );
-    const drafted = await srv.api(dana, 'POST', '/api/v1/ai/messages', { text: 'deploy web to staging with tag 2' });
-    expect(drafted.status, JSON.stringify(drafted.body)).toBe(200);
+    const drafted = await draftThroughModel('2');
     const conversationId = drafted.body.conversationId as string;
     const draftId = drafted.body.release.id as string;
     expect(drafted.body.release.state).toBe('previewed');
@@ -206,15 +212,7 @@ describe('the command center with a model that uses several tools', () => {
 
   it('never holds a secret the operator typed, pins what it holds to the release of that moment, and keeps what ran', async () => {
     // A draft of this conversation: "it".
-    llm.enqueue(
-      {
-        toolCalls: [
-          { name: 'draft_release', arguments: JSON.stringify({ application: 'web', environment: 'staging', parameters: { TAG: '3' } }) },
-        ],
-      },
-      { text: '' },
-    );
-    const drafted = await srv.api(dana, 'POST', '/api/v1/ai/messages', { text: 'deploy web to staging with tag 3' });
+    const drafted = await draftThroughModel('3');
     const conversationId = drafted.body.conversationId as string;
     const draftId = drafted.body.release.id as string;
 
